@@ -1,0 +1,47 @@
+// Plain counters the runtime reads for metrics. No global metric objects live
+// in the core (EXAMPLES.md §1.4: firezone's one impurity we avoid).
+#ifndef TURNPIKE_CORE_STATS_H_
+#define TURNPIKE_CORE_STATS_H_
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace turnpike::core {
+
+// Why an input was dropped without an answer.
+enum class DropReason : uint8_t {
+  kNotStun,            // neither STUN (with the RFC 5389 cookie) nor ChannelData
+  kMalformed,          // STUN header sound, body not; not a request
+  kBadFingerprint,
+  kUnexpectedClass,    // a response or error from a client
+  kUnknownIndication,  // an indication for a method we do not handle
+  kCount,
+};
+std::string_view DropReasonName(DropReason reason);
+
+struct ServerStats {
+  // Indexed by the 12-bit method for the methods RFC 8656 and RFC 6062 use
+  // (0x001-0x00C); others share slot 0.
+  static constexpr size_t kMethodSlots = 13;
+  std::array<uint64_t, kMethodSlots> requests{};
+  std::array<uint64_t, kMethodSlots> indications{};
+  std::array<uint64_t, kMethodSlots> success_responses{};
+  // Error responses by code class*100+number, 300..699 → index code-300.
+  std::array<uint64_t, 400> error_responses{};
+  std::array<uint64_t, static_cast<size_t>(DropReason::kCount)> drops{};
+
+  static size_t MethodSlot(uint16_t method) {
+    return method < kMethodSlots ? method : 0;
+  }
+  uint64_t errors_with_code(int code) const {
+    return code >= 300 && code < 700 ? error_responses[code - 300] : 0;
+  }
+  uint64_t dropped(DropReason reason) const {
+    return drops[static_cast<size_t>(reason)];
+  }
+};
+
+}  // namespace turnpike::core
+
+#endif  // TURNPIKE_CORE_STATS_H_

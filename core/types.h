@@ -1,0 +1,71 @@
+// The values every input and output of the core is made of: time, transport
+// tuples and the ids the runtime uses to find its sockets.
+#ifndef TURNPIKE_CORE_TYPES_H_
+#define TURNPIKE_CORE_TYPES_H_
+
+#include <chrono>
+#include <compare>
+#include <cstdint>
+#include <string_view>
+
+#include "absl/time/time.h"
+#include "core/net/transport_address.h"
+
+namespace turnpike::core {
+
+// Monotonic time as the runtime measured it. The clock deliberately has no
+// now(): the core only ever sees time it is given (DESIGN.md "Core API").
+struct MonoClock {
+  using rep = int64_t;
+  using period = std::nano;
+  using duration = std::chrono::nanoseconds;
+  using time_point = std::chrono::time_point<MonoClock>;
+  static constexpr bool is_steady = true;
+};
+using MonoTime = MonoClock::time_point;
+using Duration = std::chrono::nanoseconds;
+
+// One stamp per receive batch: monotonic for lifetimes and timers, wall clock
+// for what is compared with other machines' clocks (REST credential expiry).
+struct Now {
+  MonoTime mono;
+  absl::Time wall;
+};
+
+enum class Transport : uint8_t { kUdp, kTcp, kTls, kDtls };
+std::string_view TransportName(Transport transport);
+constexpr bool IsStream(Transport t) {
+  return t == Transport::kTcp || t == Transport::kTls;
+}
+
+// Index of a listening socket in the runtime's table, assigned by the
+// configuration (ServerConfig::listeners).
+struct ListenerId {
+  uint16_t value = 0;
+  friend auto operator<=>(const ListenerId&, const ListenerId&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, ListenerId id) {
+    return H::combine(std::move(h), id.value);
+  }
+};
+
+// RFC 8656 §2: the 5-tuple (client address, server address, transport) that
+// identifies a client's flow, plus the listener it arrived on so a reply can
+// leave from the same socket.
+struct FiveTuple {
+  Transport transport = Transport::kUdp;
+  TransportAddress client;
+  TransportAddress server;
+  ListenerId listener;
+
+  friend auto operator<=>(const FiveTuple&, const FiveTuple&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const FiveTuple& t) {
+    return H::combine(std::move(h), t.transport, t.client, t.server,
+                      t.listener);
+  }
+};
+
+}  // namespace turnpike::core
+
+#endif  // TURNPIKE_CORE_TYPES_H_
