@@ -16,7 +16,8 @@ namespace turnpike::stun {
 struct ErrorCodeValue {
   int code = 0;
   std::string_view reason;
-  friend bool operator==(const ErrorCodeValue&, const ErrorCodeValue&) = default;
+  friend bool operator==(const ErrorCodeValue&,
+                         const ErrorCodeValue&) = default;
 };
 
 // RFC 8489 §14.11/§14.12: one algorithm and its (usually empty) parameters.

@@ -6,9 +6,12 @@ namespace turnpike::stun {
 
 std::string_view ChannelDataErrorName(ChannelDataError error) {
   switch (error) {
-    case ChannelDataError::kTooShort: return "too short";
-    case ChannelDataError::kBadChannel: return "channel number out of range";
-    case ChannelDataError::kLengthOverrun: return "length overruns datagram";
+    case ChannelDataError::kTooShort:
+      return "too short";
+    case ChannelDataError::kBadChannel:
+      return "channel number out of range";
+    case ChannelDataError::kLengthOverrun:
+      return "length overruns datagram";
   }
   return "?";
 }

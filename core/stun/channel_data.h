@@ -35,9 +35,9 @@ struct ChannelDataView {
 };
 
 enum class ChannelDataError : uint8_t {
-  kTooShort,        // fewer than 4 bytes
-  kBadChannel,      // outside 0x4000-0x4FFF
-  kLengthOverrun,   // the length field claims more than is there
+  kTooShort,       // fewer than 4 bytes
+  kBadChannel,     // outside 0x4000-0x4FFF
+  kLengthOverrun,  // the length field claims more than is there
 };
 std::string_view ChannelDataErrorName(ChannelDataError error);
 

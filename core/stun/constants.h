@@ -86,6 +86,51 @@ enum class AttributeType : uint16_t {
   kOtherAddress = 0x802C,
 };
 
+// Every attribute type the codec reads (RFC 8489 §14, RFC 8656 §18, RFC 5780
+// §7, RFC 6062 §6.2, RFC 8445 §16.1). MessageView keeps the first offset of
+// each, in this order.
+inline constexpr AttributeType kKnownAttributeTypes[] = {
+    AttributeType::kMappedAddress,
+    AttributeType::kChangeRequest,
+    AttributeType::kUsername,
+    AttributeType::kMessageIntegrity,
+    AttributeType::kErrorCode,
+    AttributeType::kUnknownAttributes,
+    AttributeType::kChannelNumber,
+    AttributeType::kLifetime,
+    AttributeType::kXorPeerAddress,
+    AttributeType::kData,
+    AttributeType::kRealm,
+    AttributeType::kNonce,
+    AttributeType::kXorRelayedAddress,
+    AttributeType::kRequestedAddressFamily,
+    AttributeType::kEvenPort,
+    AttributeType::kRequestedTransport,
+    AttributeType::kDontFragment,
+    AttributeType::kMessageIntegritySha256,
+    AttributeType::kPasswordAlgorithm,
+    AttributeType::kUserhash,
+    AttributeType::kXorMappedAddress,
+    AttributeType::kReservationToken,
+    AttributeType::kPriority,
+    AttributeType::kUseCandidate,
+    AttributeType::kPadding,
+    AttributeType::kResponsePort,
+    AttributeType::kConnectionId,
+    AttributeType::kAdditionalAddressFamily,
+    AttributeType::kAddressErrorCode,
+    AttributeType::kPasswordAlgorithms,
+    AttributeType::kAlternateDomain,
+    AttributeType::kIcmp,
+    AttributeType::kSoftware,
+    AttributeType::kAlternateServer,
+    AttributeType::kFingerprint,
+    AttributeType::kIceControlled,
+    AttributeType::kIceControlling,
+    AttributeType::kResponseOrigin,
+    AttributeType::kOtherAddress,
+};
+
 // RFC 8489 §14: types below 0x8000 must be understood or the request fails
 // with 420.
 constexpr bool IsComprehensionRequired(uint16_t type) { return type < 0x8000; }

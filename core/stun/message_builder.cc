@@ -22,6 +22,26 @@ uint16_t EncodeType(MessageClass message_class, uint16_t method) {
 // The largest body a 16-bit length that is a multiple of 4 can describe.
 constexpr size_t kMaxBody = 0xFFFC;
 
+// RFC 8489 §14.3, §14.9, §14.10, §14.14, §14.16: the text attributes have
+// size limits, which MessageView::Parse enforces; refuse to write what it
+// would reject.
+size_t MaxValueSize(uint16_t type) {
+  switch (static_cast<AttributeType>(type)) {
+    case AttributeType::kUsername:
+      return kMaxUsernameBytes;
+    case AttributeType::kRealm:
+      return kMaxRealmBytes;
+    case AttributeType::kNonce:
+      return kMaxNonceBytes;
+    case AttributeType::kSoftware:
+      return kMaxSoftwareBytes;
+    case AttributeType::kAlternateDomain:
+      return kMaxAlternateDomainBytes;
+    default:
+      return 0xFFFF;
+  }
+}
+
 }  // namespace
 
 MessageBuilder::MessageBuilder(absl::Span<uint8_t> buffer,
@@ -62,7 +82,8 @@ uint8_t* MessageBuilder::Append(uint16_t type, size_t length) {
     return nullptr;
   }
   const size_t total = kAttributeHeaderSize + length + PaddingFor(length);
-  if (total > buffer_.size() - size_ || size_ - kHeaderSize + total > kMaxBody) {
+  if (total > buffer_.size() - size_ ||
+      size_ - kHeaderSize + total > kMaxBody) {
     Fail(BuildError::kBufferTooSmall);
     return nullptr;
   }
@@ -80,6 +101,10 @@ uint8_t* MessageBuilder::Append(uint16_t type, size_t length) {
 
 MessageBuilder& MessageBuilder::AddBytes(uint16_t type,
                                          absl::Span<const uint8_t> value) {
+  if (value.size() > MaxValueSize(type)) {
+    Fail(BuildError::kValueTooLong);
+    return *this;
+  }
   if (uint8_t* p = Append(type, value.size())) {
     if (!value.empty()) std::memcpy(p, value.data(), value.size());
   }
@@ -93,9 +118,9 @@ MessageBuilder& MessageBuilder::AddBytes(AttributeType type,
 
 MessageBuilder& MessageBuilder::AddString(AttributeType type,
                                           std::string_view value) {
-  return AddBytes(type, absl::MakeConstSpan(
-                            reinterpret_cast<const uint8_t*>(value.data()),
-                            value.size()));
+  return AddBytes(
+      type, absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(value.data()),
+                                value.size()));
 }
 
 MessageBuilder& MessageBuilder::AddUint32(AttributeType type, uint32_t value) {
@@ -174,18 +199,18 @@ MessageBuilder& MessageBuilder::AddLifetime(uint32_t seconds) {
 
 MessageBuilder& MessageBuilder::AddRequestedTransport(uint8_t protocol) {
   // RFC 8656 §18.7: protocol, then 24 RFFU bits.
-  return AddUint32(AttributeType::kRequestedTransport, uint32_t{protocol}
-                                                           << 24);
+  return AddUint32(AttributeType::kRequestedTransport,
+                   uint32_t{protocol} << 24);
 }
 
 MessageBuilder& MessageBuilder::AddRequestedAddressFamily(uint8_t family) {
-  return AddUint32(AttributeType::kRequestedAddressFamily, uint32_t{family}
-                                                               << 24);
+  return AddUint32(AttributeType::kRequestedAddressFamily,
+                   uint32_t{family} << 24);
 }
 
 MessageBuilder& MessageBuilder::AddAdditionalAddressFamily(uint8_t family) {
-  return AddUint32(AttributeType::kAdditionalAddressFamily, uint32_t{family}
-                                                                << 24);
+  return AddUint32(AttributeType::kAdditionalAddressFamily,
+                   uint32_t{family} << 24);
 }
 
 MessageBuilder& MessageBuilder::AddEvenPort(bool reserve_next) {
@@ -217,9 +242,8 @@ MessageBuilder& MessageBuilder::AddPasswordAlgorithms(
   for (const auto& v : values) {
     length += 4 + v.parameters.size() + PaddingFor(v.parameters.size());
   }
-  if (uint8_t* p =
-          Append(static_cast<uint16_t>(AttributeType::kPasswordAlgorithms),
-                 length)) {
+  if (uint8_t* p = Append(
+          static_cast<uint16_t>(AttributeType::kPasswordAlgorithms), length)) {
     for (const auto& v : values) {
       const size_t params = v.parameters.size();
       StoreBe16(p, v.algorithm);
@@ -265,9 +289,9 @@ MessageBuilder& MessageBuilder::AddIcmp(const IcmpValue& value) {
 
 MessageBuilder& MessageBuilder::AddChangeRequest(
     const ChangeRequestValue& value) {
-  return AddUint32(AttributeType::kChangeRequest,
-                   (value.change_ip ? 0x4u : 0u) |
-                       (value.change_port ? 0x2u : 0u));
+  return AddUint32(
+      AttributeType::kChangeRequest,
+      (value.change_ip ? 0x4u : 0u) | (value.change_port ? 0x2u : 0u));
 }
 
 MessageBuilder& MessageBuilder::AddResponsePort(uint16_t port) {
@@ -287,8 +311,7 @@ MessageBuilder& MessageBuilder::AddMessageIntegrity(
   if (p == nullptr) return *this;
   // Append() already set the header length to include this attribute, which
   // is what §14.5 requires while hashing.
-  const std::array<uint8_t, 20> mac =
-      HmacSha1(key, buffer_.subspan(0, offset));
+  const std::array<uint8_t, 20> mac = HmacSha1(key, buffer_.subspan(0, offset));
   std::memcpy(p, mac.data(), mac.size());
   sealed_by_integrity_ = true;
   return *this;
@@ -314,16 +337,14 @@ MessageBuilder& MessageBuilder::AddMessageIntegritySha256(
 
 MessageBuilder& MessageBuilder::AddFingerprint() {
   const size_t offset = size_;
-  uint8_t* p =
-      Append(static_cast<uint16_t>(AttributeType::kFingerprint), 4);
+  uint8_t* p = Append(static_cast<uint16_t>(AttributeType::kFingerprint), 4);
   if (p == nullptr) return *this;
   StoreBe32(p, ComputeFingerprint(buffer_.subspan(0, offset)));
   sealed_by_fingerprint_ = true;
   return *this;
 }
 
-Expected<absl::Span<const uint8_t>, BuildError> MessageBuilder::Finish()
-    const {
+Expected<absl::Span<const uint8_t>, BuildError> MessageBuilder::Finish() const {
   if (error_) return Unexpected(*error_);
   return absl::Span<const uint8_t>(buffer_.data(), size_);
 }

@@ -23,9 +23,9 @@ namespace turnpike::stun {
 
 enum class BuildError : uint8_t {
   kBufferTooSmall,
-  kValueTooLong,        // an attribute value over 65535 bytes or its RFC limit
-  kAfterIntegrity,      // a plain attribute after MESSAGE-INTEGRITY(-SHA256)
-  kAfterFingerprint,    // anything after FINGERPRINT
+  kValueTooLong,      // an attribute value over 65535 bytes or its RFC limit
+  kAfterIntegrity,    // a plain attribute after MESSAGE-INTEGRITY(-SHA256)
+  kAfterFingerprint,  // anything after FINGERPRINT
 };
 
 class MessageBuilder {
@@ -46,8 +46,7 @@ class MessageBuilder {
   }
 
   // Generic forms.
-  MessageBuilder& AddBytes(AttributeType type,
-                           absl::Span<const uint8_t> value);
+  MessageBuilder& AddBytes(AttributeType type, absl::Span<const uint8_t> value);
   MessageBuilder& AddBytes(uint16_t type, absl::Span<const uint8_t> value);
   MessageBuilder& AddString(AttributeType type, std::string_view value);
   MessageBuilder& AddUint32(AttributeType type, uint32_t value);

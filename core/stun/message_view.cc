@@ -12,31 +12,11 @@ using AT = AttributeType;
 
 // Index of a known attribute type in MessageView::first_offset_, or -1.
 int SlotOf(uint16_t type) {
-  static constexpr AT kKnown[] = {
-      AT::kMappedAddress,       AT::kChangeRequest,
-      AT::kUsername,            AT::kMessageIntegrity,
-      AT::kErrorCode,           AT::kUnknownAttributes,
-      AT::kChannelNumber,       AT::kLifetime,
-      AT::kXorPeerAddress,      AT::kData,
-      AT::kRealm,               AT::kNonce,
-      AT::kXorRelayedAddress,   AT::kRequestedAddressFamily,
-      AT::kEvenPort,            AT::kRequestedTransport,
-      AT::kDontFragment,        AT::kMessageIntegritySha256,
-      AT::kPasswordAlgorithm,   AT::kUserhash,
-      AT::kXorMappedAddress,    AT::kReservationToken,
-      AT::kPriority,            AT::kUseCandidate,
-      AT::kPadding,             AT::kResponsePort,
-      AT::kConnectionId,        AT::kAdditionalAddressFamily,
-      AT::kAddressErrorCode,    AT::kPasswordAlgorithms,
-      AT::kAlternateDomain,     AT::kIcmp,
-      AT::kSoftware,            AT::kAlternateServer,
-      AT::kFingerprint,         AT::kIceControlled,
-      AT::kIceControlling,      AT::kResponseOrigin,
-      AT::kOtherAddress,
-  };
-  static_assert(std::size(kKnown) <= 40);
-  for (size_t i = 0; i < std::size(kKnown); ++i) {
-    if (static_cast<uint16_t>(kKnown[i]) == type) return static_cast<int>(i);
+  static_assert(std::size(kKnownAttributeTypes) <= 40);
+  for (size_t i = 0; i < std::size(kKnownAttributeTypes); ++i) {
+    if (static_cast<uint16_t>(kKnownAttributeTypes[i]) == type) {
+      return static_cast<int>(i);
+    }
   }
   return -1;
 }
@@ -159,15 +139,24 @@ std::string_view AsString(absl::Span<const uint8_t> v) {
 
 std::string_view ParseErrorName(ParseError error) {
   switch (error) {
-    case ParseError::kTooShort: return "too short";
-    case ParseError::kNotStun: return "not STUN";
-    case ParseError::kBadMagicCookie: return "bad magic cookie";
-    case ParseError::kBadLength: return "length not a multiple of 4";
-    case ParseError::kLengthMismatch: return "length mismatch";
-    case ParseError::kAttributeOverrun: return "attribute overruns message";
-    case ParseError::kMalformedAttribute: return "malformed attribute";
-    case ParseError::kFingerprintNotLast: return "FINGERPRINT not last";
-    case ParseError::kBadFingerprint: return "bad FINGERPRINT";
+    case ParseError::kTooShort:
+      return "too short";
+    case ParseError::kNotStun:
+      return "not STUN";
+    case ParseError::kBadMagicCookie:
+      return "bad magic cookie";
+    case ParseError::kBadLength:
+      return "length not a multiple of 4";
+    case ParseError::kLengthMismatch:
+      return "length mismatch";
+    case ParseError::kAttributeOverrun:
+      return "attribute overruns message";
+    case ParseError::kMalformedAttribute:
+      return "malformed attribute";
+    case ParseError::kFingerprintNotLast:
+      return "FINGERPRINT not last";
+    case ParseError::kBadFingerprint:
+      return "bad FINGERPRINT";
   }
   return "?";
 }
@@ -193,9 +182,8 @@ Expected<MessageView, ParseFailure> MessageView::Parse(
   view.bytes_ = bytes;
   const uint16_t type = LoadBe16(&bytes[0]);
   // M11..M0 are bits 13..9, 7..5 and 3..0; C1 is bit 8, C0 bit 4.
-  view.header_.method = static_cast<uint16_t>((type & 0x000F) |
-                                              ((type & 0x00E0) >> 1) |
-                                              ((type & 0x3E00) >> 2));
+  view.header_.method = static_cast<uint16_t>(
+      (type & 0x000F) | ((type & 0x00E0) >> 1) | ((type & 0x3E00) >> 2));
   view.header_.message_class =
       static_cast<MessageClass>(((type >> 7) & 0x2) | ((type >> 4) & 0x1));
   view.header_.length = LoadBe16(&bytes[2]);
@@ -250,7 +238,7 @@ Expected<MessageView, ParseFailure> MessageView::Parse(
           return fail(ParseError::kMalformedAttribute, header, attr_type);
         }
         if (view.first_offset_[slot] == 0) {
-          view.first_offset_[slot] = static_cast<uint16_t>(offset);
+          view.first_offset_[slot] = static_cast<uint32_t>(offset);
         }
         if (attr_type == static_cast<uint16_t>(AT::kMessageIntegrity)) {
           view.integrity_offset_ = offset;
@@ -291,8 +279,8 @@ absl::Span<const uint8_t> MessageView::ValueAt(size_t offset) const {
 std::optional<RawAttribute> MessageView::Find(AttributeType type) const {
   const int slot = SlotOf(static_cast<uint16_t>(type));
   if (slot < 0) return std::nullopt;
-  const size_t offset = type == AT::kFingerprint ? fingerprint_offset_
-                                                 : first_offset_[slot];
+  const size_t offset =
+      type == AT::kFingerprint ? fingerprint_offset_ : first_offset_[slot];
   if (offset == 0) return std::nullopt;
   return RawAttribute{static_cast<uint16_t>(type), ValueAt(offset), offset};
 }
@@ -345,7 +333,6 @@ std::optional<TransportAddress> MessageView::AddressAt(AttributeType type,
   return xored ? XorAddress(address, header_.transaction_id) : address;
 }
 
-
 std::optional<TransportAddress> MessageView::MappedAddress() const {
   return AddressAt(AT::kMappedAddress, false);
 }
@@ -362,8 +349,7 @@ std::optional<TransportAddress> MessageView::OtherAddress() const {
   return AddressAt(AT::kOtherAddress, false);
 }
 
-absl::InlinedVector<TransportAddress, 2> MessageView::XorPeerAddresses()
-    const {
+absl::InlinedVector<TransportAddress, 2> MessageView::XorPeerAddresses() const {
   absl::InlinedVector<TransportAddress, 2> out;
   for (const RawAttribute& a : Attributes()) {
     if (a.type == static_cast<uint16_t>(AT::kXorPeerAddress)) {
@@ -437,8 +423,8 @@ std::optional<PasswordAlgorithmValue> MessageView::PasswordAlgorithm() const {
   });
 }
 
-absl::InlinedVector<PasswordAlgorithmValue, 2>
-MessageView::PasswordAlgorithms() const {
+absl::InlinedVector<PasswordAlgorithmValue, 2> MessageView::PasswordAlgorithms()
+    const {
   absl::InlinedVector<PasswordAlgorithmValue, 2> out;
   if (auto a = Find(AT::kPasswordAlgorithms)) {
     const absl::Span<const uint8_t> v = a->value;

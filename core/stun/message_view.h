@@ -33,13 +33,13 @@ struct MessageHeader {
 };
 
 enum class ParseError : uint8_t {
-  kTooShort,           // fewer than 20 bytes
-  kNotStun,            // the first two bits are not zero
-  kBadMagicCookie,     // RFC 3489-era message or not STUN at all
-  kBadLength,          // body length is not a multiple of 4
-  kLengthMismatch,     // header length disagrees with the datagram
-  kAttributeOverrun,   // an attribute (with its padding) runs past the end
-  kMalformedAttribute, // a known attribute has the wrong size or content
+  kTooShort,            // fewer than 20 bytes
+  kNotStun,             // the first two bits are not zero
+  kBadMagicCookie,      // RFC 3489-era message or not STUN at all
+  kBadLength,           // body length is not a multiple of 4
+  kLengthMismatch,      // header length disagrees with the datagram
+  kAttributeOverrun,    // an attribute (with its padding) runs past the end
+  kMalformedAttribute,  // a known attribute has the wrong size or content
   kFingerprintNotLast,
   kBadFingerprint,
 };
@@ -77,9 +77,7 @@ class MessageView {
   const MessageHeader& header() const { return header_; }
   MessageClass message_class() const { return header_.message_class; }
   uint16_t method() const { return header_.method; }
-  const TransactionId& transaction_id() const {
-    return header_.transaction_id;
-  }
+  const TransactionId& transaction_id() const { return header_.transaction_id; }
   absl::Span<const uint8_t> bytes() const { return bytes_; }
 
   bool Has(AttributeType type) const { return Find(type).has_value(); }
@@ -166,7 +164,9 @@ class MessageView {
   size_t integrity_offset_ = 0;
   size_t integrity_sha256_offset_ = 0;
   size_t fingerprint_offset_ = 0;
-  std::array<uint16_t, kSlotCount> first_offset_{};
+  // 32 bits: an attribute header can start past offset 65535 (the body
+  // alone may be 65532 bytes, after a 20-byte header).
+  std::array<uint32_t, kSlotCount> first_offset_{};
   std::array<uint16_t, kMaxReportedUnknown> unknown_{};
   uint8_t unknown_count_ = 0;
 };

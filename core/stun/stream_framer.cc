@@ -11,9 +11,9 @@ namespace {
 // What the first bytes of a frame say about it.
 struct FrameShape {
   FrameKind kind;
-  size_t header_needed;          // bytes needed before `size` is known
-  std::optional<size_t> size;    // on the wire, padding included
-  size_t unpadded;               // the frame without stream padding
+  size_t header_needed;        // bytes needed before `size` is known
+  std::optional<size_t> size;  // on the wire, padding included
+  size_t unpadded;             // the frame without stream padding
 };
 
 Expected<FrameShape, FramingError> Inspect(absl::Span<const uint8_t> b) {
@@ -53,11 +53,16 @@ Expected<FrameShape, FramingError> Inspect(absl::Span<const uint8_t> b) {
 
 std::string_view FramingErrorName(FramingError error) {
   switch (error) {
-    case FramingError::kNotTurn: return "neither STUN nor ChannelData";
-    case FramingError::kBadMagicCookie: return "bad magic cookie";
-    case FramingError::kBadStunLength: return "STUN length not a multiple of 4";
-    case FramingError::kBadChannel: return "channel number out of range";
-    case FramingError::kFrameTooLarge: return "frame too large";
+    case FramingError::kNotTurn:
+      return "neither STUN nor ChannelData";
+    case FramingError::kBadMagicCookie:
+      return "bad magic cookie";
+    case FramingError::kBadStunLength:
+      return "STUN length not a multiple of 4";
+    case FramingError::kBadChannel:
+      return "channel number out of range";
+    case FramingError::kFrameTooLarge:
+      return "frame too large";
   }
   return "?";
 }
@@ -127,8 +132,8 @@ Expected<std::optional<Frame>, FramingError> StreamFramer::Next(
     }
     if (shape->size && buffer_.size() == *shape->size) {
       release_buffer_ = true;
-      return std::optional<Frame>(
-          Frame{shape->kind, absl::MakeConstSpan(buffer_).first(shape->unpadded)});
+      return std::optional<Frame>(Frame{
+          shape->kind, absl::MakeConstSpan(buffer_).first(shape->unpadded)});
     }
   }
   return std::optional<Frame>();

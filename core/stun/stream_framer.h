@@ -30,11 +30,11 @@ struct Frame {
 };
 
 enum class FramingError : uint8_t {
-  kNotTurn,          // first two bits are neither 0b00 nor 0b01
-  kBadMagicCookie,   // a STUN header without the RFC 8489 cookie
-  kBadStunLength,    // a STUN length that is not a multiple of 4
-  kBadChannel,       // ChannelData outside 0x4000-0x4FFF
-  kFrameTooLarge,    // longer than the configured bound
+  kNotTurn,         // first two bits are neither 0b00 nor 0b01
+  kBadMagicCookie,  // a STUN header without the RFC 8489 cookie
+  kBadStunLength,   // a STUN length that is not a multiple of 4
+  kBadChannel,      // ChannelData outside 0x4000-0x4FFF
+  kFrameTooLarge,   // longer than the configured bound
 };
 std::string_view FramingErrorName(FramingError error);
 

@@ -12,6 +12,9 @@ namespace turnpike {
 
 template <typename E>
 struct Unexpected {
+  // A constructor, not an aggregate: Unexpected(e) would otherwise need
+  // C++20 parenthesized aggregate initialization, which clang 14 lacks.
+  explicit Unexpected(E e) : error(std::move(e)) {}
   E error;
 };
 template <typename E>
