@@ -1,0 +1,74 @@
+// Which peer addresses the relay may reach (RFC 8656 §21.x security
+// considerations; coturn CVE-2020-26262).
+//
+// A TURN server sends whatever a client asks to whatever address it names, so
+// without a filter it is a proxy into its own network: loopback services,
+// cloud metadata endpoints, the private LAN. By default every address in a
+// special-purpose range is refused; operators open what they need with allow
+// rules and close more with deny rules.
+//
+// IPv6 forms that embed an IPv4 address (IPv4-mapped ::ffff:0:0/96,
+// IPv4-compatible ::/96, NAT64 64:ff9b::/96, 6to4 2002::/16) are checked for
+// both the IPv6 address and the embedded IPv4 one: a peer is refused when
+// either is. That closes the bypass of CVE-2020-26262, where
+// ::ffff:127.0.0.1 reached loopback past a filter that only knew 127/8.
+#ifndef TURNPIKE_CORE_POLICY_PEER_FILTER_H_
+#define TURNPIKE_CORE_POLICY_PEER_FILTER_H_
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "absl/types/span.h"
+#include "core/net/transport_address.h"
+#include "core/policy/cidr.h"
+
+namespace turnpike::core {
+
+enum class PeerVerdict : uint8_t {
+  kAllowed,
+  kDeniedByDefault,  // a special-purpose range not opened by an allow rule
+  kDeniedByRule,     // an operator deny rule
+};
+std::string_view PeerVerdictName(PeerVerdict verdict);
+
+struct PeerFilterRules {
+  std::vector<Cidr> allow;
+  std::vector<Cidr> deny;
+  // Refuse the special-purpose ranges (DefaultDeniedRanges()) unless an
+  // allow rule opens them. On by default; off only for closed test networks.
+  bool deny_special_ranges = true;
+};
+
+class PeerFilter {
+ public:
+  explicit PeerFilter(PeerFilterRules rules);
+
+  // The verdict for one address. Among the operator's rules the longest
+  // matching prefix decides (a deny wins a tie), so "deny 10.0.0.0/8, allow
+  // 10.1.2.3" opens exactly one host; with no matching rule, the default
+  // ranges decide.
+  PeerVerdict Check(const IpAddress& peer) const;
+  bool Allows(const IpAddress& peer) const {
+    return Check(peer) == PeerVerdict::kAllowed;
+  }
+
+  // Loopback, "this network", RFC 1918, CGNAT, link-local (cloud metadata
+  // at 169.254.169.254), IETF protocol assignments, benchmarking, multicast,
+  // reserved and broadcast; IPv6 unspecified, loopback, discard-only, ULA,
+  // site-local, link-local, multicast and local-use NAT64.
+  static absl::Span<const Cidr> DefaultDeniedRanges();
+
+ private:
+  PeerVerdict CheckOne(const IpAddress& address) const;
+
+  PeerFilterRules rules_;
+};
+
+// The IPv4 address an IPv6 address carries in one of the embedding forms
+// above, or nullopt.
+std::optional<IpAddress> EmbeddedIpv4(const IpAddress& address);
+
+}  // namespace turnpike::core
+
+#endif  // TURNPIKE_CORE_POLICY_PEER_FILTER_H_
