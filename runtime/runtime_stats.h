@@ -1,0 +1,34 @@
+// Counters for what happens between the sockets and the core: receive and
+// send outcomes the core never sees. Plain integers, one set per worker
+// (single-threaded), read for logs and, later, metrics.
+#ifndef TURNPIKE_RUNTIME_RUNTIME_STATS_H_
+#define TURNPIKE_RUNTIME_RUNTIME_STATS_H_
+
+#include <cstdint>
+
+namespace turnpike::runtime {
+
+struct RuntimeStats {
+  uint64_t datagrams_received = 0;
+  uint64_t bytes_received = 0;
+  // Larger than the 64 KiB receive slot; dropped before the core sees them.
+  uint64_t datagrams_truncated = 0;
+  // Errors reported by recvmmsg/recvmsg (not EAGAIN, which is "no data").
+  uint64_t receive_errors = 0;
+  // The receive slab was still lent out (UV_ENOBUFS); a bug if ever non-zero.
+  uint64_t receive_no_buffer = 0;
+
+  uint64_t datagrams_sent = 0;
+  uint64_t bytes_sent = 0;
+  // UV_EAGAIN: the socket send buffer was full. UDP sends are never queued,
+  // so this is a drop (DESIGN.md "Core API": drop and count).
+  uint64_t send_would_block = 0;
+  // Any other send failure (unreachable destination, bad address, ...).
+  uint64_t send_errors = 0;
+  // A command named a socket this worker does not have (a bug).
+  uint64_t send_no_socket = 0;
+};
+
+}  // namespace turnpike::runtime
+
+#endif  // TURNPIKE_RUNTIME_RUNTIME_STATS_H_

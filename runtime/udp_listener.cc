@@ -1,0 +1,230 @@
+#include "runtime/udp_listener.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/clock.h"
+#include "runtime/log.h"
+#include "runtime/socket_address.h"
+
+namespace turnpike::runtime {
+namespace {
+
+// Classifies a failed socket()/bind() so the caller can tell "this host has
+// no such address" (which the default [::] listener tolerates) from real
+// conflicts, and tells the operator what to change.
+absl::Status SocketError(int err, const TransportAddress& address,
+                         const char* step) {
+  std::string message =
+      absl::StrCat("udp ", address.ToString(), ": ", step,
+                   " failed: ", uv_strerror(err), " (", uv_err_name(err), ")");
+  switch (err) {
+    case UV_EAFNOSUPPORT:
+    case UV_EPROTONOSUPPORT:
+    case UV_EADDRNOTAVAIL:
+      return absl::UnavailableError(absl::StrCat(
+          message,
+          "; the host cannot use this address: listen on an address "
+          "configured on one of its interfaces, or enable IPv6"));
+    case UV_EADDRINUSE:
+      return absl::AlreadyExistsError(absl::StrCat(
+          message,
+          "; another socket holds this address and port: stop that process "
+          "or listen on another port"));
+    case UV_EACCES:
+    case UV_EPERM:
+      return absl::PermissionDeniedError(absl::StrCat(
+          message,
+          "; ports below 1024 need CAP_NET_BIND_SERVICE: grant it or use a "
+          "higher port"));
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+uv_handle_t* AsHandle(uv_udp_t* udp) {
+  return reinterpret_cast<uv_handle_t*>(udp);
+}
+
+}  // namespace
+
+UdpListener::UdpListener(core::ListenerId id, ReceiveSlab* slab,
+                         DatagramSink* sink, RuntimeStats* stats)
+    : id_(id), slab_(slab), sink_(sink), stats_(stats) {}
+
+UdpListener::~UdpListener() { Close(); }
+
+absl::StatusOr<std::unique_ptr<UdpListener>> UdpListener::Bind(
+    uv_loop_t* loop, core::ListenerId id, const TransportAddress& address,
+    const UdpSocketOptions& options, ReceiveSlab* slab, DatagramSink* sink,
+    RuntimeStats* stats) {
+  std::unique_ptr<UdpListener> listener(new UdpListener(id, slab, sink, stats));
+  absl::Status status = listener->Open(loop, address, options);
+  if (!status.ok()) return status;  // the destructor closes the handle
+  return listener;
+}
+
+absl::Status UdpListener::Open(uv_loop_t* loop, const TransportAddress& address,
+                               const UdpSocketOptions& options) {
+  local_address_ = address;
+  auto* handle = new uv_udp_t;
+  // The family makes libuv create the socket now, so options can be set
+  // before bind; RECVMMSG opts into batched receives (libuv ≥ 1.40).
+  const unsigned domain = address.ip.is_v4() ? AF_INET : AF_INET6;
+  int err = uv_udp_init_ex(loop, handle, domain | UV_UDP_RECVMMSG);
+  if (err != 0) {
+    delete handle;  // never registered with the loop
+    return SocketError(err, address, "socket");
+  }
+  handle->data = this;
+  handle_ = handle;
+
+  ApplyBufferSizes(options);
+
+  sockaddr_storage storage;
+  ToSockaddr(address, &storage);
+  // IPV6_V6ONLY keeps [::] from also taking IPv4 traffic as v4-mapped
+  // addresses, which would give one client two different 5-tuples.
+  const unsigned bind_flags = address.ip.is_v6() ? UV_UDP_IPV6ONLY : 0;
+  err = uv_udp_bind(handle_, reinterpret_cast<const sockaddr*>(&storage),
+                    bind_flags);
+  if (err != 0) return SocketError(err, address, "bind");
+
+  int length = sizeof(storage);
+  err = uv_udp_getsockname(handle_, reinterpret_cast<sockaddr*>(&storage),
+                           &length);
+  if (err != 0) return SocketError(err, address, "getsockname");
+  std::optional<TransportAddress> bound =
+      FromSockaddr(reinterpret_cast<const sockaddr*>(&storage));
+  if (bound) local_address_ = *bound;
+
+  err = uv_udp_recv_start(handle_, &UdpListener::OnAlloc,
+                          &UdpListener::OnReceive);
+  if (err != 0) return SocketError(err, address, "receive");
+  return absl::OkStatus();
+}
+
+void UdpListener::ApplyBufferSizes(const UdpSocketOptions& options) {
+  struct Setting {
+    std::optional<int> requested;
+    int (*apply)(uv_handle_t*, int*);
+    const char* name;
+    const char* sysctl;
+  };
+  const Setting settings[] = {
+      {options.receive_buffer_bytes, &uv_recv_buffer_size, "receive buffer",
+       "net.core.rmem_max"},
+      {options.send_buffer_bytes, &uv_send_buffer_size, "send buffer",
+       "net.core.wmem_max"},
+  };
+  for (const Setting& setting : settings) {
+    if (!setting.requested) continue;
+    int value = *setting.requested;
+    int err = setting.apply(AsHandle(handle_), &value);
+    if (err != 0) {
+      LogWarning(absl::StrCat("udp ", local_address_.ToString(), ": setting ",
+                              setting.name, " to ", *setting.requested,
+                              " bytes failed: ", uv_strerror(err)));
+      continue;
+    }
+    int granted = 0;  // 0 means "read the current value"
+    if (setting.apply(AsHandle(handle_), &granted) != 0) continue;
+    // socket(7): Linux doubles the request for its own bookkeeping and
+    // reports the doubled value, after capping the request at the sysctl.
+    if (granted / 2 < *setting.requested) {
+      LogWarning(absl::StrCat("udp ", local_address_.ToString(), ": ",
+                              setting.name, " of ", *setting.requested,
+                              " bytes capped by the kernel at ", granted / 2,
+                              "; raise ", setting.sysctl, " to allow more"));
+    }
+  }
+}
+
+int UdpListener::TrySend(const TransportAddress& to,
+                         absl::Span<const uv_buf_t> parts) {
+  if (handle_ == nullptr) return UV_EBADF;
+  sockaddr_storage storage;
+  ToSockaddr(to, &storage);
+  return uv_udp_try_send(handle_, parts.data(),
+                         static_cast<unsigned int>(parts.size()),
+                         reinterpret_cast<const sockaddr*>(&storage));
+}
+
+void UdpListener::Close() {
+  if (handle_ == nullptr) return;
+  // A close from inside a batch (the sink closing this listener) ends the
+  // loan now; libuv's remaining callbacks for the batch find data == nullptr.
+  ReturnSlab();
+  handle_->data = nullptr;
+  uv_close(AsHandle(handle_), [](uv_handle_t* handle) {
+    delete reinterpret_cast<uv_udp_t*>(handle);
+  });
+  handle_ = nullptr;
+}
+
+void UdpListener::ReturnSlab() {
+  if (!holds_slab_) return;
+  holds_slab_ = false;
+  slab_->Return();
+}
+
+void UdpListener::OnAlloc(uv_handle_t* handle, size_t /*suggested*/,
+                          uv_buf_t* buf) {
+  auto* self = static_cast<UdpListener*>(handle->data);
+  if (self == nullptr) {
+    *buf = uv_buf_init(nullptr, 0);
+    return;
+  }
+  // libuv calls this once before every recvmmsg(2): a batch starts here.
+  *buf = self->slab_->Lend();
+  self->holds_slab_ = buf->base != nullptr;
+  self->batch_stamped_ = false;
+}
+
+void UdpListener::OnReceive(uv_udp_t* handle, ssize_t nread,
+                            const uv_buf_t* buf, const sockaddr* addr,
+                            unsigned flags) {
+  auto* self = static_cast<UdpListener*>(handle->data);
+  if (self == nullptr) return;  // closed mid-batch
+  self->HandleReceive(nread, buf, addr, flags);
+}
+
+void UdpListener::HandleReceive(ssize_t nread, const uv_buf_t* buf,
+                                const sockaddr* addr, unsigned flags) {
+  // libuv's cases (uv.h, libuv 1.44): nread < 0 is an error (UV_ENOBUFS when
+  // the alloc callback gave no memory); nread == 0 with addr == nullptr is
+  // "nothing more to read" or, with UV_UDP_MMSG_FREE, the end of a batch;
+  // addr != nullptr is one datagram, possibly empty, flagged
+  // UV_UDP_MMSG_CHUNK when it is one of a recvmmsg batch.
+  if (nread < 0) {
+    if (nread == UV_ENOBUFS) {
+      ++stats_->receive_no_buffer;
+    } else {
+      ++stats_->receive_errors;
+    }
+  } else if (addr != nullptr) {
+    if ((flags & UV_UDP_PARTIAL) != 0) {
+      // Cut at 64 KiB: what is left is not the datagram that was sent.
+      ++stats_->datagrams_truncated;
+    } else if (std::optional<TransportAddress> from = FromSockaddr(addr)) {
+      ++stats_->datagrams_received;
+      stats_->bytes_received += static_cast<uint64_t>(nread);
+      // Stamped at the batch's first datagram rather than in OnAlloc, which
+      // libuv also calls for the final read that finds the socket empty.
+      if (!batch_stamped_) {
+        batch_now_ = StampNow();
+        batch_stamped_ = true;
+      }
+      sink_->OnDatagram(
+          batch_now_, id_, *from,
+          absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(buf->base),
+                              static_cast<size_t>(nread)));
+    }
+  }
+  // Only chunk callbacks leave the slab lent: every other callback ends the
+  // loan (the MMSG_FREE one after a batch, the empty or failed read, and each
+  // datagram when the kernel lacks recvmmsg and libuv reads one at a time).
+  if ((flags & UV_UDP_MMSG_CHUNK) == 0) ReturnSlab();
+}
+
+}  // namespace turnpike::runtime

@@ -1,0 +1,113 @@
+// One bound UDP socket on a worker's loop: receives datagrams in recvmmsg(2)
+// batches into the worker's slab and hands each one to a DatagramSink with
+// the batch's timestamp; sends without blocking or queueing.
+//
+// No protocol logic lives here: bytes go to the sink uninspected.
+#ifndef TURNPIKE_RUNTIME_UDP_LISTENER_H_
+#define TURNPIKE_RUNTIME_UDP_LISTENER_H_
+
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "core/net/transport_address.h"
+#include "core/types.h"
+#include "runtime/receive_slab.h"
+#include "runtime/runtime_stats.h"
+
+namespace turnpike::runtime {
+
+struct UdpSocketOptions {
+  // SO_RCVBUF / SO_SNDBUF request in bytes; nullopt keeps the system default
+  // (net.core.rmem_default / wmem_default). The kernel caps requests at
+  // net.core.rmem_max / wmem_max; a capped request is logged.
+  std::optional<int> receive_buffer_bytes;
+  std::optional<int> send_buffer_bytes;
+};
+
+// Where received datagrams go (the worker, which feeds the core).
+class DatagramSink {
+ public:
+  // `bytes` lives in the receive slab and is valid only during the call.
+  // `now` is stamped once per receive batch, so datagrams of one batch share
+  // it. The sink may close any listener, including the calling one.
+  virtual void OnDatagram(const core::Now& now, core::ListenerId listener,
+                          const TransportAddress& from,
+                          absl::Span<const uint8_t> bytes) = 0;
+
+ protected:
+  ~DatagramSink() = default;
+};
+
+class UdpListener {
+ public:
+  // Opens a socket on `loop` bound to `address` and starts receiving.
+  // IPv6 sockets are IPV6_V6ONLY, so a wildcard IPv4 socket and a wildcard
+  // IPv6 socket on the same port each see only their own family.
+  // SO_REUSEADDR is not set: a second server on the same port fails loudly.
+  // Error codes: Unavailable when the host cannot use the address (no IPv6,
+  // address not local), AlreadyExists when it is in use, PermissionDenied for
+  // privileged ports, Internal otherwise; each message names the address.
+  // `slab`, `sink` and `stats` must outlive the listener.
+  static absl::StatusOr<std::unique_ptr<UdpListener>> Bind(
+      uv_loop_t* loop, core::ListenerId id, const TransportAddress& address,
+      const UdpSocketOptions& options, ReceiveSlab* slab, DatagramSink* sink,
+      RuntimeStats* stats);
+
+  // Closes the socket. The loop must run once more before uv_loop_close()
+  // so libuv can finish the close; the listener object itself may be
+  // destroyed right away.
+  ~UdpListener();
+  UdpListener(const UdpListener&) = delete;
+  UdpListener& operator=(const UdpListener&) = delete;
+
+  core::ListenerId id() const { return id_; }
+  // The address actually bound (the kernel's port when 0 was asked).
+  const TransportAddress& local_address() const { return local_address_; }
+
+  // Sends one datagram gathered from `parts` (scatter-gather, so a frame
+  // prefix and a borrowed payload need no copy). Never blocks and never
+  // queues: returns the bytes sent or a negative libuv error, UV_EAGAIN when
+  // the socket buffer is full.
+  int TrySend(const TransportAddress& to, absl::Span<const uv_buf_t> parts);
+
+  // Stops receiving and closes the socket; idempotent.
+  void Close();
+
+ private:
+  UdpListener(core::ListenerId id, ReceiveSlab* slab, DatagramSink* sink,
+              RuntimeStats* stats);
+
+  absl::Status Open(uv_loop_t* loop, const TransportAddress& address,
+                    const UdpSocketOptions& options);
+  void ApplyBufferSizes(const UdpSocketOptions& options);
+
+  static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
+  static void OnReceive(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf,
+                        const sockaddr* addr, unsigned flags);
+  void HandleReceive(ssize_t nread, const uv_buf_t* buf, const sockaddr* addr,
+                     unsigned flags);
+  void ReturnSlab();
+
+  core::ListenerId id_;
+  ReceiveSlab* slab_;
+  DatagramSink* sink_;
+  RuntimeStats* stats_;
+  // Heap-allocated and freed by the close callback, because libuv touches
+  // the handle after uv_close() returns; nullptr once closed.
+  uv_udp_t* handle_ = nullptr;
+  TransportAddress local_address_;
+  // One stamp per recvmmsg(2) batch: taken at the batch's first datagram
+  // and carried by every datagram of the batch.
+  core::Now batch_now_{};
+  bool batch_stamped_ = false;
+  bool holds_slab_ = false;
+};
+
+}  // namespace turnpike::runtime
+
+#endif  // TURNPIKE_RUNTIME_UDP_LISTENER_H_

@@ -1,0 +1,94 @@
+#include "tests/runtime/udp_socket.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <utility>
+
+namespace turnpike::testing {
+namespace {
+
+// Fills `out` for `ip`:`port`; false when `ip` is not an address.
+bool MakeSockaddr(const std::string& ip, uint16_t port, sockaddr_storage* out,
+                  socklen_t* length) {
+  std::memset(out, 0, sizeof(*out));
+  auto* sin = reinterpret_cast<sockaddr_in*>(out);
+  if (inet_pton(AF_INET, ip.c_str(), &sin->sin_addr) == 1) {
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(port);
+    *length = sizeof(sockaddr_in);
+    return true;
+  }
+  auto* sin6 = reinterpret_cast<sockaddr_in6*>(out);
+  if (inet_pton(AF_INET6, ip.c_str(), &sin6->sin6_addr) == 1) {
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_port = htons(port);
+    *length = sizeof(sockaddr_in6);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<UdpSocket> UdpSocket::Bind(const std::string& ip) {
+  sockaddr_storage address;
+  socklen_t length = 0;
+  if (!MakeSockaddr(ip, 0, &address, &length)) return std::nullopt;
+  const int fd = socket(address.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::nullopt;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    close(fd);
+    return std::nullopt;
+  }
+  const uint16_t port =
+      address.ss_family == AF_INET
+          ? ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port)
+          : ntohs(reinterpret_cast<sockaddr_in6*>(&address)->sin6_port);
+  return UdpSocket(fd, ip, port);
+}
+
+UdpSocket::UdpSocket(UdpSocket&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      ip_(std::move(other.ip_)),
+      port_(other.port_) {}
+
+UdpSocket::~UdpSocket() {
+  if (fd_ >= 0) close(fd_);
+}
+
+bool UdpSocket::SendTo(const std::string& ip, uint16_t port,
+                       const std::vector<uint8_t>& bytes) {
+  sockaddr_storage address;
+  socklen_t length = 0;
+  if (!MakeSockaddr(ip, port, &address, &length)) return false;
+  const ssize_t sent = sendto(fd_, bytes.data(), bytes.size(), 0,
+                              reinterpret_cast<sockaddr*>(&address), length);
+  return sent == static_cast<ssize_t>(bytes.size());
+}
+
+std::optional<std::vector<uint8_t>> UdpSocket::Receive(
+    std::chrono::milliseconds timeout) {
+  pollfd pfd{fd_, POLLIN, 0};
+  if (poll(&pfd, 1, static_cast<int>(timeout.count())) != 1) {
+    return std::nullopt;
+  }
+  std::vector<uint8_t> buffer(65536);
+  const ssize_t n = recv(fd_, buffer.data(), buffer.size(), MSG_DONTWAIT);
+  if (n < 0) return std::nullopt;
+  buffer.resize(static_cast<size_t>(n));
+  return buffer;
+}
+
+std::optional<uint16_t> PickFreeUdpPort(const std::string& ip) {
+  std::optional<UdpSocket> probe = UdpSocket::Bind(ip);
+  if (!probe) return std::nullopt;
+  return probe->local_port();
+}
+
+}  // namespace turnpike::testing

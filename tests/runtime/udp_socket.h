@@ -1,0 +1,49 @@
+// A plain POSIX UDP socket bound to a loopback address, for talking to the
+// real binary from tests. Every receive is bounded by a timeout.
+#ifndef TURNPIKE_TESTS_RUNTIME_UDP_SOCKET_H_
+#define TURNPIKE_TESTS_RUNTIME_UDP_SOCKET_H_
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace turnpike::testing {
+
+class UdpSocket {
+ public:
+  // A socket bound to `ip`:0 (IPv4 dotted quad or bare IPv6 text), or
+  // nullopt when the host cannot bind that address.
+  static std::optional<UdpSocket> Bind(const std::string& ip);
+  UdpSocket(UdpSocket&& other) noexcept;
+  UdpSocket& operator=(UdpSocket&&) = delete;
+  UdpSocket(const UdpSocket&) = delete;
+  ~UdpSocket();
+
+  const std::string& local_ip() const { return ip_; }
+  uint16_t local_port() const { return port_; }
+
+  bool SendTo(const std::string& ip, uint16_t port,
+              const std::vector<uint8_t>& bytes);
+  // The next datagram, or nullopt when none arrives within `timeout`.
+  std::optional<std::vector<uint8_t>> Receive(
+      std::chrono::milliseconds timeout);
+
+ private:
+  UdpSocket(int fd, std::string ip, uint16_t port)
+      : fd_(fd), ip_(std::move(ip)), port_(port) {}
+
+  int fd_;
+  std::string ip_;
+  uint16_t port_;
+};
+
+// A UDP port on `ip` that was free a moment ago (bound with port 0, then
+// released). Another process may take it before the caller does; callers
+// retry with a new port when the server fails to start.
+std::optional<uint16_t> PickFreeUdpPort(const std::string& ip);
+
+}  // namespace turnpike::testing
+
+#endif  // TURNPIKE_TESTS_RUNTIME_UDP_SOCKET_H_
