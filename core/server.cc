@@ -17,19 +17,24 @@ constexpr size_t kResponseBufferSize = 1024;
 
 std::string_view DropReasonName(DropReason reason) {
   switch (reason) {
-    case DropReason::kNotStun: return "not_stun";
-    case DropReason::kMalformed: return "malformed";
-    case DropReason::kBadFingerprint: return "bad_fingerprint";
-    case DropReason::kUnexpectedClass: return "unexpected_class";
-    case DropReason::kUnknownIndication: return "unknown_indication";
-    case DropReason::kCount: break;
+    case DropReason::kNotStun:
+      return "not_stun";
+    case DropReason::kMalformed:
+      return "malformed";
+    case DropReason::kBadFingerprint:
+      return "bad_fingerprint";
+    case DropReason::kUnexpectedClass:
+      return "unexpected_class";
+    case DropReason::kUnknownIndication:
+      return "unknown_indication";
+    case DropReason::kCount:
+      break;
   }
   return "?";
 }
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config) {
-  if (config.software &&
-      config.software->size() > stun::kMaxSoftwareBytes) {
+  if (config.software && config.software->size() > stun::kMaxSoftwareBytes) {
     return absl::InvalidArgumentError(
         "software: at most 763 bytes (RFC 8489 §14.14); shorten it or leave "
         "it unset");
@@ -121,9 +126,9 @@ void Server::HandleRequest(const FiveTuple& from,
 void Server::HandleBindingRequest(const FiveTuple& from,
                                   const stun::MessageView& request) {
   std::array<uint8_t, kResponseBufferSize> buffer;
-  stun::MessageBuilder response(absl::MakeSpan(buffer), stun::MessageClass::kSuccessResponse,
-                                stun::Method::kBinding,
-                                request.transaction_id());
+  stun::MessageBuilder response(
+      absl::MakeSpan(buffer), stun::MessageClass::kSuccessResponse,
+      stun::Method::kBinding, request.transaction_id());
   // RFC 8489 §7.3.1: the reflexive address, XOR'ed (§14.2).
   response.AddXorAddress(stun::AttributeType::kXorMappedAddress, from.client);
   if (config_.software) {
@@ -145,7 +150,8 @@ void Server::RespondError(const FiveTuple& from,
                           bool with_fingerprint,
                           absl::Span<const uint16_t> unknown) {
   std::array<uint8_t, kResponseBufferSize> buffer;
-  stun::MessageBuilder response(absl::MakeSpan(buffer), stun::MessageClass::kErrorResponse,
+  stun::MessageBuilder response(absl::MakeSpan(buffer),
+                                stun::MessageClass::kErrorResponse,
                                 request.method, request.transaction_id);
   response.AddErrorCode(code);
   if (!unknown.empty()) response.AddUnknownAttributes(unknown);

@@ -11,8 +11,8 @@ namespace turnpike::core {
 
 // Why an input was dropped without an answer.
 enum class DropReason : uint8_t {
-  kNotStun,            // neither STUN (with the RFC 5389 cookie) nor ChannelData
-  kMalformed,          // STUN header sound, body not; not a request
+  kNotStun,    // neither STUN (with the RFC 5389 cookie) nor ChannelData
+  kMalformed,  // STUN header sound, body not; not a request
   kBadFingerprint,
   kUnexpectedClass,    // a response or error from a client
   kUnknownIndication,  // an indication for a method we do not handle

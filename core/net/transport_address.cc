@@ -45,8 +45,7 @@ int ParseGroups(std::string_view text, uint16_t* words, int max_words,
   std::vector<absl::string_view> parts = absl::StrSplit(ToAbsl(text), ':');
   for (size_t p = 0; p < parts.size(); ++p) {
     std::string_view part = FromAbsl(parts[p]);
-    if (p + 1 == parts.size() && allow_v4_tail &&
-        part.find('.') != part.npos) {
+    if (p + 1 == parts.size() && allow_v4_tail && part.find('.') != part.npos) {
       std::optional<IpAddress> v4 = ParseV4(part);
       if (!v4 || n + 2 > max_words) return -1;
       words[n++] = static_cast<uint16_t>(v4->bytes()[0] << 8 | v4->bytes()[1]);
