@@ -208,7 +208,10 @@ TEST_CASE("mutated valid messages never crash, and accessors work if parsed") {
   });
   CAPTURE(parsed);
   CAPTURE(total);
-  CHECK(parsed > total / 20);
+  // The point is that some mutants still parse, so the accessors run on
+  // them. About 7% do on average; 5% was crossed by chance (seed
+  // 6269162919140083131 gave 47 of 1000), 2% is many deviations away.
+  CHECK(parsed > total / 50);
 }
 
 TEST_CASE("arbitrary bytes never crash ParseChannelData") {
