@@ -1,17 +1,73 @@
 // The validated configuration of one core Server. The cli turns flags, files
-// and environment into this; Server::Create checks what the types cannot.
+// and environment into this; Server::Create checks what the types cannot
+// and names the setting to fix.
 #ifndef TURNPIKE_CORE_CONFIG_H_
 #define TURNPIKE_CORE_CONFIG_H_
 
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "core/net/transport_address.h"
+#include "core/policy/peer_filter.h"
+#include "core/stun/constants.h"
+#include "core/types.h"
 
 namespace turnpike::core {
+
+// One socket clients reach the server on. The core needs the addresses only
+// for RFC 5780 (which listener answers a CHANGE-REQUEST).
+struct ListenerConfig {
+  ListenerId id;
+  Transport transport = Transport::kUdp;
+  TransportAddress address;
+};
 
 struct ServerConfig {
   // SOFTWARE attribute on responses (RFC 8489 §14.14); nullopt sends none,
   // which hides the version from scanners.
   std::optional<std::string> software;
+
+  std::vector<ListenerConfig> listeners;
+
+  // RFC 8489 §9.2: the realm in every 401 and the key derivation.
+  std::string realm = "turnpike";
+  // How long a nonce stays fresh before 438 (RFC 8489 §9.2.1).
+  Duration nonce_lifetime = std::chrono::minutes(10);
+  // Offered in PASSWORD-ALGORITHMS, in order of preference (§14.11).
+  std::vector<stun::PasswordAlgorithmId> password_algorithms = {
+      stun::PasswordAlgorithmId::kSha256, stun::PasswordAlgorithmId::kMd5};
+
+  // RFC 8656 §7.2: 600 s unless the client asks for more, up to the maximum
+  // (restund's turn_max_lifetime).
+  Duration default_lifetime = std::chrono::seconds(600);
+  Duration max_lifetime = std::chrono::seconds(3600);
+  // RFC 8656 §9: fixed at 300 s; §12: 600 s.
+  Duration permission_lifetime = std::chrono::seconds(300);
+  Duration channel_lifetime = std::chrono::seconds(600);
+  // RFC 8656 §12.1: a channel number or peer stays out of use for 5
+  // minutes after its binding expired.
+  Duration channel_cooldown = std::chrono::minutes(5);
+  // RFC 8656 §7.2 RESERVATION-TOKEN: how long port+1 stays held.
+  Duration reservation_lifetime = std::chrono::seconds(30);
+
+  // Which relay address families the runtime can bind (REQUESTED-ADDRESS-
+  // FAMILY of another family gets 440).
+  bool relay_ipv4 = true;
+  bool relay_ipv6 = false;
+
+  PeerFilterRules peer_rules;
+
+  // Per allocation, bytes per second relayed in each direction (token
+  // bucket); 0 = unlimited. Bursts up to one second's worth.
+  uint64_t bandwidth_bytes_per_second = 0;
+
+  // RFC 5780 NAT behaviour discovery: OTHER-ADDRESS, RESPONSE-ORIGIN and
+  // CHANGE-REQUEST. Needs listeners on two IPs and two ports (four UDP
+  // listeners); off by default because it answers from other addresses.
+  bool nat_discovery = false;
 };
 
 }  // namespace turnpike::core

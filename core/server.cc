@@ -1,19 +1,25 @@
+// Server: construction, dispatch of client messages, STUN Binding (RFC 8489
+// §6.3) with RFC 5780's NAT behaviour discovery, the command queue and the
+// consistency check. TURN methods live in server_allocate.cc,
+// server_permission.cc and server_data.cc; authentication in
+// server_auth.cc; timers in server_timers.cc.
 #include "core/server.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "core/server_internal.h"
+#include "core/stun/channel_data.h"
 #include "core/stun/message_builder.h"
 
 namespace turnpike::core {
-namespace {
 
-// Large enough for any response this server writes (the longest is an error
-// with REALM, NONCE and PASSWORD-ALGORITHMS, far below this).
-constexpr size_t kResponseBufferSize = 1024;
-
-}  // namespace
+using internal::kResponseBufferSize;
+using stun::AttributeType;
+using stun::Method;
 
 std::string_view DropReasonName(DropReason reason) {
   switch (reason) {
@@ -27,19 +33,114 @@ std::string_view DropReasonName(DropReason reason) {
       return "unexpected_class";
     case DropReason::kUnknownIndication:
       return "unknown_indication";
+    case DropReason::kNoAllocation:
+      return "no_allocation";
+    case DropReason::kNoPermission:
+      return "no_permission";
+    case DropReason::kNoChannel:
+      return "no_channel";
+    case DropReason::kPeerFiltered:
+      return "peer_filtered";
+    case DropReason::kOverBandwidth:
+      return "over_bandwidth";
+    case DropReason::kBadIndication:
+      return "bad_indication";
+    case DropReason::kRetransmitPending:
+      return "retransmit_pending";
+    case DropReason::kTooLarge:
+      return "too_large";
     case DropReason::kCount:
       break;
   }
   return "?";
 }
 
-absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config) {
+absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
+                                                       Deps deps) {
+  if (!deps.random || !deps.credentials || !deps.authenticator ||
+      !deps.quotas) {
+    return absl::InvalidArgumentError(
+        "Server::Create: every collaborator in Deps must be set");
+  }
   if (config.software && config.software->size() > stun::kMaxSoftwareBytes) {
     return absl::InvalidArgumentError(
         "software: at most 763 bytes (RFC 8489 §14.14); shorten it or leave "
         "it unset");
   }
-  return std::unique_ptr<Server>(new Server(std::move(config)));
+  if (config.realm.empty() || config.realm.size() > stun::kMaxRealmBytes) {
+    return absl::InvalidArgumentError(
+        "realm: must be 1 to 763 bytes (RFC 8489 §14.9)");
+  }
+  const auto& algorithms = config.password_algorithms;
+  if (algorithms.empty() || algorithms.size() > 2 ||
+      (algorithms.size() == 2 && algorithms[0] == algorithms[1])) {
+    return absl::InvalidArgumentError(
+        "password-algorithms: offer md5, sha256 or both, each once");
+  }
+  if (config.bandwidth_bytes_per_second > turn::TokenBucket::kMaxRate) {
+    return absl::InvalidArgumentError(
+        "bandwidth: at most 1099511627776 bytes per second (1 TiB/s); use 0 "
+        "for unlimited");
+  }
+  if (config.default_lifetime <= Duration::zero() ||
+      config.max_lifetime < config.default_lifetime) {
+    return absl::InvalidArgumentError(
+        "lifetimes: default-lifetime must be positive and at most "
+        "max-lifetime");
+  }
+  if (config.nonce_lifetime <= Duration::zero()) {
+    return absl::InvalidArgumentError("nonce-lifetime: must be positive");
+  }
+  if (!config.relay_ipv4 && !config.relay_ipv6) {
+    return absl::InvalidArgumentError(
+        "relay addresses: configure at least one relay address family");
+  }
+  if (config.nat_discovery) {
+    // RFC 5780 §4.1: the server needs two IPs and two ports: every listener
+    // must have its change-IP, change-port and change-both partners.
+    for (const ListenerConfig& l : config.listeners) {
+      int partners = 0;
+      for (const ListenerConfig& o : config.listeners) {
+        if (o.transport != l.transport || o.id == l.id) continue;
+        if (o.address.ip.family() != l.address.ip.family()) continue;
+        if (o.address.ip != l.address.ip || o.address.port != l.address.port) {
+          ++partners;
+        }
+      }
+      if (partners < 3) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "nat-discovery: listener ", l.address.ToString(),
+            " needs listeners on a second IP and a second port (four in "
+            "all, RFC 5780 §4.1); set alternate-ip and alternate-port"));
+      }
+    }
+  }
+  // RFC 8489 §9.2: advertise the password-algorithms and username-anonymity
+  // features in the nonce cookie; the nonce key never leaves the process.
+  auth::NonceCodec::Key key;
+  deps.random->Fill(absl::MakeSpan(key));
+  auth::NonceCodec nonces(
+      key, config.nonce_lifetime,
+      auth::kFeaturePasswordAlgorithms | auth::kFeatureUsernameAnonymity);
+  return std::unique_ptr<Server>(
+      new Server(std::move(config), deps, std::move(nonces)));
+}
+
+Server::Server(ServerConfig config, Deps deps, auth::NonceCodec nonces)
+    : config_(std::move(config)),
+      deps_(deps),
+      nonces_(std::move(nonces)),
+      peer_filter_(config_.peer_rules) {
+  uint8_t seed[8];
+  deps_.random->Fill(absl::MakeSpan(seed));
+  for (uint8_t b : seed) indication_counter_ = indication_counter_ << 8 | b;
+}
+
+Server::~Server() = default;
+
+void Server::SetPeerRules(PeerFilterRules rules) {
+  config_.peer_rules = rules;
+  peer_filter_ = PeerFilter(std::move(rules));
 }
 
 std::optional<Command> Server::PollCommand() {
@@ -49,12 +150,36 @@ std::optional<Command> Server::PollCommand() {
   return command;
 }
 
+std::optional<MonoTime> Server::NextDeadline() const {
+  const turn::Deadline* top = deadlines_.Top();
+  if (!top) return std::nullopt;
+  return top->at;
+}
+
 void Server::Drop(DropReason reason) {
   ++stats_.drops[static_cast<size_t>(reason)];
 }
 
-void Server::HandleClientMessage(const Now& /*now*/, const FiveTuple& from,
-                                 absl::Span<const uint8_t> message) {
+void Server::Emit(Event event) { commands_.push_back(std::move(event)); }
+
+turn::Allocation* Server::FindAllocation(const FiveTuple& five_tuple) {
+  auto it = by_five_tuple_.find(five_tuple);
+  return it == by_five_tuple_.end() ? nullptr : it->second;
+}
+
+EventSubject Server::SubjectOf(const turn::Allocation& allocation) {
+  return {allocation.five_tuple, allocation.username, allocation.realm};
+}
+
+std::optional<Forward> Server::HandleClientMessage(
+    const Now& now, const FiveTuple& from, absl::Span<const uint8_t> message) {
+  std::optional<Forward> forward;
+  // RFC 8656 §12: the first two bits tell ChannelData (01) from STUN (00).
+  if (!message.empty() && stun::LooksLikeChannelData(message[0])) {
+    forward = HandleChannelData(now, from, message);
+    PruneDeadlines();
+    return forward;
+  }
   Expected<stun::MessageView, stun::ParseFailure> parsed =
       stun::MessageView::Parse(message);
   if (!parsed.ok()) {
@@ -63,7 +188,7 @@ void Server::HandleClientMessage(const Now& /*now*/, const FiveTuple& from,
       case stun::ParseError::kBadFingerprint:
         // RFC 8489 §7.3: a FINGERPRINT mismatch means "not STUN": discard.
         Drop(DropReason::kBadFingerprint);
-        return;
+        return std::nullopt;
       case stun::ParseError::kMalformedAttribute:
       case stun::ParseError::kAttributeOverrun:
       case stun::ParseError::kFingerprintNotLast:
@@ -71,15 +196,15 @@ void Server::HandleClientMessage(const Now& /*now*/, const FiveTuple& from,
         // (RFC 8489 §6.3.1.1: 400 Bad Request).
         if (failure.header && failure.header->IsRequest()) {
           RespondError(from, *failure.header, stun::error_code::kBadRequest,
-                       /*with_fingerprint=*/false);
-          return;
+                       {});
+          return std::nullopt;
         }
         Drop(DropReason::kMalformed);
-        return;
+        return std::nullopt;
       default:
         // RFC 8489 §6.3: header checks failing means silent discard.
         Drop(failure.header ? DropReason::kMalformed : DropReason::kNotStun);
-        return;
+        return std::nullopt;
     }
   }
   const stun::MessageView& msg = *parsed;
@@ -87,83 +212,243 @@ void Server::HandleClientMessage(const Now& /*now*/, const FiveTuple& from,
   switch (msg.message_class()) {
     case stun::MessageClass::kRequest:
       ++stats_.requests[slot];
-      HandleRequest(from, msg);
-      return;
+      HandleRequest(now, from, msg);
+      break;
     case stun::MessageClass::kIndication:
       ++stats_.indications[slot];
-      // RFC 8489 §6.3.2: a Binding indication needs no answer; it keeps NAT
-      // bindings alive.
-      if (msg.method() != static_cast<uint16_t>(stun::Method::kBinding)) {
+      if (msg.method() == static_cast<uint16_t>(Method::kSend)) {
+        forward = HandleSendIndication(now, from, msg);
+      } else if (msg.method() != static_cast<uint16_t>(Method::kBinding)) {
+        // RFC 8489 §6.3.2: a Binding indication needs no answer (it keeps
+        // NAT bindings alive); any other is not for a server.
         Drop(DropReason::kUnknownIndication);
       }
-      return;
+      break;
     case stun::MessageClass::kSuccessResponse:
     case stun::MessageClass::kErrorResponse:
       // A server sends no requests to clients, so no response is expected.
       Drop(DropReason::kUnexpectedClass);
-      return;
+      break;
   }
+  PruneDeadlines();
+  return forward;
 }
 
-void Server::HandleRequest(const FiveTuple& from,
+void Server::HandleRequest(const Now& now, const FiveTuple& from,
                            const stun::MessageView& request) {
-  const bool with_fingerprint = request.Fingerprint().has_value();
+  const Protection unauthenticated{
+      {}, false, request.Fingerprint().has_value()};
   // RFC 8489 §6.3.1.1: unknown comprehension-required attributes → 420.
   if (!request.unknown_comprehension_required().empty()) {
     RespondError(from, request.header(), stun::error_code::kUnknownAttribute,
-                 with_fingerprint, request.unknown_comprehension_required());
+                 unauthenticated, request.unknown_comprehension_required());
     return;
   }
-  if (request.method() == static_cast<uint16_t>(stun::Method::kBinding)) {
-    HandleBindingRequest(from, request);
+  const auto method = static_cast<Method>(request.method());
+  if (method == Method::kBinding) {
+    HandleBinding(from, request);
     return;
   }
-  // Unknown method, or a TURN method before the TURN core exists.
-  RespondError(from, request.header(), stun::error_code::kBadRequest,
-               with_fingerprint);
-}
-
-void Server::HandleBindingRequest(const FiveTuple& from,
-                                  const stun::MessageView& request) {
-  std::array<uint8_t, kResponseBufferSize> buffer;
-  stun::MessageBuilder response(
-      absl::MakeSpan(buffer), stun::MessageClass::kSuccessResponse,
-      stun::Method::kBinding, request.transaction_id());
-  // RFC 8489 §7.3.1: the reflexive address, XOR'ed (§14.2).
-  response.AddXorAddress(stun::AttributeType::kXorMappedAddress, from.client);
-  if (config_.software) {
-    response.AddString(stun::AttributeType::kSoftware, *config_.software);
+  if (method != Method::kAllocate && method != Method::kRefresh &&
+      method != Method::kCreatePermission && method != Method::kChannelBind) {
+    // RFC 8489 §6.3.1.1 does not name a code for an unknown method; 400 is
+    // what RFC 5389 servers send and clients expect.
+    RespondError(from, request.header(), stun::error_code::kBadRequest,
+                 unauthenticated);
+    return;
   }
-  // Answer in kind: a client that uses FINGERPRINT to demultiplex STUN from
-  // media (ICE, RFC 8445 §7.3) expects one back.
-  if (request.Fingerprint()) response.AddFingerprint();
-  auto bytes = response.Finish();
-  // The buffer is sized for every response we write; failing here is a bug.
-  if (!bytes.ok()) std::abort();
-  ++stats_.success_responses[ServerStats::MethodSlot(request.method())];
-  commands_.push_back(Transmit{from.listener, from.transport, from.client,
-                               Bytes(bytes->begin(), bytes->end())});
+  std::optional<RequestContext> ctx = Authenticate(now, from, request);
+  if (!ctx) return;
+  switch (method) {
+    case Method::kAllocate:
+      HandleAllocate(now, *ctx);
+      break;
+    case Method::kRefresh:
+      HandleRefresh(now, *ctx);
+      break;
+    case Method::kCreatePermission:
+      HandleCreatePermission(now, *ctx);
+      break;
+    case Method::kChannelBind:
+      HandleChannelBind(now, *ctx);
+      break;
+    default:
+      break;
+  }
 }
 
-void Server::RespondError(const FiveTuple& from,
-                          const stun::MessageHeader& request, int code,
-                          bool with_fingerprint,
-                          absl::Span<const uint16_t> unknown) {
+namespace {
+
+const ListenerConfig* FindListener(absl::Span<const ListenerConfig> listeners,
+                                   ListenerId id) {
+  for (const ListenerConfig& l : listeners) {
+    if (l.id == id) return &l;
+  }
+  return nullptr;
+}
+
+// RFC 5780 §4.1: the listener of the same transport and family on the
+// other IP and/or the other port relative to `own`.
+const ListenerConfig* FindPartner(absl::Span<const ListenerConfig> listeners,
+                                  const ListenerConfig& own, bool change_ip,
+                                  bool change_port) {
+  for (const ListenerConfig& l : listeners) {
+    if (l.transport != own.transport ||
+        l.address.ip.family() != own.address.ip.family()) {
+      continue;
+    }
+    if ((l.address.ip != own.address.ip) == change_ip &&
+        (l.address.port != own.address.port) == change_port) {
+      return &l;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void Server::HandleBinding(const FiveTuple& from,
+                           const stun::MessageView& request) {
+  const Protection protection{{}, false, request.Fingerprint().has_value()};
+  std::optional<stun::ChangeRequestValue> change = request.ChangeRequest();
+  std::optional<uint16_t> response_port = request.ResponsePort();
+  const ListenerConfig* own =
+      config_.nat_discovery ? FindListener(config_.listeners, from.listener)
+                            : nullptr;
+  if (!own) {
+    // Without RFC 5780 these comprehension-required attributes are not
+    // understood (RFC 5780 §7.2, §7.5): 420 lists them.
+    absl::InlinedVector<uint16_t, 2> unknown;
+    if (change)
+      unknown.push_back(static_cast<uint16_t>(AttributeType::kChangeRequest));
+    if (response_port) {
+      unknown.push_back(static_cast<uint16_t>(AttributeType::kResponsePort));
+    }
+    if (!unknown.empty()) {
+      RespondError(from, request.header(), stun::error_code::kUnknownAttribute,
+                   protection, unknown);
+      return;
+    }
+  }
+
+  // RFC 5780 §6.1: CHANGE-REQUEST picks the listener the answer leaves from.
+  FiveTuple reply_to = from;
+  const ListenerConfig* origin = own;
+  if (own && change && (change->change_ip || change->change_port)) {
+    origin = FindPartner(config_.listeners, *own, change->change_ip,
+                         change->change_port);
+    if (!origin) {
+      static constexpr uint16_t kChangeRequest[] = {
+          static_cast<uint16_t>(AttributeType::kChangeRequest)};
+      RespondError(from, request.header(), stun::error_code::kUnknownAttribute,
+                   protection, kChangeRequest);
+      return;
+    }
+    reply_to.listener = origin->id;
+  }
+  // RFC 5780 §7.5: RESPONSE-PORT sends the answer to another port of the
+  // client's IP (never another IP, so it reflects nothing elsewhere).
+  if (own && response_port) reply_to.client.port = *response_port;
+
   std::array<uint8_t, kResponseBufferSize> buffer;
   stun::MessageBuilder response(absl::MakeSpan(buffer),
-                                stun::MessageClass::kErrorResponse,
-                                request.method, request.transaction_id);
-  response.AddErrorCode(code);
-  if (!unknown.empty()) response.AddUnknownAttributes(unknown);
-  if (config_.software) {
-    response.AddString(stun::AttributeType::kSoftware, *config_.software);
+                                stun::MessageClass::kSuccessResponse,
+                                Method::kBinding, request.transaction_id());
+  // RFC 8489 §7.3.1: the reflexive address, XOR'ed (§14.2).
+  response.AddXorAddress(AttributeType::kXorMappedAddress, from.client);
+  if (own) {
+    // RFC 5780 §7.3, §7.4.
+    if (const ListenerConfig* other =
+            FindPartner(config_.listeners, *own, true, true)) {
+      response.AddAddress(AttributeType::kOtherAddress, other->address);
+    }
+    response.AddAddress(AttributeType::kResponseOrigin, origin->address);
+    // RFC 5780 §7.6: PADDING asks for a response of the same size; we pad
+    // no further than the request came, so nothing is amplified.
+    if (std::optional<absl::Span<const uint8_t>> padding = request.Padding()) {
+      static constexpr std::array<uint8_t, 1200> kZeros{};
+      const size_t size =
+          std::min({padding->size(), kZeros.size(), request.bytes().size()});
+      response.AddBytes(AttributeType::kPadding,
+                        absl::MakeConstSpan(kZeros.data(), size));
+    }
   }
-  if (with_fingerprint) response.AddFingerprint();
-  auto bytes = response.Finish();
-  if (!bytes.ok()) std::abort();
-  ++stats_.error_responses[code - 300];
-  commands_.push_back(Transmit{from.listener, from.transport, from.client,
-                               Bytes(bytes->begin(), bytes->end())});
+  SendResponse(reply_to, response, protection);
+}
+
+void Server::HandleConnectionClosed(const Now& /*now*/,
+                                    const FiveTuple& five_tuple) {
+  // RFC 8656 §3.2: on stream transports the allocation lives as long as
+  // its connection.
+  if (turn::Allocation* allocation = FindAllocation(five_tuple)) {
+    DeleteAllocation(*allocation, DeleteReason::kConnectionClosed);
+  }
+  PruneDeadlines();
+}
+
+void Server::Shutdown(const Now& /*now*/) {
+  // In id order, not hash order, so the events come out the same every run.
+  std::vector<turn::AllocationId> ids;
+  ids.reserve(allocations_.size());
+  for (const auto& [id, allocation] : allocations_) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  for (turn::AllocationId id : ids) {
+    DeleteAllocation(*allocations_.at(id), DeleteReason::kShutdown);
+  }
+  std::vector<uint64_t> tokens;
+  for (const auto& [token, reservation] : reservations_)
+    tokens.push_back(token);
+  std::sort(tokens.begin(), tokens.end());
+  for (uint64_t token : tokens) {
+    commands_.push_back(CloseRelay{reservations_[token].relay});
+    reservations_.erase(token);
+  }
+  PruneDeadlines();
+}
+
+void Server::CheckInvariants() const {
+  auto check = [](bool ok, const char* what) {
+    if (!ok) {
+      // A broken invariant is a bug in the core, never network input.
+      __builtin_trap();
+    }
+    (void)what;
+  };
+  check(by_five_tuple_.size() == allocations_.size(),
+        "one 5-tuple index entry per allocation");
+  size_t relays = 0;
+  for (const auto& [id, allocation] : allocations_) {
+    check(allocation->id == id, "allocation knows its id");
+    auto tuple = by_five_tuple_.find(allocation->five_tuple);
+    check(tuple != by_five_tuple_.end() && tuple->second == allocation.get(),
+          "5-tuple index points at the allocation");
+    for (const turn::Relay& relay : allocation->relays) {
+      ++relays;
+      auto r = by_relay_.find(relay.id);
+      check(r != by_relay_.end() && r->second == allocation.get(),
+            "relay index points at the allocation");
+      check(relay.state != turn::RelayState::kFailed,
+            "failed relays are removed");
+    }
+    check(!allocation->relays.empty(), "an allocation has a relay");
+    check(allocation->channels.size() == allocation->channel_by_peer.size(),
+          "channel maps agree in size");
+    for (const auto& [number, binding] : allocation->channels) {
+      check(internal::IsValidChannel(number), "channel number in range");
+      auto peer = allocation->channel_by_peer.find(binding.peer);
+      check(peer != allocation->channel_by_peer.end() && peer->second == number,
+            "channel maps agree");
+      check(!allocation->cooling_channels.contains(number),
+            "a bound number is not cooling down");
+    }
+    if (allocation->answered) {
+      check(allocation->AllRelaysSettled(), "answered after relays settled");
+    } else {
+      check(allocation->permissions.empty() && allocation->channels.empty(),
+            "nothing is installed before the allocation exists");
+    }
+  }
+  check(by_relay_.size() == relays, "relay index has no strays");
 }
 
 }  // namespace turnpike::core

@@ -1,63 +1,241 @@
-// turnpike::core::Server: the sans-IO STUN/TURN server.
+// turnpike::core::Server: the sans-IO STUN/TURN server (RFC 8489, RFC 8656,
+// RFC 5780).
 //
-// The run-loop contract (docs/architecture.md): the runtime pushes one input
-// (HandleClientMessage), then drains PollCommand() until it returns nullopt
-// and executes each command, before pushing the next input. The server never
-// reads a clock, touches a socket or blocks; time arrives in `Now`.
+// The run-loop contract (docs/architecture.md): the runtime pushes one input,
+// acts on the Forward it may return, then drains PollCommand() until it
+// returns nullopt and executes each command, then arms one timer at
+// NextDeadline(). The server never reads a clock, touches a socket or
+// blocks: time arrives in `Now`, randomness and credentials through Deps.
 //
-// Implemented so far: STUN Binding (RFC 8489 §6.3, §7.3). TURN methods are
-// answered 400 until the TURN core lands (issue #3).
+// Inputs may arrive in any order and at any time; a late or early
+// HandleTimeout is harmless. Time must not go backwards between calls.
 #ifndef TURNPIKE_CORE_SERVER_H_
 #define TURNPIKE_CORE_SERVER_H_
 
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
+#include <queue>
+#include <string>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "core/auth/nonce.h"
 #include "core/command.h"
 #include "core/config.h"
+#include "core/deps.h"
+#include "core/events.h"
+#include "core/forward.h"
+#include "core/policy/peer_filter.h"
 #include "core/stats.h"
+#include "core/stun/message_builder.h"
 #include "core/stun/message_view.h"
+#include "core/turn/allocation.h"
+#include "core/turn/deadline_queue.h"
 #include "core/types.h"
 
 namespace turnpike::core {
 
 class Server {
  public:
-  // Fails with InvalidArgument when `config` is inconsistent.
-  static absl::StatusOr<std::unique_ptr<Server>> Create(ServerConfig config);
+  // Fails with InvalidArgument, naming the setting, when `config` is
+  // inconsistent; every pointer in `deps` must be set and outlive the
+  // Server. Draws the nonce key from deps.random.
+  static absl::StatusOr<std::unique_ptr<Server>> Create(ServerConfig config,
+                                                        Deps deps);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
 
-  // Consumes one UDP/DTLS datagram, or one whole message framed from a
-  // stream, received from a client. `message` is untrusted and only read
-  // during the call. May queue one Transmit (the response). Malformed input
-  // is answered with the RFC's error when it is a request whose header could
-  // be read, and otherwise dropped and counted in stats().drops.
-  void HandleClientMessage(const Now& now, const FiveTuple& from,
-                           absl::Span<const uint8_t> message);
+  // One UDP/DTLS datagram, or one whole frame cut from a stream, from a
+  // client. `message` is untrusted.
+  //
+  // ChannelData and Send indications with a permission return the Forward
+  // towards the peer (RFC 8656 §11.2, §12.5); its payload borrows from
+  // `message`. Requests queue their response (Transmit), and Allocate may
+  // queue OpenRelay instead, answered after HandleRelayOpened. Anything
+  // malformed is answered with the RFC's error when it is a request whose
+  // header could be read, and otherwise dropped and counted in stats().
+  std::optional<Forward> HandleClientMessage(const Now& now,
+                                             const FiveTuple& from,
+                                             absl::Span<const uint8_t> message);
+
+  // One datagram from `peer` arriving at relay socket `relay` (RFC 8656
+  // §11.3, §12.6). Returns the Forward towards the client (a ChannelData
+  // header when a channel is bound to the peer, else a Data indication
+  // header) when the allocation has a permission for the peer's IP and the
+  // peer filter allows it; otherwise nullopt and a drop is counted.
+  // `payload` is untrusted and borrowed.
+  std::optional<Forward> HandlePeerDatagram(const Now& now, RelayId relay,
+                                            const TransportAddress& peer,
+                                            absl::Span<const uint8_t> payload);
+
+  // Completion of OpenRelay `id`: the socket is bound to `bound` (the
+  // advertised address when the host is behind 1:1 NAT). Queues the
+  // Allocate success response once every relay of the allocation is bound
+  // (RFC 8656 §7.2), and AllocationCreated. An id the server no longer
+  // wants is closed again (CloseRelay).
+  void HandleRelayOpened(const Now& now, RelayId id,
+                         const TransportAddress& bound);
+  // OpenRelay `id` failed: the Allocate is answered 508 (RFC 8656 §7.2),
+  // or, for the additional family of a dual allocation, the success
+  // response carries ADDRESS-ERROR-CODE 508 for that family.
+  void HandleRelayFailed(const Now& now, RelayId id, const absl::Status& why);
+
+  // A stream connection closed: its allocation is deleted (RFC 8656 §3.2).
+  void HandleConnectionClosed(const Now& now, const FiveTuple& five_tuple);
+
+  // Expires what is due at `now`: allocations, permissions, channel
+  // bindings, channel cool-downs and reservations. Safe early or late.
+  void HandleTimeout(const Now& now);
+
+  // Deletes every allocation (DeleteReason::kShutdown), closing relays.
+  void Shutdown(const Now& now);
+
+  // Peer policy can change while the relay runs (SIGHUP). Applies to new
+  // permissions and to every relayed packet from now on.
+  void SetPeerRules(PeerFilterRules rules);
 
   // The next command, or nullopt when the queue is empty. Drain it after
   // every input.
   std::optional<Command> PollCommand();
 
+  // When HandleTimeout must next be called; nullopt when nothing is due.
+  std::optional<MonoTime> NextDeadline() const;
+
   const ServerStats& stats() const { return stats_; }
+  size_t allocation_count() const { return allocations_.size(); }
+
+  // O(n) consistency check of every index against the allocation table;
+  // aborts on a broken invariant. For tests and fuzzers.
+  void CheckInvariants() const;
 
  private:
-  explicit Server(ServerConfig config) : config_(std::move(config)) {}
+  // How a response is protected: as the request was (RFC 8489 §9.2.4).
+  struct Protection {
+    absl::Span<const uint8_t> key;  // empty: no MESSAGE-INTEGRITY
+    bool sha256 = false;            // MESSAGE-INTEGRITY-SHA256 instead
+    bool fingerprint = false;       // the request carried FINGERPRINT
+  };
+  // An authenticated request (RFC 8489 §9.2.4 passed).
+  struct RequestContext {
+    const FiveTuple& from;
+    const stun::MessageView& request;
+    std::string username;
+    std::string realm;
+    stun::HmacKey key;
+    stun::PasswordAlgorithmId algorithm = stun::PasswordAlgorithmId::kMd5;
+    bool sha256 = false;
+    Protection protection() const {
+      return {key, sha256, request.Fingerprint().has_value()};
+    }
+    EventSubject subject() const { return {from, username, realm}; }
+  };
 
-  void HandleRequest(const FiveTuple& from, const stun::MessageView& request);
-  void HandleBindingRequest(const FiveTuple& from,
-                            const stun::MessageView& request);
-  // Queues an error response to a request (RFC 8489 §6.3.1.1).
-  void RespondError(const FiveTuple& from, const stun::MessageHeader& request,
-                    int code, bool with_fingerprint,
+  Server(ServerConfig config, Deps deps, auth::NonceCodec nonces);
+
+  // Dispatch and STUN (server.cc).
+  void HandleRequest(const Now& now, const FiveTuple& from,
+                     const stun::MessageView& request);
+  void HandleBinding(const FiveTuple& from, const stun::MessageView& request);
+
+  // RFC 8489 §9.2.4 (server_auth.cc). Returns the context of an
+  // authenticated request; otherwise has answered it (400/401/438/441).
+  std::optional<RequestContext> Authenticate(const Now& now,
+                                             const FiveTuple& from,
+                                             const stun::MessageView& request);
+  void Challenge(const Now& now, const FiveTuple& to,
+                 const stun::MessageView& request, int code);
+
+  // Allocations (server_allocate.cc).
+  void HandleAllocate(const Now& now, const RequestContext& ctx);
+  void HandleRefresh(const Now& now, const RequestContext& ctx);
+  void FinishAllocate(const Now& now, turn::Allocation& allocation);
+  void FailAllocate(turn::Allocation& allocation, int code);
+  // Refuses an authenticated Allocate (and reports it as AllocationError).
+  void RejectAllocate(const RequestContext& ctx, int code);
+  // Removes the allocation with its permissions and channels, closes its
+  // relays and returns its quota. Emits the Deleted events when the
+  // allocation had been created (answered).
+  void DeleteAllocation(turn::Allocation& allocation, DeleteReason reason);
+  void CloseRelayOf(turn::Allocation& allocation, RelayId relay);
+
+  // Permissions and channels (server_permission.cc).
+  // The request's allocation, or nullptr after answering 437.
+  turn::Allocation* RequireAllocation(const RequestContext& ctx);
+  void HandleCreatePermission(const Now& now, const RequestContext& ctx);
+  void HandleChannelBind(const Now& now, const RequestContext& ctx);
+  void InstallPermission(const Now& now, turn::Allocation& allocation,
+                         const IpAddress& peer);
+  // 0 when `peer` may be used by `allocation`, else the error code (403,
+  // 443).
+  int CheckPeer(const turn::Allocation& allocation,
+                const TransportAddress& peer);
+
+  // Relayed data (server_data.cc).
+  std::optional<Forward> HandleChannelData(const Now& now,
+                                           const FiveTuple& from,
+                                           absl::Span<const uint8_t> frame);
+  // Permission and peer policy for one relayed packet (counts the drop).
+  bool MayRelay(const turn::Allocation& allocation, const IpAddress& peer);
+  std::optional<Forward> RelayToPeer(const Now& now,
+                                     turn::Allocation& allocation,
+                                     const TransportAddress& peer,
+                                     absl::Span<const uint8_t> payload);
+  std::optional<Forward> HandleSendIndication(
+      const Now& now, const FiveTuple& from,
+      const stun::MessageView& indication);
+
+  // Timers (server_timers.cc).
+  // Whether the owner of `deadline` still expires at that instant (it is
+  // not refreshed, deleted or replaced since): lazy cancellation.
+  bool IsLive(const turn::Deadline& deadline) const;
+  void Expire(const Now& now, const turn::Deadline& deadline);
+  void PruneDeadlines();
+  void ExpireChannel(const Now& now, turn::Allocation& allocation,
+                     uint16_t number);
+
+  // Responses (server_respond.cc).
+  Bytes SendResponse(const FiveTuple& to, stun::MessageBuilder& response,
+                     const Protection& protection);
+  void RespondError(const FiveTuple& to, const stun::MessageHeader& request,
+                    int code, const Protection& protection,
                     absl::Span<const uint16_t> unknown = {});
+  void Emit(Event event);
   void Drop(DropReason reason);
 
+  turn::Allocation* FindAllocation(const FiveTuple& five_tuple);
+  RelayId NextRelayId() { return RelayId{next_relay_id_++}; }
+  static EventSubject SubjectOf(const turn::Allocation& allocation);
+
   ServerConfig config_;
+  Deps deps_;
+  auth::NonceCodec nonces_;
+  PeerFilter peer_filter_;
   ServerStats stats_;
   std::deque<Command> commands_;
+
+  // The allocation table and its indexes (each checked by
+  // CheckInvariants): by 5-tuple for client messages, by relay for peer
+  // datagrams, by reservation token for EVEN-PORT R=1.
+  absl::flat_hash_map<turn::AllocationId, std::unique_ptr<turn::Allocation>>
+      allocations_;
+  // The indexes point into `allocations_` (unique_ptr: stable addresses) so
+  // a relayed packet costs one lookup to reach its allocation.
+  absl::flat_hash_map<FiveTuple, turn::Allocation*> by_five_tuple_;
+  absl::flat_hash_map<RelayId, turn::Allocation*> by_relay_;
+  absl::flat_hash_map<uint64_t, turn::Reservation> reservations_;
+  turn::DeadlineQueue deadlines_;
+  uint64_t next_allocation_id_ = 1;
+  uint32_t next_relay_id_ = 1;
+  // Data indications need a fresh transaction ID per packet; a counter
+  // seeded from Random keeps them unpredictable across restarts without a
+  // RAND call per packet (they are never answered, so nothing matches them).
+  uint64_t indication_counter_ = 0;
 };
 
 }  // namespace turnpike::core

@@ -16,6 +16,14 @@ enum class DropReason : uint8_t {
   kBadFingerprint,
   kUnexpectedClass,    // a response or error from a client
   kUnknownIndication,  // an indication for a method we do not handle
+  kNoAllocation,       // relayed data or an indication with no allocation
+  kNoPermission,       // RFC 8656 §9: no permission for the peer's IP
+  kNoChannel,          // ChannelData for a number not bound
+  kPeerFiltered,       // the peer policy refuses the address
+  kOverBandwidth,      // the allocation's bandwidth cap
+  kBadIndication,      // a Send indication without XOR-PEER-ADDRESS or DATA
+  kRetransmitPending,  // an Allocate retransmitted while its relay opens
+  kTooLarge,           // a peer datagram too large to frame for the client
   kCount,
 };
 std::string_view DropReasonName(DropReason reason);

@@ -7,6 +7,7 @@
 #include <compare>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 
 #include "absl/time/time.h"
 #include "core/net/transport_address.h"
@@ -45,6 +46,17 @@ struct ListenerId {
   friend auto operator<=>(const ListenerId&, const ListenerId&) = default;
   template <typename H>
   friend H AbslHashValue(H h, ListenerId id) {
+    return H::combine(std::move(h), id.value);
+  }
+};
+
+// A relay socket, assigned by the core in OpenRelay; the runtime indexes its
+// relay handles by it. Never reused within one Server's life.
+struct RelayId {
+  uint32_t value = 0;
+  friend auto operator<=>(const RelayId&, const RelayId&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, RelayId id) {
     return H::combine(std::move(h), id.value);
   }
 };

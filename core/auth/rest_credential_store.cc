@@ -1,0 +1,65 @@
+#include "core/auth/rest_credential_store.h"
+
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "core/stun/integrity.h"
+#include "core/util/absl_compat.h"
+
+namespace turnpike::core::auth {
+
+absl::StatusOr<RestCredentialStore> RestCredentialStore::Create(
+    std::string realm, std::vector<std::string> secrets) {
+  if (secrets.empty()) {
+    return absl::InvalidArgumentError(
+        "rest-secret: give at least one shared secret");
+  }
+  for (const std::string& secret : secrets) {
+    if (secret.empty()) {
+      return absl::InvalidArgumentError(
+          "rest-secret: a secret is empty; remove it or set a value");
+    }
+  }
+  RestCredentialStore store;
+  store.realm_ = std::move(realm);
+  store.secrets_ = std::move(secrets);
+  return store;
+}
+
+std::optional<absl::Time> RestCredentialStore::ExpiryOf(
+    std::string_view username) {
+  const std::string_view digits = username.substr(0, username.find(':'));
+  // Digits only: absl::SimpleAtoi would also take a sign or spaces.
+  if (digits.empty() || digits.size() > 19 ||
+      digits.find_first_not_of("0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  int64_t seconds = 0;
+  if (!absl::SimpleAtoi(ToAbsl(digits), &seconds)) return std::nullopt;
+  return absl::FromUnixSeconds(seconds);
+}
+
+CredentialCandidates RestCredentialStore::Find(std::string_view username,
+                                               std::string_view realm,
+                                               absl::Time wall) const {
+  CredentialCandidates out;
+  if (realm != realm_) return out;
+  std::optional<absl::Time> expiry = ExpiryOf(username);
+  if (!expiry || *expiry <= wall) return out;
+  const auto name = absl::MakeConstSpan(
+      reinterpret_cast<const uint8_t*>(username.data()), username.size());
+  for (const std::string& secret : secrets_) {
+    const auto mac = stun::HmacSha1(
+        absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(secret.data()),
+                            secret.size()),
+        name);
+    out.push_back(
+        {std::string(username),
+         absl::Base64Escape(absl::string_view(
+             reinterpret_cast<const char*>(mac.data()), mac.size()))});
+  }
+  return out;
+}
+
+}  // namespace turnpike::core::auth

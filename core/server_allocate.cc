@@ -1,0 +1,429 @@
+// Server: Allocate and Refresh (RFC 8656 §7), relay socket completion, and
+// the deletion of allocations.
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "core/server.h"
+#include "core/server_internal.h"
+#include "core/stun/message_builder.h"
+
+namespace turnpike::core {
+
+using internal::FamilyCode;
+using internal::kResponseBufferSize;
+using internal::WholeSeconds;
+using stun::AttributeType;
+using stun::Method;
+namespace error_code = stun::error_code;
+
+namespace {
+
+// RFC 8656 §14.7: the IANA protocol number of UDP.
+constexpr uint8_t kProtocolUdp = 17;
+constexpr uint8_t kFamilyIpv4 = 0x01;
+constexpr uint8_t kFamilyIpv6 = 0x02;
+
+// RFC 8656 §7.2 step "LIFETIME": the client may ask for more than the
+// default, up to the maximum, but never for less than the default.
+Duration NegotiateLifetime(std::optional<uint32_t> requested_seconds,
+                           Duration default_lifetime, Duration max_lifetime) {
+  if (!requested_seconds) return default_lifetime;
+  const Duration requested = std::chrono::seconds(*requested_seconds);
+  return std::clamp(requested, default_lifetime, max_lifetime);
+}
+
+stun::MessageHeader AllocateHeader(const stun::TransactionId& id) {
+  stun::MessageHeader header;
+  header.message_class = stun::MessageClass::kRequest;
+  header.method = static_cast<uint16_t>(Method::kAllocate);
+  header.transaction_id = id;
+  return header;
+}
+
+}  // namespace
+
+void Server::RejectAllocate(const RequestContext& ctx, int code) {
+  Emit(AllocationError{ctx.subject(), code});
+  RespondError(ctx.from, ctx.request.header(), code, ctx.protection());
+}
+
+void Server::HandleAllocate(const Now& now, const RequestContext& ctx) {
+  const stun::MessageView& request = ctx.request;
+  // RFC 8656 §7.2 step 2: one allocation per 5-tuple. The same request
+  // again is a retransmission and gets the same answer (§7.2, last
+  // paragraph); a relay still opening means the answer is not ready yet.
+  if (turn::Allocation* existing = FindAllocation(ctx.from)) {
+    if (existing->allocate_transaction == request.transaction_id()) {
+      if (existing->answered) {
+        commands_.push_back(Transmit{ctx.from.listener, ctx.from.transport,
+                                     ctx.from.client, existing->response});
+        ++stats_.success_responses[ServerStats::MethodSlot(request.method())];
+      } else {
+        Drop(DropReason::kRetransmitPending);
+      }
+      return;
+    }
+    RejectAllocate(ctx, error_code::kAllocationMismatch);
+    return;
+  }
+  // §7.2 step 3: REQUESTED-TRANSPORT must be there; UDP only until RFC 6062
+  // arrives.
+  std::optional<uint8_t> transport = request.RequestedTransport();
+  if (!transport) {
+    RejectAllocate(ctx, error_code::kBadRequest);
+    return;
+  }
+  if (*transport != kProtocolUdp) {
+    RejectAllocate(ctx, error_code::kUnsupportedTransportProtocol);
+    return;
+  }
+  std::optional<uint64_t> token = request.ReservationToken();
+  std::optional<bool> even_port = request.EvenPort();
+  std::optional<uint8_t> requested_family = request.RequestedAddressFamily();
+  std::optional<uint8_t> additional_family = request.AdditionalAddressFamily();
+  // §7.2 step 5/6: a token names an already chosen address, so it cannot
+  // be combined with anything that chooses one.
+  if (token && (even_port || requested_family || additional_family)) {
+    RejectAllocate(ctx, error_code::kBadRequest);
+    return;
+  }
+  // §7.2 step 7.
+  if (requested_family && additional_family) {
+    RejectAllocate(ctx, error_code::kBadRequest);
+    return;
+  }
+  // §7.2 / §18.12: ADDITIONAL-ADDRESS-FAMILY may only ask for IPv6 (the
+  // first family of a dual allocation is always IPv4).
+  if (additional_family && *additional_family != kFamilyIpv6) {
+    RejectAllocate(ctx, error_code::kBadRequest);
+    return;
+  }
+  // §7.2 step 9: R=1 reserves port+1 of one family; not for dual.
+  if (even_port && *even_port && additional_family) {
+    RejectAllocate(ctx, error_code::kBadRequest);
+    return;
+  }
+  // §7.2 step 8: the family of the (first) relayed address.
+  AddressFamily family = AddressFamily::kIpv4;
+  if (requested_family) {
+    if (*requested_family == kFamilyIpv4 && config_.relay_ipv4) {
+      family = AddressFamily::kIpv4;
+    } else if (*requested_family == kFamilyIpv6 && config_.relay_ipv6) {
+      family = AddressFamily::kIpv6;
+    } else {
+      RejectAllocate(ctx, error_code::kAddressFamilyNotSupported);
+      return;
+    }
+  } else if (!config_.relay_ipv4 && !token) {
+    RejectAllocate(ctx, error_code::kAddressFamilyNotSupported);
+    return;
+  }
+  // §7.2 step 6: the token must name a live reservation.
+  std::optional<turn::Reservation> reservation;
+  if (token) {
+    auto it = reservations_.find(*token);
+    if (it == reservations_.end()) {
+      RejectAllocate(ctx, error_code::kInsufficientCapacity);
+      return;
+    }
+    reservation = it->second;
+  }
+  // §7.2 step 10: quotas (486), and the server's capacity (508).
+  switch (deps_.quotas->TryAcquire(ctx.username, ctx.from.client.ip)) {
+    case QuotaVerdict::kGranted:
+      break;
+    case QuotaVerdict::kUserQuota:
+    case QuotaVerdict::kClientIpQuota:
+      // The same code for both, and no numbers in the reason: the answer
+      // must not reveal the limits.
+      RejectAllocate(ctx, error_code::kAllocationQuotaReached);
+      return;
+    case QuotaVerdict::kCapacity:
+      RejectAllocate(ctx, error_code::kInsufficientCapacity);
+      return;
+  }
+  if (reservation) reservations_.erase(*token);
+
+  auto owned = std::make_unique<turn::Allocation>();
+  turn::Allocation& allocation = *owned;
+  allocation.id = turn::AllocationId{next_allocation_id_++};
+  allocation.five_tuple = ctx.from;
+  allocation.holds_quota = true;
+  allocation.username = ctx.username;
+  allocation.realm = ctx.realm;
+  allocation.key = ctx.key;
+  allocation.algorithm = ctx.algorithm;
+  allocation.lifetime = NegotiateLifetime(
+      request.Lifetime(), config_.default_lifetime, config_.max_lifetime);
+  allocation.allocate_transaction = request.transaction_id();
+  allocation.request_had_fingerprint = request.Fingerprint().has_value();
+  allocation.request_used_sha256 = ctx.sha256;
+  allocation.reserve_next = even_port.value_or(false);
+  allocations_.emplace(allocation.id, std::move(owned));
+  by_five_tuple_.emplace(ctx.from, &allocation);
+
+  if (reservation) {
+    // The port is already bound: answer now.
+    allocation.relays.push_back(
+        turn::Relay{reservation->relay, reservation->address.family(),
+                    turn::RelayState::kOpen, reservation->address});
+    allocation.requested_port = reservation->address.port;
+    by_relay_.emplace(reservation->relay, &allocation);
+    FinishAllocate(now, allocation);
+    return;
+  }
+  const bool dont_fragment = request.DontFragment();
+  const RelayId first = NextRelayId();
+  allocation.relays.push_back(
+      turn::Relay{first, family, turn::RelayState::kOpening, {}});
+  by_relay_.emplace(first, &allocation);
+  OpenRelay open{first, family, even_port.has_value(), dont_fragment, {}};
+  if (allocation.reserve_next) {
+    allocation.reserve_id = NextRelayId();
+    open.reserve_id = allocation.reserve_id;
+  }
+  commands_.push_back(open);
+  // §7.2: a dual allocation adds IPv6 when the server can; otherwise the
+  // success response says why in ADDRESS-ERROR-CODE.
+  if (additional_family) {
+    if (config_.relay_ipv6) {
+      const RelayId second = NextRelayId();
+      allocation.relays.push_back(turn::Relay{
+          second, AddressFamily::kIpv6, turn::RelayState::kOpening, {}});
+      by_relay_.emplace(second, &allocation);
+      commands_.push_back(OpenRelay{second, AddressFamily::kIpv6, false,
+                                    dont_fragment, std::nullopt});
+    } else {
+      allocation.failed_family = kFamilyIpv6;
+      allocation.failed_family_code = error_code::kAddressFamilyNotSupported;
+    }
+  }
+}
+
+void Server::HandleRelayOpened(const Now& now, RelayId id,
+                               const TransportAddress& bound) {
+  auto it = by_relay_.find(id);
+  if (it == by_relay_.end()) {
+    // The allocation went away while the socket was being bound.
+    commands_.push_back(CloseRelay{id});
+    return;
+  }
+  turn::Allocation& allocation = *it->second;
+  for (turn::Relay& relay : allocation.relays) {
+    if (relay.id != id || relay.state != turn::RelayState::kOpening) continue;
+    relay.state = turn::RelayState::kOpen;
+    relay.address = bound;
+    if (allocation.reserve_id && relay.id == allocation.relays.front().id) {
+      // RFC 8656 §7.2 EVEN-PORT R=1: port+1 is bound too and held under a
+      // fresh token until a later Allocate claims it or it times out.
+      uint8_t random[8];
+      deps_.random->Fill(absl::MakeSpan(random));
+      uint64_t token = 0;
+      for (uint8_t b : random) token = token << 8 | b;
+      while (reservations_.contains(token)) ++token;
+      TransportAddress next = bound;
+      next.port = static_cast<uint16_t>(bound.port + 1);
+      const MonoTime expiry = now.mono + config_.reservation_lifetime;
+      reservations_.emplace(
+          token, turn::Reservation{*allocation.reserve_id, next, expiry});
+      deadlines_.Push(expiry, turn::DeadlineKind::kReservation, token);
+      allocation.reservation_token = token;
+      allocation.reserve_id.reset();
+    }
+  }
+  if (allocation.AllRelaysSettled() && !allocation.answered) {
+    FinishAllocate(now, allocation);
+  }
+}
+
+void Server::HandleRelayFailed(const Now& now, RelayId id,
+                               const absl::Status& /*why*/) {
+  auto it = by_relay_.find(id);
+  if (it == by_relay_.end()) return;
+  turn::Allocation& allocation = *it->second;
+  const bool first = allocation.relays.front().id == id;
+  if (allocation.answered) {
+    // A relay socket broke after the allocation was created (the runtime
+    // reports errors such as the address going away): the allocation
+    // cannot relay any more.
+    DeleteAllocation(allocation, DeleteReason::kRelayFailed);
+    return;
+  }
+  // A failed open bound nothing (neither the port nor port+1): there is
+  // nothing to close for it.
+  by_relay_.erase(id);
+  allocation.RemoveRelay(id);
+  if (first) {
+    allocation.reserve_id.reset();
+    // RFC 8656 §7.2: no relayed address of the requested family could be
+    // had: 508.
+    FailAllocate(allocation, error_code::kInsufficientCapacity);
+    return;
+  }
+  // The additional (IPv6) family of a dual allocation failed: the IPv4
+  // part stands and the response names the failure.
+  allocation.failed_family = FamilyCode(AddressFamily::kIpv6);
+  allocation.failed_family_code = error_code::kInsufficientCapacity;
+  if (allocation.AllRelaysSettled()) FinishAllocate(now, allocation);
+}
+
+void Server::FailAllocate(turn::Allocation& allocation, int code) {
+  Emit(AllocationError{SubjectOf(allocation), code});
+  const Protection protection{allocation.key, allocation.request_used_sha256,
+                              allocation.request_had_fingerprint};
+  RespondError(allocation.five_tuple,
+               AllocateHeader(allocation.allocate_transaction), code,
+               protection);
+  DeleteAllocation(allocation, DeleteReason::kRelayFailed);
+}
+
+void Server::FinishAllocate(const Now& now, turn::Allocation& allocation) {
+  std::array<uint8_t, kResponseBufferSize> buffer;
+  stun::MessageBuilder response(
+      absl::MakeSpan(buffer), stun::MessageClass::kSuccessResponse,
+      Method::kAllocate, allocation.allocate_transaction);
+  std::vector<TransportAddress> relayed;
+  // IPv4 first, as RFC 8656 §7.2's dual example lists them.
+  for (AddressFamily family : {AddressFamily::kIpv4, AddressFamily::kIpv6}) {
+    if (const turn::Relay* relay = allocation.RelayFor(family)) {
+      response.AddXorAddress(AttributeType::kXorRelayedAddress, relay->address);
+      relayed.push_back(relay->address);
+    }
+  }
+  if (allocation.failed_family != 0) {
+    response.AddAddressErrorCode(allocation.failed_family,
+                                 allocation.failed_family_code, "");
+  }
+  response.AddLifetime(WholeSeconds(allocation.lifetime));
+  if (allocation.reservation_token) {
+    response.AddReservationToken(*allocation.reservation_token);
+  }
+  // RFC 8656 §7.2: the client's server-reflexive address.
+  response.AddXorAddress(AttributeType::kXorMappedAddress,
+                         allocation.five_tuple.client);
+
+  allocation.answered = true;
+  allocation.expiry = now.mono + allocation.lifetime;
+  deadlines_.Push(allocation.expiry, turn::DeadlineKind::kAllocation,
+                  allocation.id.value);
+  if (config_.bandwidth_bytes_per_second != 0) {
+    allocation.to_peer_budget =
+        turn::TokenBucket(config_.bandwidth_bytes_per_second, now.mono);
+    allocation.to_client_budget =
+        turn::TokenBucket(config_.bandwidth_bytes_per_second, now.mono);
+  }
+  Emit(AllocationCreated{SubjectOf(allocation), relayed,
+                         allocation.requested_port, allocation.lifetime});
+  const Protection protection{allocation.key, allocation.request_used_sha256,
+                              allocation.request_had_fingerprint};
+  allocation.response =
+      SendResponse(allocation.five_tuple, response, protection);
+}
+
+void Server::HandleRefresh(const Now& now, const RequestContext& ctx) {
+  const stun::MessageView& request = ctx.request;
+  turn::Allocation* allocation = RequireAllocation(ctx);
+  if (!allocation) return;
+  // RFC 8656 §7.3: REQUESTED-ADDRESS-FAMILY names one family of a dual
+  // allocation; a family the allocation does not have → 443.
+  const turn::Relay* family_relay = nullptr;
+  if (std::optional<uint8_t> family = request.RequestedAddressFamily()) {
+    const AddressFamily wanted =
+        *family == kFamilyIpv6 ? AddressFamily::kIpv6 : AddressFamily::kIpv4;
+    family_relay = allocation->RelayFor(wanted);
+    if ((*family != kFamilyIpv4 && *family != kFamilyIpv6) || !family_relay) {
+      RespondError(ctx.from, request.header(),
+                   error_code::kPeerAddressFamilyMismatch, ctx.protection());
+      return;
+    }
+  }
+  const std::optional<uint32_t> requested = request.Lifetime();
+  const bool remove = requested && *requested == 0;
+  const Duration lifetime =
+      remove ? Duration::zero()
+             : NegotiateLifetime(requested, config_.default_lifetime,
+                                 config_.max_lifetime);
+
+  std::array<uint8_t, kResponseBufferSize> buffer;
+  stun::MessageBuilder response(absl::MakeSpan(buffer),
+                                stun::MessageClass::kSuccessResponse,
+                                Method::kRefresh, request.transaction_id());
+  response.AddLifetime(WholeSeconds(lifetime));
+  SendResponse(ctx.from, response, ctx.protection());
+
+  if (remove) {
+    if (family_relay && allocation->relays.size() > 1) {
+      // Only that family goes; the allocation keeps the other.
+      CloseRelayOf(*allocation, family_relay->id);
+    } else {
+      DeleteAllocation(*allocation, DeleteReason::kClientDeleted);
+    }
+    return;
+  }
+  // Lifetimes are per allocation: a per-family Refresh refreshes both
+  // (docs/rfc-matrix.md records this simplification of §7.3).
+  allocation->lifetime = lifetime;
+  allocation->expiry = now.mono + lifetime;
+  deadlines_.Push(allocation->expiry, turn::DeadlineKind::kAllocation,
+                  allocation->id.value);
+}
+
+void Server::CloseRelayOf(turn::Allocation& allocation, RelayId relay) {
+  commands_.push_back(CloseRelay{relay});
+  by_relay_.erase(relay);
+  allocation.RemoveRelay(relay);
+}
+
+void Server::DeleteAllocation(turn::Allocation& allocation,
+                              DeleteReason reason) {
+  if (allocation.answered) {
+    const EventSubject subject = SubjectOf(allocation);
+    auto relayed_for = [&](const IpAddress& peer) {
+      const turn::Relay* relay = allocation.RelayFor(peer.family());
+      return relay ? relay->address : TransportAddress{};
+    };
+    // Every Created gets its Deleted, in a deterministic order.
+    std::vector<uint16_t> numbers;
+    for (const auto& [number, binding] : allocation.channels) {
+      numbers.push_back(number);
+    }
+    std::sort(numbers.begin(), numbers.end());
+    for (uint16_t number : numbers) {
+      const TransportAddress& peer = allocation.channels[number].peer;
+      Emit(ChannelDeleted{subject, relayed_for(peer.ip), peer, number});
+    }
+    std::vector<IpAddress> peers;
+    for (const auto& [peer, expiry] : allocation.permissions) {
+      peers.push_back(peer);
+    }
+    std::sort(peers.begin(), peers.end());
+    for (const IpAddress& peer : peers) {
+      Emit(PermissionDeleted{subject, relayed_for(peer), peer});
+    }
+    std::vector<TransportAddress> relayed;
+    for (const turn::Relay& relay : allocation.relays) {
+      if (relay.state == turn::RelayState::kOpen) {
+        relayed.push_back(relay.address);
+      }
+    }
+    Emit(AllocationDeleted{subject, std::move(relayed), reason,
+                           allocation.counters});
+  }
+  for (const turn::Relay& relay : allocation.relays) {
+    commands_.push_back(CloseRelay{relay.id});
+    by_relay_.erase(relay.id);
+  }
+  // Port+1 bound for EVEN-PORT R=1 but not yet handed to a reservation.
+  if (allocation.reserve_id) {
+    commands_.push_back(CloseRelay{*allocation.reserve_id});
+  }
+  if (allocation.holds_quota) {
+    deps_.quotas->Release(allocation.username, allocation.five_tuple.client.ip);
+  }
+  by_five_tuple_.erase(allocation.five_tuple);
+  // Last: `allocation` dies here.
+  allocations_.erase(allocation.id);
+}
+
+}  // namespace turnpike::core

@@ -1,0 +1,183 @@
+// Server: the relayed-data hot path (RFC 8656 §11, §12.5, §12.6). Nothing
+// here allocates: each packet is looked up, checked against its
+// permission, the peer policy and the bandwidth cap, and answered with a
+// Forward whose payload borrows the input.
+#include <cstring>
+
+#include "core/server.h"
+#include "core/server_internal.h"
+#include "core/stun/channel_data.h"
+#include "core/stun/message_builder.h"
+#include "core/util/byte_io.h"
+
+namespace turnpike::core {
+
+using stun::AttributeType;
+
+namespace {
+
+// RFC 8656 §12.4: a ChannelData length field is 16 bits.
+constexpr size_t kMaxChannelDataPayload = 0xFFFF;
+// RFC 8489 §5: the STUN message length field counts the body; a Data
+// indication's body is XOR-PEER-ADDRESS (≤ 24), DATA's header and the
+// padded payload.
+constexpr size_t kMaxStunBody = 0xFFFF - 3;
+
+}  // namespace
+
+bool Server::MayRelay(const turn::Allocation& allocation,
+                      const IpAddress& peer) {
+  // RFC 8656 §9: data moves only to and from peers with a permission.
+  if (!allocation.permissions.contains(peer)) {
+    Drop(DropReason::kNoPermission);
+    return false;
+  }
+  // The policy may have changed since the permission was installed (a
+  // reload), so every packet is checked, not just CreatePermission.
+  if (!peer_filter_.Allows(peer)) {
+    Drop(DropReason::kPeerFiltered);
+    return false;
+  }
+  return true;
+}
+
+std::optional<Forward> Server::RelayToPeer(const Now& now,
+                                           turn::Allocation& allocation,
+                                           const TransportAddress& peer,
+                                           absl::Span<const uint8_t> payload) {
+  const turn::Relay* relay = allocation.RelayFor(peer.family());
+  if (!relay) {
+    Drop(DropReason::kBadIndication);
+    return std::nullopt;
+  }
+  if (!MayRelay(allocation, peer.ip)) return std::nullopt;
+  if (!allocation.to_peer_budget.TryConsume(now.mono, payload.size())) {
+    Drop(DropReason::kOverBandwidth);
+    ++allocation.counters.dropped_over_bandwidth;
+    return std::nullopt;
+  }
+  ++allocation.counters.packets_to_peer;
+  allocation.counters.bytes_to_peer += payload.size();
+  Forward forward;
+  forward.via = relay->id;
+  forward.transport = Transport::kUdp;
+  forward.to = peer;
+  forward.payload = payload;
+  return forward;
+}
+
+std::optional<Forward> Server::HandleChannelData(
+    const Now& now, const FiveTuple& from, absl::Span<const uint8_t> frame) {
+  Expected<stun::ChannelDataView, stun::ChannelDataError> parsed =
+      stun::ParseChannelData(frame);
+  if (!parsed.ok()) {
+    Drop(DropReason::kMalformed);
+    return std::nullopt;
+  }
+  auto it = by_five_tuple_.find(from);
+  if (it == by_five_tuple_.end() || !it->second->answered) {
+    Drop(DropReason::kNoAllocation);
+    return std::nullopt;
+  }
+  turn::Allocation& allocation = *it->second;
+  // RFC 8656 §12.5: a number not bound to a peer is discarded.
+  auto channel = allocation.channels.find(parsed->channel);
+  if (channel == allocation.channels.end()) {
+    Drop(DropReason::kNoChannel);
+    return std::nullopt;
+  }
+  return RelayToPeer(now, allocation, channel->second.peer, parsed->payload);
+}
+
+std::optional<Forward> Server::HandleSendIndication(
+    const Now& now, const FiveTuple& from,
+    const stun::MessageView& indication) {
+  turn::Allocation* allocation = FindAllocation(from);
+  if (!allocation || !allocation->answered) {
+    Drop(DropReason::kNoAllocation);
+    return std::nullopt;
+  }
+  // RFC 8656 §11.2: an indication cannot be answered, so one without a
+  // peer or data is dropped.
+  const absl::InlinedVector<TransportAddress, 2> peers =
+      indication.XorPeerAddresses();
+  std::optional<absl::Span<const uint8_t>> data = indication.Data();
+  if (peers.size() != 1 || !data) {
+    Drop(DropReason::kBadIndication);
+    return std::nullopt;
+  }
+  return RelayToPeer(now, *allocation, peers.front(), *data);
+}
+
+std::optional<Forward> Server::HandlePeerDatagram(
+    const Now& now, RelayId relay, const TransportAddress& peer,
+    absl::Span<const uint8_t> payload) {
+  auto it = by_relay_.find(relay);
+  if (it == by_relay_.end() || !it->second->answered) {
+    Drop(DropReason::kNoAllocation);
+    return std::nullopt;
+  }
+  turn::Allocation& allocation = *it->second;
+  // RFC 8656 §11.3 / §12.6: only from peers with a permission.
+  if (!MayRelay(allocation, peer.ip)) return std::nullopt;
+
+  Forward forward;
+  forward.via = allocation.five_tuple.listener;
+  forward.transport = allocation.five_tuple.transport;
+  forward.to = allocation.five_tuple.client;
+  forward.payload = payload;
+  const bool stream = IsStream(allocation.five_tuple.transport);
+  if (auto channel = allocation.channel_by_peer.find(peer);
+      channel != allocation.channel_by_peer.end()) {
+    // RFC 8656 §12.6: a bound peer's data goes in ChannelData.
+    if (payload.size() > kMaxChannelDataPayload) {
+      Drop(DropReason::kTooLarge);
+      return std::nullopt;
+    }
+    const auto header = stun::EncodeChannelDataHeader(
+        channel->second, static_cast<uint16_t>(payload.size()));
+    std::memcpy(forward.prefix.bytes.data(), header.data(), header.size());
+    forward.prefix.size = static_cast<uint8_t>(header.size());
+    forward.padding =
+        static_cast<uint8_t>(stun::ChannelDataPadding(payload.size(), stream));
+  } else {
+    // RFC 8656 §11.4: otherwise a Data indication with XOR-PEER-ADDRESS and
+    // DATA. The prefix is the message up to DATA's value; the payload
+    // follows and the padding after it.
+    const size_t padding = PaddingFor(payload.size());
+    const size_t peer_attribute = peer.ip.is_v4() ? 12 : 24;
+    const size_t body = peer_attribute + 4 + payload.size() + padding;
+    if (body > kMaxStunBody) {
+      Drop(DropReason::kTooLarge);
+      return std::nullopt;
+    }
+    stun::TransactionId transaction{};
+    // Never answered, so only uniqueness matters; the counter's start is
+    // random.
+    const uint64_t counter = indication_counter_++;
+    for (int i = 0; i < 8; ++i) {
+      transaction[4 + i] = static_cast<uint8_t>(counter >> (56 - 8 * i));
+    }
+    stun::MessageBuilder builder(absl::MakeSpan(forward.prefix.bytes),
+                                 stun::MessageClass::kIndication,
+                                 stun::Method::kData, transaction);
+    builder.AddXorAddress(AttributeType::kXorPeerAddress, peer);
+    const size_t at = builder.size();
+    uint8_t* data_header = forward.prefix.bytes.data() + at;
+    StoreBe16(data_header, static_cast<uint16_t>(AttributeType::kData));
+    StoreBe16(data_header + 2, static_cast<uint16_t>(payload.size()));
+    StoreBe16(forward.prefix.bytes.data() + 2, static_cast<uint16_t>(body));
+    forward.prefix.size = static_cast<uint8_t>(at + 4);
+    forward.padding = static_cast<uint8_t>(padding);
+  }
+  if (!allocation.to_client_budget.TryConsume(now.mono, payload.size())) {
+    Drop(DropReason::kOverBandwidth);
+    ++allocation.counters.dropped_over_bandwidth;
+    return std::nullopt;
+  }
+  ++allocation.counters.packets_to_client;
+  allocation.counters.bytes_to_client += payload.size();
+  return forward;
+}
+
+}  // namespace turnpike::core

@@ -1,0 +1,36 @@
+// Pieces shared by the server_*.cc files that make up Server. Not part of
+// the core's API.
+#ifndef TURNPIKE_CORE_SERVER_INTERNAL_H_
+#define TURNPIKE_CORE_SERVER_INTERNAL_H_
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+
+#include "core/stun/constants.h"
+#include "core/types.h"
+
+namespace turnpike::core::internal {
+
+// Large enough for any response the server writes: the longest is an
+// Allocate success with two relayed addresses, a reservation token,
+// SOFTWARE (≤ 763 bytes), integrity and fingerprint.
+inline constexpr size_t kResponseBufferSize = 1280;
+
+inline uint8_t FamilyCode(AddressFamily family) {
+  return static_cast<uint8_t>(family);
+}
+
+inline uint32_t WholeSeconds(Duration d) {
+  return static_cast<uint32_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(d).count());
+}
+
+// RFC 8656 §12: channel numbers 0x4000 through 0x4FFF.
+inline bool IsValidChannel(uint16_t number) {
+  return number >= 0x4000 && number <= 0x4FFF;
+}
+
+}  // namespace turnpike::core::internal
+
+#endif  // TURNPIKE_CORE_SERVER_INTERNAL_H_

@@ -1,0 +1,153 @@
+// Server: CreatePermission (RFC 8656 §9) and ChannelBind (RFC 8656 §12),
+// with the peer policy applied before anything is installed.
+#include <algorithm>
+#include <array>
+
+#include "core/server.h"
+#include "core/server_internal.h"
+#include "core/stun/message_builder.h"
+
+namespace turnpike::core {
+
+using internal::IsValidChannel;
+using internal::kResponseBufferSize;
+using stun::Method;
+namespace error_code = stun::error_code;
+
+turn::Allocation* Server::RequireAllocation(const RequestContext& ctx) {
+  turn::Allocation* allocation = FindAllocation(ctx.from);
+  // RFC 8656 §7.3, §9.2, §12.2: no allocation on this 5-tuple → 437.
+  if (!allocation || !allocation->answered) {
+    RespondError(ctx.from, ctx.request.header(),
+                 error_code::kAllocationMismatch, ctx.protection());
+    return nullptr;
+  }
+  return allocation;
+}
+
+int Server::CheckPeer(const turn::Allocation& allocation,
+                      const TransportAddress& peer) {
+  // RFC 8656 §9.1, §12.2: the peer must be of a family the allocation
+  // relays.
+  if (!allocation.RelayFor(peer.family())) {
+    return error_code::kPeerAddressFamilyMismatch;
+  }
+  // The relay must not become a proxy into the operator's own networks:
+  // 403 (RFC 8656 §9.1 "local policy").
+  if (!peer_filter_.Allows(peer.ip)) return error_code::kForbidden;
+  return 0;
+}
+
+void Server::InstallPermission(const Now& now, turn::Allocation& allocation,
+                               const IpAddress& peer) {
+  // RFC 8656 §9: permissions are per IP, ports ignored; 300 s, refreshed
+  // by CreatePermission and ChannelBind.
+  const MonoTime expiry = now.mono + config_.permission_lifetime;
+  auto [it, created] = allocation.permissions.insert_or_assign(peer, expiry);
+  deadlines_.Push(expiry, turn::DeadlineKind::kPermission, allocation.id.value,
+                  peer);
+  if (created) {
+    Emit(PermissionCreated{SubjectOf(allocation),
+                           allocation.RelayFor(peer.family())->address, peer});
+  }
+}
+
+void Server::HandleCreatePermission(const Now& now, const RequestContext& ctx) {
+  const stun::MessageView& request = ctx.request;
+  turn::Allocation* allocation = RequireAllocation(ctx);
+  if (!allocation) return;
+  // RFC 8656 §9.2: at least one XOR-PEER-ADDRESS; all must be acceptable
+  // or none is installed.
+  const absl::InlinedVector<TransportAddress, 2> peers =
+      request.XorPeerAddresses();
+  if (peers.empty()) {
+    RespondError(ctx.from, request.header(), error_code::kBadRequest,
+                 ctx.protection());
+    return;
+  }
+  for (const TransportAddress& peer : peers) {
+    if (int code = CheckPeer(*allocation, peer); code != 0) {
+      RespondError(ctx.from, request.header(), code, ctx.protection());
+      return;
+    }
+  }
+  for (const TransportAddress& peer : peers) {
+    InstallPermission(now, *allocation, peer.ip);
+  }
+  std::array<uint8_t, kResponseBufferSize> buffer;
+  stun::MessageBuilder response(
+      absl::MakeSpan(buffer), stun::MessageClass::kSuccessResponse,
+      Method::kCreatePermission, request.transaction_id());
+  SendResponse(ctx.from, response, ctx.protection());
+}
+
+void Server::HandleChannelBind(const Now& now, const RequestContext& ctx) {
+  const stun::MessageView& request = ctx.request;
+  turn::Allocation* allocation = RequireAllocation(ctx);
+  if (!allocation) return;
+  auto bad_request = [&] {
+    RespondError(ctx.from, request.header(), error_code::kBadRequest,
+                 ctx.protection());
+  };
+  // RFC 8656 §12.2: exactly one channel number in range and one peer.
+  std::optional<uint16_t> number = request.ChannelNumber();
+  const absl::InlinedVector<TransportAddress, 2> peers =
+      request.XorPeerAddresses();
+  if (!number || !IsValidChannel(*number) || peers.size() != 1) {
+    bad_request();
+    return;
+  }
+  const TransportAddress& peer = peers.front();
+  // RFC 8656 §12.2: the number is not bound to another peer, and the peer
+  // not to another number.
+  if (auto bound = allocation->channels.find(*number);
+      bound != allocation->channels.end() && bound->second.peer != peer) {
+    bad_request();
+    return;
+  }
+  if (auto bound = allocation->channel_by_peer.find(peer);
+      bound != allocation->channel_by_peer.end() && bound->second != *number) {
+    bad_request();
+    return;
+  }
+  // RFC 8656 §12.1: for 5 minutes after a binding expired, neither its
+  // number nor its peer may be bound to anything else.
+  if (auto cooling = allocation->cooling_channels.find(*number);
+      cooling != allocation->cooling_channels.end() &&
+      cooling->second.peer != peer) {
+    bad_request();
+    return;
+  }
+  for (const auto& [cooling_number, cooling] : allocation->cooling_channels) {
+    if (cooling.peer == peer && cooling_number != *number) {
+      bad_request();
+      return;
+    }
+  }
+  if (int code = CheckPeer(*allocation, peer); code != 0) {
+    RespondError(ctx.from, request.header(), code, ctx.protection());
+    return;
+  }
+
+  const MonoTime expiry = now.mono + config_.channel_lifetime;
+  auto [it, created] = allocation->channels.insert_or_assign(
+      *number, turn::ChannelBinding{peer, expiry});
+  allocation->channel_by_peer[peer] = *number;
+  allocation->cooling_channels.erase(*number);
+  deadlines_.Push(expiry, turn::DeadlineKind::kChannel, allocation->id.value,
+                  {}, *number);
+  // RFC 8656 §12.2: binding a channel installs or refreshes the permission.
+  InstallPermission(now, *allocation, peer.ip);
+  if (created) {
+    Emit(ChannelCreated{SubjectOf(*allocation),
+                        allocation->RelayFor(peer.family())->address, peer,
+                        *number});
+  }
+  std::array<uint8_t, kResponseBufferSize> buffer;
+  stun::MessageBuilder response(absl::MakeSpan(buffer),
+                                stun::MessageClass::kSuccessResponse,
+                                Method::kChannelBind, request.transaction_id());
+  SendResponse(ctx.from, response, ctx.protection());
+}
+
+}  // namespace turnpike::core

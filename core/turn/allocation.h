@@ -1,0 +1,132 @@
+// One TURN allocation's state (RFC 8656 §2.2, §5): who owns it, its relay
+// sockets, permissions and channel bindings. Plain data; the rules that
+// change it live in the Server's handlers.
+#ifndef TURNPIKE_CORE_TURN_ALLOCATION_H_
+#define TURNPIKE_CORE_TURN_ALLOCATION_H_
+
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "core/command.h"
+#include "core/events.h"
+#include "core/net/transport_address.h"
+#include "core/stun/constants.h"
+#include "core/stun/integrity.h"
+#include "core/turn/token_bucket.h"
+#include "core/types.h"
+
+namespace turnpike::core::turn {
+
+struct AllocationId {
+  uint64_t value = 0;
+  friend auto operator<=>(const AllocationId&, const AllocationId&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, AllocationId id) {
+    return H::combine(std::move(h), id.value);
+  }
+};
+
+enum class RelayState : uint8_t { kOpening, kOpen, kFailed };
+
+// One relay transport address (RFC 8656 §2.2); a dual allocation has two.
+struct Relay {
+  RelayId id;
+  AddressFamily family = AddressFamily::kIpv4;
+  RelayState state = RelayState::kOpening;
+  TransportAddress address;  // once open
+};
+
+struct ChannelBinding {
+  TransportAddress peer;
+  MonoTime expiry;
+};
+
+struct Allocation {
+  AllocationId id;
+  FiveTuple five_tuple;
+  // RFC 8656 §5: later requests must use the same credentials (else 441).
+  std::string username;
+  std::string realm;
+  stun::HmacKey key;
+  // Whether the quota ledger counted this allocation (released on delete).
+  bool holds_quota = false;
+  stun::PasswordAlgorithmId algorithm = stun::PasswordAlgorithmId::kMd5;
+
+  absl::InlinedVector<Relay, 2> relays;
+  // The additional family the client asked for but could not have (RFC 8656
+  // §7.2: ADDRESS-ERROR-CODE in the success response); 0 when none.
+  uint8_t failed_family = 0;
+  int failed_family_code = 0;
+
+  Duration lifetime{};
+  MonoTime expiry;  // valid once answered
+
+  // The Allocate this allocation answers: a retransmission (same ID) gets
+  // `response` again (RFC 8656 §7.2).
+  stun::TransactionId allocate_transaction{};
+  bool answered = false;
+  bool request_had_fingerprint = false;
+  bool request_used_sha256 = false;
+  bool reserve_next = false;  // EVEN-PORT R=1
+  // The relay holding port+1 until it opens and becomes a Reservation.
+  std::optional<RelayId> reserve_id;
+  std::optional<uint64_t> reservation_token;  // once port+1 is held
+  uint16_t requested_port = 0;
+  Bytes response;
+
+  // RFC 8656 §9: permissions by peer IP (ports ignored).
+  absl::flat_hash_map<IpAddress, MonoTime> permissions;
+  // RFC 8656 §12: bindings both ways, and the §12.1 cool-down of numbers
+  // and peers whose binding expired (until when, and to what).
+  absl::flat_hash_map<uint16_t, ChannelBinding> channels;
+  absl::flat_hash_map<TransportAddress, uint16_t> channel_by_peer;
+  absl::flat_hash_map<uint16_t, ChannelBinding> cooling_channels;
+
+  TokenBucket to_peer_budget;
+  TokenBucket to_client_budget;
+  RelayCounters counters;
+
+  const Relay* RelayFor(AddressFamily family) const {
+    for (const Relay& r : relays) {
+      if (r.family == family && r.state == RelayState::kOpen) return &r;
+    }
+    return nullptr;
+  }
+  const Relay* RelayById(RelayId relay) const {
+    for (const Relay& r : relays) {
+      if (r.id == relay) return &r;
+    }
+    return nullptr;
+  }
+  void RemoveRelay(RelayId relay) {
+    for (auto it = relays.begin(); it != relays.end(); ++it) {
+      if (it->id == relay) {
+        relays.erase(it);
+        return;
+      }
+    }
+  }
+  bool AllRelaysSettled() const {
+    for (const Relay& r : relays) {
+      if (r.state == RelayState::kOpening) return false;
+    }
+    return true;
+  }
+};
+
+// RFC 8656 §7.2 EVEN-PORT R=1: port+1 of an even relay port, held for a
+// later Allocate carrying the token.
+struct Reservation {
+  RelayId relay;
+  TransportAddress address;
+  MonoTime expiry;
+};
+
+}  // namespace turnpike::core::turn
+
+#endif  // TURNPIKE_CORE_TURN_ALLOCATION_H_
