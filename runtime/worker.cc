@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "runtime/clock.h"
 #include "runtime/log.h"
 
 namespace turnpike::runtime {
@@ -31,9 +32,10 @@ const char* SignalName(int signum) {
 Worker::Worker(std::unique_ptr<core::Server> server)
     : server_(std::move(server)) {}
 
-absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(WorkerConfig config) {
+absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(WorkerConfig config,
+                                                       core::Deps deps) {
   absl::StatusOr<std::unique_ptr<core::Server>> server =
-      core::Server::Create(std::move(config.server));
+      core::Server::Create(std::move(config.server), deps);
   if (!server.ok()) return server.status();
 
   std::unique_ptr<Worker> worker(new Worker(std::move(*server)));
@@ -166,6 +168,8 @@ void Worker::OnDatagram(const core::Now& now, core::ListenerId listener,
   const core::FiveTuple tuple{core::Transport::kUdp, from,
                               listeners_[listener.value]->local_address(),
                               listener};
+  // Relayed data needs relay sockets, which the runtime does not open yet
+  // (OpenRelay below), so no Forward can come back.
   server_->HandleClientMessage(now, tuple, bytes);
   Pump();
 }
@@ -198,6 +202,22 @@ void Worker::Execute(const core::Transmit& transmit) {
   } else {
     ++stats_.send_errors;
   }
+}
+
+void Worker::Execute(const core::OpenRelay& open) {
+  // Relay sockets are not implemented in the runtime yet: the core answers
+  // the Allocate with 508 Insufficient Capacity, which is the truth.
+  server_->HandleRelayFailed(
+      StampNow(), open.id,
+      absl::UnimplementedError("relay sockets are not implemented yet"));
+}
+
+void Worker::Execute(const core::CloseRelay& /*close*/) {
+  // Nothing was opened (see OpenRelay).
+}
+
+void Worker::Execute(const core::Event& /*event*/) {
+  // Lifecycle events reach logs and sinks with the event-output option.
 }
 
 }  // namespace turnpike::runtime

@@ -49,7 +49,9 @@ class Worker final : private DatagramSink {
   // the core's InvalidArgument for a bad server config, with the socket's
   // error for a listener that cannot bind, and with FailedPrecondition when
   // no listener is left.
-  static absl::StatusOr<std::unique_ptr<Worker>> Create(WorkerConfig config);
+  // `deps` are borrowed and must outlive the Worker.
+  static absl::StatusOr<std::unique_ptr<Worker>> Create(WorkerConfig config,
+                                                        core::Deps deps);
 
   // Closes whatever is still open and runs the loop until libuv has
   // finished closing it.
@@ -86,6 +88,9 @@ class Worker final : private DatagramSink {
   // every input, so the core's queue is empty whenever the loop waits.
   void Pump();
   void Execute(const core::Transmit& transmit);
+  void Execute(const core::OpenRelay& open);
+  void Execute(const core::CloseRelay& close);
+  void Execute(const core::Event& event);
 
   static void OnSignal(uv_signal_t* handle, int signum);
 
