@@ -8,6 +8,7 @@
 #include "core/server.h"
 #include "core/stun/message_builder.h"
 #include "core/stun/message_view.h"
+#include "tests/core/scenario/test_server.h"
 
 namespace turnpike::core {
 namespace {
@@ -53,8 +54,23 @@ Encoded Encode(MessageClass c, uint16_t method, const stun::TransactionId& id,
   return e;
 }
 
+ServerConfig WithSoftware(std::string software) {
+  ServerConfig config;
+  config.software = std::move(software);
+  return config;
+}
+
+// Binding needs none of the collaborators' answers, only their presence.
+Deps BindingDeps() {
+  static testing::CounterRandom random;
+  static testing::FakeCredentials credentials;
+  static HmacAuthenticator authenticator;
+  static LocalQuotaLedger quotas;
+  return Deps{&random, &credentials, &authenticator, &quotas};
+}
+
 std::unique_ptr<Server> MakeServer(ServerConfig config = {}) {
-  auto server = Server::Create(std::move(config));
+  auto server = Server::Create(std::move(config), BindingDeps());
   REQUIRE(server.ok());
   return std::move(*server);
 }
@@ -106,7 +122,7 @@ TEST_CASE("Binding over IPv6 reflects the IPv6 address") {
 }
 
 TEST_CASE("FINGERPRINT and SOFTWARE are added when due") {
-  auto server = MakeServer(ServerConfig{.software = "turnpike-test"});
+  auto server = MakeServer(WithSoftware("turnpike-test"));
   const Encoded request = Encode(MessageClass::kRequest, 0x001, Tid(3),
                                  [](MessageBuilder& b) { b.AddFingerprint(); });
   server->HandleClientMessage(kT0, Client(), request.span());
@@ -219,7 +235,8 @@ TEST_CASE("what must not be answered is dropped and counted") {
 }
 
 TEST_CASE("Create rejects a SOFTWARE value over the RFC limit") {
-  auto server = Server::Create(ServerConfig{.software = std::string(764, 'x')});
+  auto server =
+      Server::Create(WithSoftware(std::string(764, 'x')), BindingDeps());
   REQUIRE_FALSE(server.ok());
   CHECK(server.status().code() == absl::StatusCode::kInvalidArgument);
 }
