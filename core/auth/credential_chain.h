@@ -1,9 +1,11 @@
-// Several credential sources asked in order (static users, then REST
-// secrets); every candidate of every source is offered to the integrity
-// check.
+// Several credential sources asked in order (the caller puts the static
+// users first, then the REST secrets); every candidate of every source is
+// offered to the integrity check, which picks the one the client holds.
 #ifndef TURNPIKE_CORE_AUTH_CREDENTIAL_CHAIN_H_
 #define TURNPIKE_CORE_AUTH_CREDENTIAL_CHAIN_H_
 
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/deps.h"
@@ -12,31 +14,16 @@ namespace turnpike::core::auth {
 
 class CredentialChain final : public CredentialStore {
  public:
-  // Borrowed; each must outlive the chain.
+  // Borrowed and non-null; each must outlive the chain.
   explicit CredentialChain(std::vector<const CredentialStore*> stores)
       : stores_(std::move(stores)) {}
 
+  // The concatenation of every store's candidates, in store order.
   CredentialCandidates Find(std::string_view username, std::string_view realm,
-                            absl::Time wall) const override {
-    CredentialCandidates out;
-    for (const CredentialStore* store : stores_) {
-      for (Credential& c : store->Find(username, realm, wall)) {
-        out.push_back(std::move(c));
-      }
-    }
-    return out;
-  }
+                            absl::Time wall) const override;
   CredentialCandidates FindByUserhash(absl::Span<const uint8_t> userhash,
                                       std::string_view realm,
-                                      absl::Time wall) const override {
-    CredentialCandidates out;
-    for (const CredentialStore* store : stores_) {
-      for (Credential& c : store->FindByUserhash(userhash, realm, wall)) {
-        out.push_back(std::move(c));
-      }
-    }
-    return out;
-  }
+                                      absl::Time wall) const override;
 
  private:
   std::vector<const CredentialStore*> stores_;

@@ -1,5 +1,6 @@
 #include "core/auth/rest_credential_store.h"
 
+#include <cstdint>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -8,6 +9,15 @@
 #include "core/util/absl_compat.h"
 
 namespace turnpike::core::auth {
+
+namespace {
+
+absl::Span<const uint8_t> Bytes(std::string_view text) {
+  return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(text.data()),
+                             text.size());
+}
+
+}  // namespace
 
 absl::StatusOr<RestCredentialStore> RestCredentialStore::Create(
     std::string realm, std::vector<std::string> secrets) {
@@ -29,8 +39,10 @@ absl::StatusOr<RestCredentialStore> RestCredentialStore::Create(
 
 std::optional<absl::Time> RestCredentialStore::ExpiryOf(
     std::string_view username) {
+  // "<expiry>:<user>", or a bare "<expiry>" as coturn also accepts.
   const std::string_view digits = username.substr(0, username.find(':'));
-  // Digits only: absl::SimpleAtoi would also take a sign or spaces.
+  // Digits only (absl::SimpleAtoi would also take a sign or spaces), and no
+  // more than an int64 can hold: untrusted, from the client.
   if (digits.empty() || digits.size() > 19 ||
       digits.find_first_not_of("0123456789") != std::string_view::npos) {
     return std::nullopt;
@@ -46,18 +58,16 @@ CredentialCandidates RestCredentialStore::Find(std::string_view username,
   CredentialCandidates out;
   if (realm != realm_) return out;
   std::optional<absl::Time> expiry = ExpiryOf(username);
+  // The credential is dead from its expiry second on.
   if (!expiry || *expiry <= wall) return out;
-  const auto name = absl::MakeConstSpan(
-      reinterpret_cast<const uint8_t*>(username.data()), username.size());
   for (const std::string& secret : secrets_) {
-    const auto mac = stun::HmacSha1(
-        absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(secret.data()),
-                            secret.size()),
-        name);
+    // password = base64(HMAC-SHA1(secret, username)), RFC 4648 §4 alphabet
+    // with padding (draft-uberti-behave-turn-rest-00).
+    const auto mac = stun::HmacSha1(Bytes(secret), Bytes(username));
     out.push_back(
         {std::string(username),
-         absl::Base64Escape(absl::string_view(
-             reinterpret_cast<const char*>(mac.data()), mac.size()))});
+         absl::Base64Escape(ToAbsl(std::string_view(
+             reinterpret_cast<const char*>(mac.data()), mac.size())))});
   }
   return out;
 }

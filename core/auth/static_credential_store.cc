@@ -1,7 +1,9 @@
 #include "core/auth/static_credential_store.h"
 
+#include <algorithm>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "core/stun/integrity.h"
 #include "core/stun/opaque_string.h"
@@ -17,7 +19,7 @@ absl::StatusOr<StaticCredentialStore> StaticCredentialStore::Create(
     auto name = stun::PrepareOpaqueString(user.username);
     if (!name.ok() || name->empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "user \"", ToAbsl(user.username),
+          "user \"", absl::CHexEscape(ToAbsl(user.username)),
           "\": the name must be non-empty printable Unicode (RFC 8265 "
           "OpaqueString); fix or remove it"));
     }

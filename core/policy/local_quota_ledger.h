@@ -6,6 +6,7 @@
 #ifndef TURNPIKE_CORE_POLICY_LOCAL_QUOTA_LEDGER_H_
 #define TURNPIKE_CORE_POLICY_LOCAL_QUOTA_LEDGER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -40,6 +41,10 @@ class LocalQuotaLedger final : public QuotaLedger {
   uint32_t total() const { return total_; }
   uint32_t for_user(std::string_view username) const;
   uint32_t for_ip(const IpAddress& client_ip) const;
+  // How many users and addresses hold at least one allocation: the maps
+  // must not keep an entry per name or address ever seen.
+  size_t users_counted() const { return by_user_.size(); }
+  size_t ips_counted() const { return by_ip_.size(); }
 
  private:
   Limits limits_;

@@ -15,24 +15,23 @@ TokenBucket::TokenBucket(uint64_t bytes_per_second, MonoTime now)
 bool TokenBucket::TryConsume(MonoTime now, size_t bytes) {
   if (rate_ == 0) return true;
   if (now > last_) {
-    const auto elapsed_us = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(now - last_)
-            .count());
-    const uint64_t missing = rate_ - tokens_;
-    // Below one second, rate (< 2^40) times microseconds (< 2^20) fits in
-    // 64 bits.
-    const uint64_t earned = elapsed_us >= kMicrosPerSecond
-                                ? rate_
-                                : rate_ * elapsed_us / kMicrosPerSecond;
-    if (earned >= missing) {
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::microseconds>(now - last_);
+    const auto elapsed_us = static_cast<uint64_t>(elapsed.count());
+    if (elapsed_us >= kMicrosPerSecond) {
       tokens_ = rate_;
+      residue_ = 0;
       last_ = now;
-    } else if (earned > 0) {
-      tokens_ += earned;
-      // Advance only by the time those tokens took (rounded up), so the
-      // fraction of the next token already accrued is not thrown away.
-      const uint64_t spent_us = (earned * kMicrosPerSecond + rate_ - 1) / rate_;
-      last_ += std::chrono::microseconds(std::min(spent_us, elapsed_us));
+    } else {
+      // Whole microseconds only; the nanoseconds left stay on the clock.
+      last_ += elapsed;
+      // Token-microseconds: exact, so many small refills add up to the
+      // rate (rate < 2^40 and elapsed < 2^20 fit in 64 bits).
+      residue_ += rate_ * elapsed_us;
+      const uint64_t earned = residue_ / kMicrosPerSecond;
+      residue_ %= kMicrosPerSecond;
+      tokens_ = std::min(rate_, tokens_ + earned);
+      if (tokens_ == rate_) residue_ = 0;  // a full bucket earns nothing
     }
   }
   if (bytes > tokens_) return false;

@@ -28,8 +28,9 @@ class TokenBucket {
   bool unlimited() const { return rate_ == 0; }
 
  private:
-  uint64_t rate_ = 0;    // bytes per second; 0 = unlimited
-  uint64_t tokens_ = 0;  // ≤ rate_
+  uint64_t rate_ = 0;     // bytes per second; 0 = unlimited
+  uint64_t tokens_ = 0;   // ≤ rate_
+  uint64_t residue_ = 0;  // token-microseconds not yet a whole token
   MonoTime last_{};
 };
 
