@@ -21,6 +21,7 @@
 
 #include "absl/types/span.h"
 #include "bench/alloc_counter.h"
+#include "bench/bench_checks.h"
 #include "bench/stun_fixtures.h"
 #include "benchmark/benchmark.h"
 #include "core/stun/channel_data.h"
@@ -38,34 +39,6 @@ using stun::MessageClass;
 using stun::MessageView;
 using stun::Method;
 using stun::PasswordAlgorithmId;
-
-std::atomic<int> g_failures{0};
-
-// Stops the benchmark with an error (Google Benchmark prints "ERROR
-// OCCURRED") and makes main() return non-zero.
-void Fail(benchmark::State& state, const std::string& why) {
-  g_failures.fetch_add(1);
-  state.SkipWithError(why.c_str());
-}
-
-enum class AllocationPolicy { kMustNotAllocate, kReportOnly };
-
-// Publishes allocations/iteration of a timed loop as the "allocs_per_iter"
-// counter and enforces `policy`. `allocations` is the count over the loop.
-void ReportAllocations(benchmark::State& state, uint64_t allocations,
-                       AllocationPolicy policy) {
-  if (!AllocationCountingEnabled()) {
-    state.SetLabel("allocations not counted (sanitizer build)");
-    return;
-  }
-  state.counters["allocs_per_iter"] = benchmark::Counter(
-      static_cast<double>(allocations), benchmark::Counter::kAvgIterations);
-  if (policy == AllocationPolicy::kMustNotAllocate && allocations != 0) {
-    Fail(state, std::to_string(allocations) + " heap allocations in " +
-                    std::to_string(state.iterations()) +
-                    " iterations of an allocation-free path");
-  }
-}
 
 absl::Span<const uint8_t> Span(const std::vector<uint8_t>& bytes) {
   return absl::MakeConstSpan(bytes);
@@ -506,20 +479,6 @@ BENCHMARK(BM_StreamFramer);
 }  // namespace
 }  // namespace turnpike::bench
 
-// Like BENCHMARK_MAIN(), but the exit status reports failed self-checks.
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-  if (!turnpike::bench::AllocationCountingEnabled()) {
-    std::fprintf(stderr,
-                 "note: heap allocations are not counted in this build\n");
-  }
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  const int failures = turnpike::bench::g_failures.load();
-  if (failures != 0) {
-    std::fprintf(stderr, "%d benchmark self-check(s) failed\n", failures);
-    return 1;
-  }
-  return 0;
+  return turnpike::bench::RunBenchmarks(argc, argv);
 }
