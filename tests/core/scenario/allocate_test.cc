@@ -226,3 +226,23 @@ TEST_CASE("a relay that cannot be bound is 508 and leaves nothing behind") {
 
 }  // namespace
 }  // namespace turnpike::core::testing
+
+namespace turnpike::core::testing {
+namespace {
+
+TEST_CASE("DONT-FRAGMENT asks the runtime for DF on the relay socket") {
+  TestServer server;
+  server.users.Add("alice", "secret");
+  TestClient client(server, ClientTuple(), "alice", "secret");
+  client.GetNonce();
+  client.Send(
+      client.Request(stun::Method::kAllocate, [](stun::MessageBuilder& b) {
+        b.AddRequestedTransport(17);
+        b.AddEmpty(stun::AttributeType::kDontFragment);
+      }));
+  Expect(server, {Verdict(AuthOutcome::kAccepted),
+                  Open([](const OpenRelay& o) { CHECK(o.dont_fragment); })});
+}
+
+}  // namespace
+}  // namespace turnpike::core::testing

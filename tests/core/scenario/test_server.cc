@@ -66,10 +66,13 @@ TransportAddress Addr(std::string_view text) {
   return *parsed;
 }
 
-TestServer::TestServer(ServerConfig c, LocalQuotaLedger::Limits limits)
+TestServer::TestServer(ServerConfig c, LocalQuotaLedger::Limits limits,
+                       const CredentialStore* credentials)
     : config(std::move(c)) {
   quotas.SetLimits(limits);
-  auto created = Server::Create(config, Deps{&random, &users, &hmac, &quotas});
+  auto created = Server::Create(
+      config,
+      Deps{&random, credentials ? credentials : &users, &hmac, &quotas});
   REQUIRE_MESSAGE(created.ok(), created.status().ToString());
   server = std::move(*created);
 }

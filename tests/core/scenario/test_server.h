@@ -85,8 +85,10 @@ FiveTuple ClientTuple(std::string_view client = "192.0.2.10:40000",
 
 class TestServer {
  public:
+  // `credentials` replaces `users` as the server's store when given.
   explicit TestServer(ServerConfig config = TestConfig(),
-                      LocalQuotaLedger::Limits limits = {});
+                      LocalQuotaLedger::Limits limits = {},
+                      const CredentialStore* credentials = nullptr);
 
   Server& operator*() { return *server; }
   Server* operator->() { return server.get(); }
