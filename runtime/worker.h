@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -19,6 +20,7 @@
 #include "core/config.h"
 #include "core/server.h"
 #include "core/stats.h"
+#include "runtime/event_sink.h"
 #include "runtime/receive_slab.h"
 #include "runtime/runtime_stats.h"
 #include "runtime/udp_listener.h"
@@ -33,11 +35,38 @@ struct ListenerSpec {
   bool skip_if_unavailable = false;
 };
 
+// The relay addresses of one family (RFC 8656 §7.2: XOR-RELAYED-ADDRESS).
+struct RelayAddress {
+  // The local address relay sockets bind to. Not a wildcard: a relayed
+  // address must be one peers can send to, so the operator (or the
+  // embedded default, from the host's interfaces) names it.
+  IpAddress bind;
+  // Advertised in XOR-RELAYED-ADDRESS instead of `bind` when the host sits
+  // behind a 1:1 NAT (AWS/GCP elastic addresses; coturn's external-ip).
+  std::optional<IpAddress> external;
+};
+
+struct RelayOptions {
+  // A family without an address cannot be allocated (the core answers 440).
+  std::optional<RelayAddress> ipv4;
+  std::optional<RelayAddress> ipv6;
+  // Relay ports are drawn at random from [min_port, max_port] (RFC 8656
+  // §7.2 recommends the dynamic range 49152-65535) and retried on
+  // EADDRINUSE.
+  uint16_t min_port = 49152;
+  uint16_t max_port = 65535;
+};
+
 struct WorkerConfig {
+  // relay_ipv4 / relay_ipv6 are set by Worker::Create from `relay`.
   core::ServerConfig server;
   // In order: the n-th socket that binds gets ListenerId n.
   std::vector<ListenerSpec> listeners;
+  // Socket buffer sizes of listeners and relay sockets alike.
   UdpSocketOptions udp;
+  RelayOptions relay;
+  // Receives every lifecycle event; nullptr drops them. Borrowed.
+  EventSink* events = nullptr;
   // SIGINT and SIGTERM stop the loop cleanly. When there are several
   // workers, the supervising loop will own the signals instead.
   bool handle_signals = true;
