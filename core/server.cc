@@ -173,6 +173,7 @@ EventSubject Server::SubjectOf(const turn::Allocation& allocation) {
 
 std::optional<Forward> Server::HandleClientMessage(
     const Now& now, const FiveTuple& from, absl::Span<const uint8_t> message) {
+  ExpireDue(now);
   std::optional<Forward> forward;
   // RFC 8656 §12: the first two bits tell ChannelData (01) from STUN (00).
   if (!message.empty() && stun::LooksLikeChannelData(message[0])) {
@@ -376,8 +377,9 @@ void Server::HandleBinding(const FiveTuple& from,
   SendResponse(reply_to, response, protection);
 }
 
-void Server::HandleConnectionClosed(const Now& /*now*/,
+void Server::HandleConnectionClosed(const Now& now,
                                     const FiveTuple& five_tuple) {
+  ExpireDue(now);
   // RFC 8656 §3.2: on stream transports the allocation lives as long as
   // its connection.
   if (turn::Allocation* allocation = FindAllocation(five_tuple)) {
@@ -449,6 +451,11 @@ void Server::CheckInvariants() const {
     }
   }
   check(by_relay_.size() == relays, "relay index has no strays");
+  for (const auto& [id, reserve] : abandoned_opens_) {
+    check(!by_relay_.contains(id), "an abandoned open belongs to nobody");
+    check(!reserve || !by_relay_.contains(*reserve),
+          "an abandoned port+1 belongs to nobody");
+  }
 }
 
 }  // namespace turnpike::core

@@ -8,7 +8,8 @@
 // blocks: time arrives in `Now`, randomness and credentials through Deps.
 //
 // Inputs may arrive in any order and at any time; a late or early
-// HandleTimeout is harmless. Time must not go backwards between calls.
+// HandleTimeout is harmless, because every input first expires what is due
+// at its `now`. Time must not go backwards between calls.
 #ifndef TURNPIKE_CORE_SERVER_H_
 #define TURNPIKE_CORE_SERVER_H_
 
@@ -194,6 +195,10 @@ class Server {
   // Whether the owner of `deadline` still expires at that instant (it is
   // not refreshed, deleted or replaced since): lazy cancellation.
   bool IsLive(const turn::Deadline& deadline) const;
+  // Runs HandleTimeout first when something is due at `now`: every input
+  // calls it, so a timer that fires late (a busy loop) never lets an
+  // allocation, permission or channel carry data past its deadline.
+  void ExpireDue(const Now& now);
   void Expire(const Now& now, const turn::Deadline& deadline);
   void PruneDeadlines();
   void ExpireChannel(const Now& now, turn::Allocation& allocation,
@@ -229,6 +234,10 @@ class Server {
   absl::flat_hash_map<FiveTuple, turn::Allocation*> by_five_tuple_;
   absl::flat_hash_map<RelayId, turn::Allocation*> by_relay_;
   absl::flat_hash_map<uint64_t, turn::Reservation> reservations_;
+  // OpenRelay ids whose allocation was deleted before the runtime reported
+  // them: closed (with the EVEN-PORT port+1 id, when there is one) on
+  // HandleRelayOpened, forgotten on HandleRelayFailed.
+  absl::flat_hash_map<RelayId, std::optional<RelayId>> abandoned_opens_;
   turn::DeadlineQueue deadlines_;
   uint64_t next_allocation_id_ = 1;
   uint32_t next_relay_id_ = 1;

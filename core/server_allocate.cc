@@ -203,10 +203,18 @@ void Server::HandleAllocate(const Now& now, const RequestContext& ctx) {
 
 void Server::HandleRelayOpened(const Now& now, RelayId id,
                                const TransportAddress& bound) {
+  ExpireDue(now);
   auto it = by_relay_.find(id);
   if (it == by_relay_.end()) {
-    // The allocation went away while the socket was being bound.
+    // The allocation went away while the socket was being bound; an id the
+    // server never issued is closed too rather than left bound.
     commands_.push_back(CloseRelay{id});
+    if (auto abandoned = abandoned_opens_.find(id);
+        abandoned != abandoned_opens_.end()) {
+      if (abandoned->second)
+        commands_.push_back(CloseRelay{*abandoned->second});
+      abandoned_opens_.erase(abandoned);
+    }
     return;
   }
   turn::Allocation& allocation = *it->second;
@@ -239,8 +247,13 @@ void Server::HandleRelayOpened(const Now& now, RelayId id,
 
 void Server::HandleRelayFailed(const Now& now, RelayId id,
                                const absl::Status& /*why*/) {
+  ExpireDue(now);
   auto it = by_relay_.find(id);
-  if (it == by_relay_.end()) return;
+  if (it == by_relay_.end()) {
+    // Nothing was bound, so nothing is left to close.
+    abandoned_opens_.erase(id);
+    return;
+  }
   turn::Allocation& allocation = *it->second;
   const bool first = allocation.relays.front().id == id;
   if (allocation.answered) {
@@ -411,12 +424,18 @@ void Server::DeleteAllocation(turn::Allocation& allocation,
                            allocation.counters});
   }
   for (const turn::Relay& relay : allocation.relays) {
-    commands_.push_back(CloseRelay{relay.id});
     by_relay_.erase(relay.id);
-  }
-  // Port+1 bound for EVEN-PORT R=1 but not yet handed to a reservation.
-  if (allocation.reserve_id) {
-    commands_.push_back(CloseRelay{*allocation.reserve_id});
+    if (relay.state == turn::RelayState::kOpening) {
+      // Not bound yet: closed once HandleRelayOpened reports it, so each
+      // bound socket gets exactly one CloseRelay, after it exists. Port+1
+      // of EVEN-PORT R=1 (reserve_id, set only while the first relay
+      // opens) goes with it.
+      const bool first = relay.id == allocation.relays.front().id;
+      abandoned_opens_.emplace(relay.id,
+                               first ? allocation.reserve_id : std::nullopt);
+    } else {
+      commands_.push_back(CloseRelay{relay.id});
+    }
   }
   if (allocation.holds_quota) {
     deps_.quotas->Release(allocation.username, allocation.five_tuple.client.ip);

@@ -112,6 +112,7 @@ std::optional<Forward> Server::HandleSendIndication(
 std::optional<Forward> Server::HandlePeerDatagram(
     const Now& now, RelayId relay, const TransportAddress& peer,
     absl::Span<const uint8_t> payload) {
+  ExpireDue(now);
   auto it = by_relay_.find(relay);
   if (it == by_relay_.end() || !it->second->answered) {
     Drop(DropReason::kNoAllocation);

@@ -183,6 +183,49 @@ TEST_CASE("dual allocation where IPv6 cannot be had: ADDRESS-ERROR-CODE") {
   }
 }
 
+TEST_CASE(
+    "a relay still opening when its allocation dies is closed once, "
+    "after it is bound") {
+  TestServer server;
+  server.users.Add("alice", "secret");
+  TestClient client(server, ClientTuple(), "alice", "secret");
+  auto opens = StartAllocate(server, client, Udp([](MessageBuilder& b) {
+                               b.AddAdditionalAddressFamily(0x02);
+                             }));
+  REQUIRE(opens.size() == 2);
+  SUBCASE("IPv4 fails first: 508; the IPv6 socket is closed when it reports") {
+    server->HandleRelayFailed(server.now, opens[0].id,
+                              absl::UnavailableError("no v4"));
+    // No CloseRelay yet: the IPv6 socket is not bound, so there is nothing
+    // to close until the runtime says it is.
+    Expect(server, {EventOf<AllocationError>("AllocationError"),
+                    Error(Method::kAllocate, 508)});
+    server->HandleRelayOpened(server.now, opens[1].id, kRelay6);
+    Expect(server, {Close(opens[1].id)});
+    // A second report of the same id is a runtime bug, but it must not
+    // leave a socket open either.
+    server->CheckInvariants();
+  }
+  SUBCASE("IPv4 fails first and IPv6 fails too: nothing to close") {
+    server->HandleRelayFailed(server.now, opens[0].id,
+                              absl::UnavailableError("no v4"));
+    Expect(server, {EventOf<AllocationError>("AllocationError"),
+                    Error(Method::kAllocate, 508)});
+    server->HandleRelayFailed(server.now, opens[1].id,
+                              absl::UnavailableError("no v6"));
+    ExpectNothing(server);
+  }
+  SUBCASE("Shutdown while both open: each is closed when it reports") {
+    server->Shutdown(server.now);
+    ExpectNothing(server);
+    CHECK(server->allocation_count() == 0);
+    server->HandleRelayOpened(server.now, opens[1].id, kRelay6);
+    Expect(server, {Close(opens[1].id)});
+    server->HandleRelayOpened(server.now, opens[0].id, kRelay4);
+    Expect(server, {Close(opens[0].id)});
+  }
+}
+
 TEST_CASE("address family attributes: the combinations RFC 8656 §7.2 refuses") {
   TestServer server;
   server.users.Add("alice", "secret");
