@@ -1,5 +1,10 @@
-#include "runtime/udp_listener.h"
+#include "runtime/udp_socket.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -48,24 +53,24 @@ uv_handle_t* AsHandle(uv_udp_t* udp) {
 
 }  // namespace
 
-UdpListener::UdpListener(core::ListenerId id, ReceiveSlab* slab,
-                         DatagramSink* sink, RuntimeStats* stats)
+UdpSocket::UdpSocket(core::SocketRef id, ReceiveSlab* slab, DatagramSink* sink,
+                     RuntimeStats* stats)
     : id_(id), slab_(slab), sink_(sink), stats_(stats) {}
 
-UdpListener::~UdpListener() { Close(); }
+UdpSocket::~UdpSocket() { Close(); }
 
-absl::StatusOr<std::unique_ptr<UdpListener>> UdpListener::Bind(
-    uv_loop_t* loop, core::ListenerId id, const TransportAddress& address,
+absl::StatusOr<std::unique_ptr<UdpSocket>> UdpSocket::Bind(
+    uv_loop_t* loop, core::SocketRef id, const TransportAddress& address,
     const UdpSocketOptions& options, ReceiveSlab* slab, DatagramSink* sink,
     RuntimeStats* stats) {
-  std::unique_ptr<UdpListener> listener(new UdpListener(id, slab, sink, stats));
+  std::unique_ptr<UdpSocket> listener(new UdpSocket(id, slab, sink, stats));
   absl::Status status = listener->Open(loop, address, options);
   if (!status.ok()) return status;  // the destructor closes the handle
   return listener;
 }
 
-absl::Status UdpListener::Open(uv_loop_t* loop, const TransportAddress& address,
-                               const UdpSocketOptions& options) {
+absl::Status UdpSocket::Open(uv_loop_t* loop, const TransportAddress& address,
+                             const UdpSocketOptions& options) {
   local_address_ = address;
   auto* handle = new uv_udp_t;
   // The family makes libuv create the socket now, so options can be set
@@ -98,13 +103,12 @@ absl::Status UdpListener::Open(uv_loop_t* loop, const TransportAddress& address,
       FromSockaddr(reinterpret_cast<const sockaddr*>(&storage));
   if (bound) local_address_ = *bound;
 
-  err = uv_udp_recv_start(handle_, &UdpListener::OnAlloc,
-                          &UdpListener::OnReceive);
+  err = uv_udp_recv_start(handle_, &UdpSocket::OnAlloc, &UdpSocket::OnReceive);
   if (err != 0) return SocketError(err, address, "receive");
   return absl::OkStatus();
 }
 
-void UdpListener::ApplyBufferSizes(const UdpSocketOptions& options) {
+void UdpSocket::ApplyBufferSizes(const UdpSocketOptions& options) {
   struct Setting {
     std::optional<int> requested;
     int (*apply)(uv_handle_t*, int*);
@@ -140,8 +144,30 @@ void UdpListener::ApplyBufferSizes(const UdpSocketOptions& options) {
   }
 }
 
-int UdpListener::TrySend(const TransportAddress& to,
-                         absl::Span<const uv_buf_t> parts) {
+absl::Status UdpSocket::SetDontFragment() {
+  if (handle_ == nullptr) return absl::FailedPreconditionError("closed");
+  uv_os_fd_t fd;
+  if (int err = uv_fileno(AsHandle(handle_), &fd); err != 0) {
+    return absl::InternalError(uv_strerror(err));
+  }
+  int rc = 0;
+  if (local_address_.ip.is_v4()) {
+    const int value = IP_PMTUDISC_DO;
+    rc = setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &value, sizeof(value));
+  } else {
+    const int value = 1;
+    rc = setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &value, sizeof(value));
+  }
+  if (rc != 0) {
+    return absl::InternalError(
+        absl::StrCat("udp ", local_address_.ToString(),
+                     ": setting DF failed: ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+int UdpSocket::TrySend(const TransportAddress& to,
+                       absl::Span<const uv_buf_t> parts) {
   if (handle_ == nullptr) return UV_EBADF;
   sockaddr_storage storage;
   ToSockaddr(to, &storage);
@@ -150,7 +176,7 @@ int UdpListener::TrySend(const TransportAddress& to,
                          reinterpret_cast<const sockaddr*>(&storage));
 }
 
-void UdpListener::Close() {
+void UdpSocket::Close() {
   if (handle_ == nullptr) return;
   // A close from inside a batch (the sink closing this listener) ends the
   // loan now; libuv's remaining callbacks for the batch find data == nullptr.
@@ -162,15 +188,15 @@ void UdpListener::Close() {
   handle_ = nullptr;
 }
 
-void UdpListener::ReturnSlab() {
+void UdpSocket::ReturnSlab() {
   if (!holds_slab_) return;
   holds_slab_ = false;
   slab_->Return();
 }
 
-void UdpListener::OnAlloc(uv_handle_t* handle, size_t /*suggested*/,
-                          uv_buf_t* buf) {
-  auto* self = static_cast<UdpListener*>(handle->data);
+void UdpSocket::OnAlloc(uv_handle_t* handle, size_t /*suggested*/,
+                        uv_buf_t* buf) {
+  auto* self = static_cast<UdpSocket*>(handle->data);
   if (self == nullptr) {
     *buf = uv_buf_init(nullptr, 0);
     return;
@@ -181,16 +207,15 @@ void UdpListener::OnAlloc(uv_handle_t* handle, size_t /*suggested*/,
   self->batch_stamped_ = false;
 }
 
-void UdpListener::OnReceive(uv_udp_t* handle, ssize_t nread,
-                            const uv_buf_t* buf, const sockaddr* addr,
-                            unsigned flags) {
-  auto* self = static_cast<UdpListener*>(handle->data);
+void UdpSocket::OnReceive(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf,
+                          const sockaddr* addr, unsigned flags) {
+  auto* self = static_cast<UdpSocket*>(handle->data);
   if (self == nullptr) return;  // closed mid-batch
   self->HandleReceive(nread, buf, addr, flags);
 }
 
-void UdpListener::HandleReceive(ssize_t nread, const uv_buf_t* buf,
-                                const sockaddr* addr, unsigned flags) {
+void UdpSocket::HandleReceive(ssize_t nread, const uv_buf_t* buf,
+                              const sockaddr* addr, unsigned flags) {
   // libuv's cases (uv.h, libuv 1.44): nread < 0 is an error (UV_ENOBUFS when
   // the alloc callback gave no memory); nread == 0 with addr == nullptr is
   // "nothing more to read" or, with UV_UDP_MMSG_FREE, the end of a batch;

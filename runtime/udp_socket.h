@@ -1,10 +1,11 @@
-// One bound UDP socket on a worker's loop: receives datagrams in recvmmsg(2)
-// batches into the worker's slab and hands each one to a DatagramSink with
-// the batch's timestamp; sends without blocking or queueing.
+// One bound UDP socket on a worker's loop, a listener or a relay socket:
+// receives datagrams in recvmmsg(2) batches into the worker's slab and hands
+// each one to a DatagramSink with the batch's timestamp and the SocketRef
+// the core knows the socket by; sends without blocking or queueing.
 //
 // No protocol logic lives here: bytes go to the sink uninspected.
-#ifndef TURNPIKE_RUNTIME_UDP_LISTENER_H_
-#define TURNPIKE_RUNTIME_UDP_LISTENER_H_
+#ifndef TURNPIKE_RUNTIME_UDP_SOCKET_H_
+#define TURNPIKE_RUNTIME_UDP_SOCKET_H_
 
 #include <uv.h>
 
@@ -14,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "core/forward.h"
 #include "core/net/transport_address.h"
 #include "core/types.h"
 #include "runtime/receive_slab.h"
@@ -35,7 +37,7 @@ class DatagramSink {
   // `bytes` lives in the receive slab and is valid only during the call.
   // `now` is stamped once per receive batch, so datagrams of one batch share
   // it. The sink may close any listener, including the calling one.
-  virtual void OnDatagram(const core::Now& now, core::ListenerId listener,
+  virtual void OnDatagram(const core::Now& now, core::SocketRef socket,
                           const TransportAddress& from,
                           absl::Span<const uint8_t> bytes) = 0;
 
@@ -43,7 +45,7 @@ class DatagramSink {
   ~DatagramSink() = default;
 };
 
-class UdpListener {
+class UdpSocket {
  public:
   // Opens a socket on `loop` bound to `address` and starts receiving.
   // IPv6 sockets are IPV6_V6ONLY, so a wildcard IPv4 socket and a wildcard
@@ -53,19 +55,22 @@ class UdpListener {
   // address not local), AlreadyExists when it is in use, PermissionDenied for
   // privileged ports, Internal otherwise; each message names the address.
   // `slab`, `sink` and `stats` must outlive the listener.
-  static absl::StatusOr<std::unique_ptr<UdpListener>> Bind(
-      uv_loop_t* loop, core::ListenerId id, const TransportAddress& address,
+  static absl::StatusOr<std::unique_ptr<UdpSocket>> Bind(
+      uv_loop_t* loop, core::SocketRef id, const TransportAddress& address,
       const UdpSocketOptions& options, ReceiveSlab* slab, DatagramSink* sink,
       RuntimeStats* stats);
 
   // Closes the socket. The loop must run once more before uv_loop_close()
   // so libuv can finish the close; the listener object itself may be
   // destroyed right away.
-  ~UdpListener();
-  UdpListener(const UdpListener&) = delete;
-  UdpListener& operator=(const UdpListener&) = delete;
+  ~UdpSocket();
+  UdpSocket(const UdpSocket&) = delete;
+  UdpSocket& operator=(const UdpSocket&) = delete;
 
-  core::ListenerId id() const { return id_; }
+  core::SocketRef id() const { return id_; }
+  // RFC 8656 §7.2 DONT-FRAGMENT: datagrams leave with DF set
+  // (IP_PMTUDISC_DO / IPV6_DONTFRAG). Returns the failure to log.
+  absl::Status SetDontFragment();
   // The address actually bound (the kernel's port when 0 was asked).
   const TransportAddress& local_address() const { return local_address_; }
 
@@ -79,8 +84,8 @@ class UdpListener {
   void Close();
 
  private:
-  UdpListener(core::ListenerId id, ReceiveSlab* slab, DatagramSink* sink,
-              RuntimeStats* stats);
+  UdpSocket(core::SocketRef id, ReceiveSlab* slab, DatagramSink* sink,
+            RuntimeStats* stats);
 
   absl::Status Open(uv_loop_t* loop, const TransportAddress& address,
                     const UdpSocketOptions& options);
@@ -93,7 +98,7 @@ class UdpListener {
                      unsigned flags);
   void ReturnSlab();
 
-  core::ListenerId id_;
+  core::SocketRef id_;
   ReceiveSlab* slab_;
   DatagramSink* sink_;
   RuntimeStats* stats_;
@@ -110,4 +115,4 @@ class UdpListener {
 
 }  // namespace turnpike::runtime
 
-#endif  // TURNPIKE_RUNTIME_UDP_LISTENER_H_
+#endif  // TURNPIKE_RUNTIME_UDP_SOCKET_H_

@@ -1,5 +1,8 @@
 #include "runtime/worker.h"
 
+#include <algorithm>
+#include <array>
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <limits>
@@ -10,14 +13,37 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/util/absl_compat.h"
 #include "runtime/clock.h"
 #include "runtime/log.h"
 
 namespace turnpike::runtime {
 namespace {
 
+bool IsWildcard(const IpAddress& ip) {
+  for (uint8_t b : ip.bytes()) {
+    if (b != 0) return false;
+  }
+  return true;
+}
+
+// How many random ports to try before the Allocate gets 508: with a range
+// a quarter full, 32 tries all landing on used ports has odds of 4^-32.
+constexpr int kPortAttempts = 32;
+
+// Zero bytes for a Forward's padding (at most 3).
+constexpr uint8_t kZeros[4] = {};
+
+uv_buf_t ConstBuf(const void* data, size_t size) {
+  // uv_buf_t's base is non-const, but uv_udp_try_send only reads it.
+  return uv_buf_init(const_cast<char*>(static_cast<const char*>(data)),
+                     static_cast<unsigned int>(size));
+}
+
 const char* SignalName(int signum) {
   switch (signum) {
+    case SIGHUP:
+      return "SIGHUP";
     case SIGINT:
       return "SIGINT";
     case SIGTERM:
@@ -29,24 +55,58 @@ const char* SignalName(int signum) {
 
 }  // namespace
 
-Worker::Worker(std::unique_ptr<core::Server> server)
-    : server_(std::move(server)) {}
+Worker::Worker(std::unique_ptr<core::Server> server, const WorkerConfig& config,
+               core::Deps deps)
+    : server_(std::move(server)),
+      deps_(deps),
+      udp_options_(config.udp),
+      relay_options_(config.relay),
+      events_(config.events),
+      on_reload_(config.on_reload) {}
 
 absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(WorkerConfig config,
                                                        core::Deps deps) {
+  if (config.relay.min_port == 0 ||
+      config.relay.min_port > config.relay.max_port) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "relay port range ", config.relay.min_port, "-", config.relay.max_port,
+        " is empty: give 1 <= min-port <= max-port (default 49152-65535)"));
+  }
+  for (const std::optional<RelayAddress>& relay :
+       {config.relay.ipv4, config.relay.ipv6}) {
+    if (relay && IsWildcard(relay->bind)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "relay address ", relay->bind.ToString(),
+          " is a wildcard: peers must be able to send to a relayed address, "
+          "so name an address of this host (relay-ip)"));
+    }
+  }
+  if (config.relay.ipv4 && !config.relay.ipv4->bind.is_v4()) {
+    return absl::InvalidArgumentError("the IPv4 relay address is not IPv4");
+  }
+  if (config.relay.ipv6 && !config.relay.ipv6->bind.is_v6()) {
+    return absl::InvalidArgumentError("the IPv6 relay address is not IPv6");
+  }
+  config.server.relay_ipv4 = config.relay.ipv4.has_value();
+  config.server.relay_ipv6 = config.relay.ipv6.has_value();
   absl::StatusOr<std::unique_ptr<core::Server>> server =
-      core::Server::Create(std::move(config.server), deps);
+      core::Server::Create(config.server, deps);
   if (!server.ok()) return server.status();
 
-  std::unique_ptr<Worker> worker(new Worker(std::move(*server)));
+  std::unique_ptr<Worker> worker(new Worker(std::move(*server), config, deps));
   if (int err = uv_loop_init(&worker->loop_); err != 0) {
     return absl::InternalError(
         absl::StrCat("event loop: uv_loop_init failed: ", uv_strerror(err)));
   }
   worker->loop_open_ = true;
   // On any failure below, the destructor closes what was opened.
-  if (absl::Status status = worker->Listen(config.listeners, config.udp);
-      !status.ok()) {
+  if (absl::Status status = worker->Listen(config.listeners); !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = worker->CheckRelayAddresses(); !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = worker->StartTimer(); !status.ok()) {
     return status;
   }
   if (config.handle_signals) {
@@ -69,16 +129,15 @@ Worker::~Worker() {
   }
 }
 
-absl::Status Worker::Listen(const std::vector<ListenerSpec>& specs,
-                            const UdpSocketOptions& options) {
+absl::Status Worker::Listen(const std::vector<ListenerSpec>& specs) {
   if (specs.size() > std::numeric_limits<uint16_t>::max()) {
     return absl::InvalidArgumentError(
         "listeners: at most 65535 listening addresses per worker");
   }
   for (const ListenerSpec& spec : specs) {
     const core::ListenerId id{static_cast<uint16_t>(listeners_.size())};
-    absl::StatusOr<std::unique_ptr<UdpListener>> listener = UdpListener::Bind(
-        &loop_, id, spec.address, options, &slab_, this, &stats_);
+    absl::StatusOr<std::unique_ptr<UdpSocket>> listener = UdpSocket::Bind(
+        &loop_, id, spec.address, udp_options_, &slab_, this, &stats_);
     if (!listener.ok()) {
       if (spec.skip_if_unavailable && absl::IsUnavailable(listener.status())) {
         LogWarning(absl::StrCat(listener.status().message(),
@@ -96,8 +155,39 @@ absl::Status Worker::Listen(const std::vector<ListenerSpec>& specs,
   return absl::OkStatus();
 }
 
+absl::Status Worker::CheckRelayAddresses() {
+  for (const std::optional<RelayAddress>& relay :
+       {relay_options_.ipv4, relay_options_.ipv6}) {
+    if (!relay) continue;
+    absl::StatusOr<std::unique_ptr<UdpSocket>> probe = UdpSocket::Bind(
+        &loop_, core::RelayId{0}, TransportAddress{relay->bind, 0},
+        udp_options_, &slab_, this, &stats_);
+    if (!probe.ok()) {
+      return absl::Status(
+          probe.status().code(),
+          absl::StrCat("relay address: ", probe.status().message()));
+    }
+    (*probe)->Close();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Worker::StartTimer() {
+  auto* timer = new uv_timer_t;
+  if (int err = uv_timer_init(&loop_, timer); err != 0) {
+    delete timer;  // never registered with the loop
+    return absl::InternalError(
+        absl::StrCat("timer: uv_timer_init failed: ", uv_strerror(err)));
+  }
+  timer->data = this;
+  timer_ = timer;
+  return absl::OkStatus();
+}
+
 absl::Status Worker::WatchSignals() {
-  for (int signum : {SIGINT, SIGTERM}) {
+  std::vector<int> watched = {SIGINT, SIGTERM};
+  if (on_reload_) watched.push_back(SIGHUP);
+  for (int signum : watched) {
     auto* handle = new uv_signal_t;
     if (int err = uv_signal_init(&loop_, handle); err != 0) {
       delete handle;  // never registered with the loop
@@ -117,8 +207,14 @@ absl::Status Worker::WatchSignals() {
 }
 
 void Worker::OnSignal(uv_signal_t* handle, int signum) {
+  auto* self = static_cast<Worker*>(handle->data);
+  if (signum == SIGHUP) {
+    LogInfo("SIGHUP received, reloading");
+    if (self->on_reload_) self->on_reload_(*self);
+    return;
+  }
   LogInfo(absl::StrCat(SignalName(signum), " received, stopping"));
-  static_cast<Worker*>(handle->data)->Stop();
+  self->Stop();
 }
 
 absl::Status Worker::Run() {
@@ -141,8 +237,20 @@ absl::Status Worker::Run() {
 
 void Worker::Stop() {
   if (stopping_) return;
+  // Allocations end first, while the sockets and the event sink are still
+  // there: each gets its AllocationDeleted and its relay sockets close.
+  now_ = StampNow();
+  server_->Shutdown(now_);
+  Pump();
   stopping_ = true;
-  for (std::unique_ptr<UdpListener>& listener : listeners_) listener->Close();
+  for (std::unique_ptr<UdpSocket>& listener : listeners_) listener->Close();
+  for (auto& [id, relay] : relays_) relay->Close();
+  relays_.clear();
+  if (timer_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(timer_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    timer_ = nullptr;
+  }
   for (uv_signal_t* handle : signals_) {
     uv_close(reinterpret_cast<uv_handle_t*>(handle),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_signal_t*>(h); });
@@ -153,47 +261,50 @@ void Worker::Stop() {
 std::vector<TransportAddress> Worker::listening_addresses() const {
   std::vector<TransportAddress> addresses;
   addresses.reserve(listeners_.size());
-  for (const std::unique_ptr<UdpListener>& listener : listeners_) {
+  for (const std::unique_ptr<UdpSocket>& listener : listeners_) {
     addresses.push_back(listener->local_address());
   }
   return addresses;
 }
 
-void Worker::OnDatagram(const core::Now& now, core::ListenerId listener,
+void Worker::SetPeerRules(core::PeerFilterRules rules) {
+  server_->SetPeerRules(std::move(rules));
+}
+
+void Worker::OnDatagram(const core::Now& now, core::SocketRef socket,
                         const TransportAddress& from,
                         absl::Span<const uint8_t> bytes) {
-  // The server side of the tuple is the listener's bound address; for a
-  // wildcard bind that is 0.0.0.0 or ::, since libuv does not report the
-  // datagram's destination address (IP_PKTINFO).
-  const core::FiveTuple tuple{core::Transport::kUdp, from,
-                              listeners_[listener.value]->local_address(),
-                              listener};
-  // Relayed data needs relay sockets, which the runtime does not open yet
-  // (OpenRelay below), so no Forward can come back.
-  server_->HandleClientMessage(now, tuple, bytes);
+  if (stopping_) return;
+  now_ = now;
+  std::optional<core::Forward> forward;
+  if (const auto* listener = std::get_if<core::ListenerId>(&socket)) {
+    // The server side of the tuple is the listener's bound address; for a
+    // wildcard bind that is 0.0.0.0 or ::, since libuv does not report the
+    // datagram's destination address (IP_PKTINFO).
+    const core::FiveTuple tuple{core::Transport::kUdp, from,
+                                listeners_[listener->value]->local_address(),
+                                *listener};
+    forward = server_->HandleClientMessage(now, tuple, bytes);
+  } else {
+    forward = server_->HandlePeerDatagram(now, std::get<core::RelayId>(socket),
+                                          from, bytes);
+  }
+  // The Forward's payload borrows `bytes`, which live until we return.
+  if (forward) Send(*forward);
   Pump();
 }
 
-void Worker::Pump() {
-  while (std::optional<core::Command> command = server_->PollCommand()) {
-    // One Execute overload per Command alternative: a new alternative that
-    // the runtime does not handle fails to compile here.
-    std::visit([this](const auto& c) { Execute(c); }, *command);
+UdpSocket* Worker::SocketFor(core::SocketRef ref) {
+  if (const auto* listener = std::get_if<core::ListenerId>(&ref)) {
+    return listener->value < listeners_.size()
+               ? listeners_[listener->value].get()
+               : nullptr;
   }
+  auto it = relays_.find(std::get<core::RelayId>(ref));
+  return it == relays_.end() ? nullptr : it->second.get();
 }
 
-void Worker::Execute(const core::Transmit& transmit) {
-  if (transmit.transport != core::Transport::kUdp ||
-      transmit.from.value >= listeners_.size()) {
-    ++stats_.send_no_socket;
-    return;
-  }
-  // uv_buf_t's base is non-const, but uv_udp_try_send only reads it.
-  const uv_buf_t part = uv_buf_init(
-      const_cast<char*>(reinterpret_cast<const char*>(transmit.bytes.data())),
-      static_cast<unsigned int>(transmit.bytes.size()));
-  const int result = listeners_[transmit.from.value]->TrySend(
-      transmit.to, absl::MakeConstSpan(&part, 1));
+void Worker::CountSend(int result) {
   if (result >= 0) {
     ++stats_.datagrams_sent;
     stats_.bytes_sent += static_cast<uint64_t>(result);
@@ -204,20 +315,152 @@ void Worker::Execute(const core::Transmit& transmit) {
   }
 }
 
+void Worker::Send(const core::Forward& forward) {
+  UdpSocket* socket = SocketFor(forward.via);
+  if (socket == nullptr || forward.transport != core::Transport::kUdp) {
+    ++stats_.send_no_socket;
+    return;
+  }
+  // RFC 8656 §11.4/§12.5: header, payload and padding as one datagram,
+  // gathered by sendmsg(2): the payload is never copied.
+  std::array<uv_buf_t, 3> parts;
+  size_t n = 0;
+  if (forward.prefix.size != 0) {
+    parts[n++] = ConstBuf(forward.prefix.bytes.data(), forward.prefix.size);
+  }
+  parts[n++] = ConstBuf(forward.payload.data(), forward.payload.size());
+  if (forward.padding != 0) parts[n++] = ConstBuf(kZeros, forward.padding);
+  CountSend(socket->TrySend(forward.to, absl::MakeConstSpan(parts.data(), n)));
+}
+
+void Worker::Pump() {
+  while (std::optional<core::Command> command = server_->PollCommand()) {
+    // One Execute overload per Command alternative: a new alternative that
+    // the runtime does not handle fails to compile here.
+    std::visit([this](const auto& c) { Execute(c); }, *command);
+  }
+  ArmTimer();
+}
+
+void Worker::ArmTimer() {
+  if (timer_ == nullptr || stopping_) return;
+  const std::optional<core::MonoTime> deadline = server_->NextDeadline();
+  if (deadline == armed_for_) return;  // the usual case on the packet path
+  armed_for_ = deadline;
+  if (!deadline) {
+    uv_timer_stop(timer_);
+    return;
+  }
+  // Rounded up: libuv counts whole milliseconds, and firing a little late
+  // is harmless (every input expires what is due first, core/server.h)
+  // whereas firing early would wake the loop for nothing.
+  const core::Duration wait = *deadline - now_.mono;
+  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait).count();
+  uv_timer_start(timer_, &Worker::OnTimer,
+                 static_cast<uint64_t>(std::max<int64_t>(ms, 0)), 0);
+}
+
+void Worker::OnTimer(uv_timer_t* handle) {
+  auto* self = static_cast<Worker*>(handle->data);
+  self->armed_for_.reset();
+  self->now_ = StampNow();
+  self->server_->HandleTimeout(self->now_);
+  self->Pump();
+}
+
+void Worker::Execute(const core::Transmit& transmit) {
+  UdpSocket* socket = SocketFor(transmit.from);
+  if (socket == nullptr || transmit.transport != core::Transport::kUdp) {
+    ++stats_.send_no_socket;
+    return;
+  }
+  const uv_buf_t part = ConstBuf(transmit.bytes.data(), transmit.bytes.size());
+  CountSend(socket->TrySend(transmit.to, absl::MakeConstSpan(&part, 1)));
+}
+
+absl::StatusOr<TransportAddress> Worker::OpenRelaySockets(
+    const core::OpenRelay& open) {
+  const std::optional<RelayAddress>& relay =
+      open.family == AddressFamily::kIpv4 ? relay_options_.ipv4
+                                                : relay_options_.ipv6;
+  if (!relay) {
+    return absl::FailedPreconditionError("no relay address of that family");
+  }
+  const uint32_t low = relay_options_.min_port;
+  const uint32_t span = relay_options_.max_port - low + 1;
+  // EVEN-PORT R=1 needs port+1 in range too.
+  const bool pair = open.reserve_id.has_value();
+  for (int attempt = 0; attempt < kPortAttempts; ++attempt) {
+    // RFC 8656 §7.2: the port is chosen at random, so relayed addresses
+    // cannot be guessed (and tried) by off-path attackers.
+    uint8_t random[4];
+    deps_.random->Fill(absl::MakeSpan(random));
+    uint32_t draw = uint32_t{random[0]} << 24 | uint32_t{random[1]} << 16 |
+                    uint32_t{random[2]} << 8 | random[3];
+    uint32_t port = low + draw % span;
+    if (open.even_port) port &= ~uint32_t{1};
+    if (port < low || (pair && port + 1 > relay_options_.max_port)) continue;
+
+    const core::RelayId id = open.id;
+    absl::StatusOr<std::unique_ptr<UdpSocket>> socket = UdpSocket::Bind(
+        &loop_, id, TransportAddress{relay->bind, static_cast<uint16_t>(port)},
+        udp_options_, &slab_, this, &stats_);
+    if (!socket.ok()) {
+      if (absl::IsAlreadyExists(socket.status())) continue;  // EADDRINUSE
+      return socket.status();
+    }
+    std::unique_ptr<UdpSocket> next;
+    if (pair) {
+      absl::StatusOr<std::unique_ptr<UdpSocket>> second = UdpSocket::Bind(
+          &loop_, *open.reserve_id,
+          TransportAddress{relay->bind, static_cast<uint16_t>(port + 1)},
+          udp_options_, &slab_, this, &stats_);
+      if (!second.ok()) {
+        (*socket)->Close();
+        if (absl::IsAlreadyExists(second.status())) continue;
+        return second.status();
+      }
+      next = std::move(*second);
+    }
+    if (open.dont_fragment) {
+      for (UdpSocket* s : {socket->get(), next.get()}) {
+        if (s == nullptr) continue;
+        if (absl::Status df = s->SetDontFragment(); !df.ok()) {
+          LogWarning(FromAbsl(df.message()));
+        }
+      }
+    }
+    relays_.emplace(id, std::move(*socket));
+    if (next) relays_.emplace(*open.reserve_id, std::move(next));
+    return TransportAddress{relay->external.value_or(relay->bind),
+                            static_cast<uint16_t>(port)};
+  }
+  return absl::ResourceExhaustedError(
+      absl::StrCat("no free relay port in ", relay_options_.min_port, "-",
+                   relay_options_.max_port, " after ", kPortAttempts,
+                   " tries; widen the range (min-port, max-port)"));
+}
+
 void Worker::Execute(const core::OpenRelay& open) {
-  // Relay sockets are not implemented in the runtime yet: the core answers
-  // the Allocate with 508 Insufficient Capacity, which is the truth.
-  server_->HandleRelayFailed(
-      StampNow(), open.id,
-      absl::UnimplementedError("relay sockets are not implemented yet"));
+  absl::StatusOr<TransportAddress> bound = OpenRelaySockets(open);
+  if (bound.ok()) {
+    server_->HandleRelayOpened(now_, open.id, *bound);
+  } else {
+    // The Allocate is answered 508 (RFC 8656 §7.2).
+    LogWarning(absl::StrCat("relay socket: ", bound.status().message()));
+    server_->HandleRelayFailed(now_, open.id, bound.status());
+  }
 }
 
-void Worker::Execute(const core::CloseRelay& /*close*/) {
-  // Nothing was opened (see OpenRelay).
+void Worker::Execute(const core::CloseRelay& close) {
+  auto it = relays_.find(close.id);
+  if (it == relays_.end()) return;
+  it->second->Close();
+  relays_.erase(it);
 }
 
-void Worker::Execute(const core::Event& /*event*/) {
-  // Lifecycle events reach logs and sinks with the event-output option.
+void Worker::Execute(const core::Event& event) {
+  if (events_ != nullptr) events_->OnEvent(now_.wall, event);
 }
 
 }  // namespace turnpike::runtime

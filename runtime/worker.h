@@ -1,19 +1,23 @@
 // One worker: one libuv loop, one core::Server, the sockets that feed it.
 //
 // The loop is the core's run-loop contract made concrete (core/server.h):
-// every received datagram is pushed into the server, then Pump() drains the
-// server's commands and executes them before the next datagram is read.
-// Workers share nothing; several of them on SO_REUSEPORT sockets come later,
-// and so do relay sockets, the deadline timer and stream listeners.
+// every received datagram is pushed into the server and its Forward
+// (relayed data) sent at once; then Pump() drains the server's commands,
+// executes them, and arms one timer at NextDeadline(). Relay sockets are
+// opened and closed when the core says so, one uv_udp_t per relayed
+// address. Workers share nothing; several of them on SO_REUSEPORT sockets
+// come later, and so do stream listeners.
 #ifndef TURNPIKE_RUNTIME_WORKER_H_
 #define TURNPIKE_RUNTIME_WORKER_H_
 
 #include <uv.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/command.h"
@@ -23,7 +27,7 @@
 #include "runtime/event_sink.h"
 #include "runtime/receive_slab.h"
 #include "runtime/runtime_stats.h"
-#include "runtime/udp_listener.h"
+#include "runtime/udp_socket.h"
 
 namespace turnpike::runtime {
 
@@ -57,6 +61,8 @@ struct RelayOptions {
   uint16_t max_port = 65535;
 };
 
+class Worker;
+
 struct WorkerConfig {
   // relay_ipv4 / relay_ipv6 are set by Worker::Create from `relay`.
   core::ServerConfig server;
@@ -67,23 +73,28 @@ struct WorkerConfig {
   RelayOptions relay;
   // Receives every lifecycle event; nullptr drops them. Borrowed.
   EventSink* events = nullptr;
-  // SIGINT and SIGTERM stop the loop cleanly. When there are several
-  // workers, the supervising loop will own the signals instead.
+  // SIGINT and SIGTERM stop the loop cleanly (allocations deleted, their
+  // events emitted). When there are several workers, the supervising loop
+  // will own the signals instead.
   bool handle_signals = true;
+  // Called on the loop for SIGHUP (with handle_signals): re-read what may
+  // change while the relay runs and apply it (SetPeerRules, the credential
+  // snapshot, quota limits). SIGHUP is ignored when empty.
+  std::function<void(Worker&)> on_reload;
 };
 
 class Worker final : private DatagramSink {
  public:
-  // Creates the loop and the server and binds every listener. Fails with
-  // the core's InvalidArgument for a bad server config, with the socket's
-  // error for a listener that cannot bind, and with FailedPrecondition when
-  // no listener is left.
-  // `deps` are borrowed and must outlive the Worker.
+  // Creates the loop and the server, binds every listener and checks that
+  // each relay address can be bound. Fails with InvalidArgument for a bad
+  // config (the core's, or a relay port range), with the socket's error for
+  // an address that cannot bind, and with FailedPrecondition when no
+  // listener is left.
+  // `deps` are borrowed and must outlive the Worker; so must config.events.
   static absl::StatusOr<std::unique_ptr<Worker>> Create(WorkerConfig config,
                                                         core::Deps deps);
 
-  // Closes whatever is still open and runs the loop until libuv has
-  // finished closing it.
+  // Stops (see Stop) and runs the loop until libuv has finished closing.
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -92,47 +103,77 @@ class Worker final : private DatagramSink {
   // closed. Call once.
   absl::Status Run();
 
-  // Closes every handle so that Run() returns; safe to call from inside a
-  // loop callback, and more than once.
+  // Deletes every allocation (AllocationDeleted events, relay sockets
+  // closed), then closes every handle so that Run() returns. Safe from
+  // inside a loop callback, and more than once.
   void Stop();
 
   // The addresses actually bound, in ListenerId order.
   std::vector<TransportAddress> listening_addresses() const;
+  // Peer policy for new permissions and every relayed packet (SIGHUP).
+  void SetPeerRules(core::PeerFilterRules rules);
+  size_t relay_socket_count() const { return relays_.size(); }
   const RuntimeStats& stats() const { return stats_; }
   const core::ServerStats& server_stats() const { return server_->stats(); }
 
  private:
-  explicit Worker(std::unique_ptr<core::Server> server);
+  Worker(std::unique_ptr<core::Server> server, const WorkerConfig& config,
+         core::Deps deps);
 
-  absl::Status Listen(const std::vector<ListenerSpec>& specs,
-                      const UdpSocketOptions& options);
+  absl::Status Listen(const std::vector<ListenerSpec>& specs);
+  // Binds a port-0 socket on each relay address, so an address the host
+  // does not have stops start-up instead of failing every Allocate.
+  absl::Status CheckRelayAddresses();
+  absl::Status StartTimer();
   absl::Status WatchSignals();
 
-  // DatagramSink: one input to the core, then its commands.
-  void OnDatagram(const core::Now& now, core::ListenerId listener,
+  // DatagramSink: one input to the core, its Forward, then its commands.
+  void OnDatagram(const core::Now& now, core::SocketRef socket,
                   const TransportAddress& from,
                   absl::Span<const uint8_t> bytes) override;
+  // Sends a relayed packet as {prefix, payload, padding}: one datagram,
+  // gathered without a copy.
+  void Send(const core::Forward& forward);
+  UdpSocket* SocketFor(core::SocketRef ref);
+  void CountSend(int result);
 
-  // Drains server_->PollCommand() and executes each command. Runs after
-  // every input, so the core's queue is empty whenever the loop waits.
+  // Drains server_->PollCommand() and executes each command, then arms the
+  // timer. Runs after every input, so the core's queue is empty whenever
+  // the loop waits.
   void Pump();
+  void ArmTimer();
   void Execute(const core::Transmit& transmit);
   void Execute(const core::OpenRelay& open);
   void Execute(const core::CloseRelay& close);
   void Execute(const core::Event& event);
+  // Binds the relay socket(s) of `open` at a random port of the range and
+  // returns the address to advertise (the external one behind 1:1 NAT).
+  absl::StatusOr<TransportAddress> OpenRelaySockets(
+      const core::OpenRelay& open);
 
   static void OnSignal(uv_signal_t* handle, int signum);
+  static void OnTimer(uv_timer_t* handle);
 
   uv_loop_t loop_;
   bool loop_open_ = false;
   std::unique_ptr<core::Server> server_;
+  core::Deps deps_;
+  UdpSocketOptions udp_options_;
+  RelayOptions relay_options_;
+  EventSink* events_ = nullptr;
+  std::function<void(Worker&)> on_reload_;
+  // The stamp of the input being handled; events carry its wall time.
+  core::Now now_{};
   ReceiveSlab slab_;
   RuntimeStats stats_;
   // Indexed by ListenerId::value.
-  std::vector<std::unique_ptr<UdpListener>> listeners_;
+  std::vector<std::unique_ptr<UdpSocket>> listeners_;
+  absl::flat_hash_map<core::RelayId, std::unique_ptr<UdpSocket>> relays_;
   // Heap-allocated and freed by their close callbacks (libuv touches a
-  // handle after uv_close() returns).
+  // handle after uv_close() returns); timer_ is nullptr once closed.
   std::vector<uv_signal_t*> signals_;
+  uv_timer_t* timer_ = nullptr;
+  std::optional<core::MonoTime> armed_for_;
   bool stopping_ = false;
 };
 
