@@ -15,4 +15,6 @@ core::Now StampNow() {
   return core::Now{core::MonoTime(core::Duration(mono_ns)), absl::Now()};
 }
 
+absl::Time WallNow() { return absl::Now(); }
+
 }  // namespace turnpike::runtime

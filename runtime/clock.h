@@ -13,6 +13,10 @@ namespace turnpike::runtime {
 // other machines' clocks).
 core::Now StampNow();
 
+// The wall clock alone, for stamps outside the receive path (log lines):
+// the same source as StampNow().wall, without the monotonic read.
+absl::Time WallNow();
+
 }  // namespace turnpike::runtime
 
 #endif  // TURNPIKE_RUNTIME_CLOCK_H_
