@@ -23,11 +23,14 @@ constexpr uint64_t kMaxQuota = UINT32_MAX;
 // Relay ports below this are privileged or belong to well-known services.
 constexpr uint16_t kMinRelayPort = 1024;
 
-// Wraps a parser's StatusOr so an apply function reads as one line.
+// Wraps a parser's StatusOr so an apply function reads as one line. `lhs`
+// names the variable it declares, so it cannot be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define TURNPIKE_ASSIGN_OR_RETURN(lhs, expr)    \
   auto lhs##_or = (expr);                       \
   if (!lhs##_or.ok()) return lhs##_or.status(); \
   auto lhs = *std::move(lhs##_or)
+// NOLINTEND(bugprone-macro-parentheses)
 
 absl::Status NonEmpty(std::string_view value, std::string_view what) {
   if (!value.empty()) return absl::OkStatus();
