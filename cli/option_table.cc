@@ -1,0 +1,532 @@
+#include "cli/option_table.h"
+
+#include <chrono>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "cli/load_state.h"
+#include "cli/users_file.h"
+#include "cli/value_parsers.h"
+#include "core/stun/constants.h"
+#include "core/util/absl_compat.h"
+
+namespace turnpike::cli {
+namespace {
+
+// Upper bounds that keep a typo from meaning "forever": a day for a
+// lifetime, and the width of the ledger's counters.
+constexpr int64_t kMaxLifetimeSeconds = 86400;
+constexpr uint64_t kMaxQuota = UINT32_MAX;
+// Relay ports below this are privileged or belong to well-known services.
+constexpr uint16_t kMinRelayPort = 1024;
+
+// Wraps a parser's StatusOr so an apply function reads as one line. `lhs`
+// names the variable it declares, so it cannot be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
+#define TURNPIKE_ASSIGN_OR_RETURN(lhs, expr)    \
+  auto lhs##_or = (expr);                       \
+  if (!lhs##_or.ok()) return lhs##_or.status(); \
+  auto lhs = *std::move(lhs##_or)
+// NOLINTEND(bugprone-macro-parentheses)
+
+absl::Status NonEmpty(std::string_view value, std::string_view what) {
+  if (!value.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("the value is empty; give ", ToAbsl(what)));
+}
+
+std::string_view FamilyName(const IpAddress& ip) {
+  return ip.is_v4() ? "IPv4" : "IPv6";
+}
+
+// --- General -----------------------------------------------------------------
+
+absl::Status ApplyConfig(std::string_view value, LoadState& state) {
+  if (absl::Status s = NonEmpty(value, "the path of the file"); !s.ok()) {
+    return s;
+  }
+  state.settings.config_file = std::string(value);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyCheckConfig(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(on, ParseBool(value));
+  state.settings.check_config = on;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyHelp(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(on, ParseBool(value));
+  state.settings.help = on;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyVersion(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(on, ParseBool(value));
+  state.settings.version = on;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyForeground(std::string_view value, LoadState&) {
+  // restund's -n: turnpike never daemonizes, so the value only has to be a
+  // boolean.
+  return ParseBool(value).status();
+}
+
+// --- Listening ---------------------------------------------------------------
+
+absl::Status ApplyListen(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(address, ParseListenAddress(value));
+  std::vector<runtime::ListenerSpec>& listeners =
+      state.settings.worker.listeners;
+  for (const runtime::ListenerSpec& spec : listeners) {
+    if (spec.address == address && address.port != 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          address.ToString(), " is given twice; give each address once"));
+    }
+  }
+  listeners.push_back({address, /*skip_if_unavailable=*/false});
+  return absl::OkStatus();
+}
+
+absl::Status ApplySoftware(std::string_view value, LoadState& state) {
+  if (value.empty()) {
+    return absl::InvalidArgumentError(
+        "the value is empty; leave the option out to send no SOFTWARE "
+        "attribute");
+  }
+  // RFC 8489 §14.14: fewer than 128 characters, at most 763 bytes.
+  if (value.size() > stun::kMaxSoftwareBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the value is ", value.size(),
+                     " bytes; RFC 8489 §14.14 allows at most ",
+                     stun::kMaxSoftwareBytes, ", so shorten it"));
+  }
+  state.settings.worker.server.software = std::string(value);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyReceiveBuffer(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(bytes, ParseBufferSize(value));
+  state.settings.worker.udp.receive_buffer_bytes = bytes;
+  return absl::OkStatus();
+}
+
+absl::Status ApplySendBuffer(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(bytes, ParseBufferSize(value));
+  state.settings.worker.udp.send_buffer_bytes = bytes;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyNatDiscovery(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(on, ParseBool(value));
+  state.settings.worker.server.nat_discovery = on;
+  return absl::OkStatus();
+}
+
+// --- Relay -------------------------------------------------------------------
+
+absl::Status ApplyRelayIp(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(ip, ParseIp(value));
+  if (ip == IpAddress::V4(0u) || ip == IpAddress::V6({})) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        ip.ToString(),
+        " is a wildcard, but a relayed address must be one peers can send "
+        "to (RFC 8656 §7.2 XOR-RELAYED-ADDRESS); give this host's own "
+        "address, or leave relay-ip out to let turnpike pick it"));
+  }
+  std::optional<IpAddress>& slot =
+      ip.is_v4() ? state.relay_ipv4 : state.relay_ipv6;
+  if (slot) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(ip.ToString(), " is a second ", ToAbsl(FamilyName(ip)),
+                     " relay address (", slot->ToString(),
+                     " is already given); give at most one per family"));
+  }
+  slot = ip;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyExternalIp(std::string_view value, LoadState& state) {
+  const size_t slash = value.find('/');
+  TURNPIKE_ASSIGN_OR_RETURN(external, ParseIp(value.substr(0, slash)));
+  ExternalIp entry{external, std::nullopt};
+  if (slash != value.npos) {
+    TURNPIKE_ASSIGN_OR_RETURN(local, ParseIp(value.substr(slash + 1)));
+    if (local.family() != external.family()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "'", ToAbsl(value),
+          "' mixes IPv4 and IPv6; EXTERNAL/LOCAL must be one family"));
+    }
+    entry.local = local;
+  }
+  std::optional<ExternalIp>& slot =
+      external.is_v4() ? state.external_ipv4 : state.external_ipv6;
+  if (slot) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        external.ToString(), " is a second ", ToAbsl(FamilyName(external)),
+        " external address (", slot->external.ToString(),
+        " is already given); give at most one per family"));
+  }
+  slot = entry;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyMinPort(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(port, ParsePort(value, kMinRelayPort));
+  state.settings.worker.relay.min_port = port;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyMaxPort(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(port, ParsePort(value, kMinRelayPort));
+  state.settings.worker.relay.max_port = port;
+  return absl::OkStatus();
+}
+
+// --- Authentication ----------------------------------------------------------
+
+absl::Status ApplyRealm(std::string_view value, LoadState& state) {
+  if (absl::Status s = NonEmpty(value, "a realm such as example.org");
+      !s.ok()) {
+    return s;
+  }
+  // RFC 8489 §14.9: fewer than 128 characters, at most 763 bytes.
+  if (value.size() > stun::kMaxRealmBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the realm is ", value.size(), " bytes; RFC 8489 §14.9 allows at most ",
+        stun::kMaxRealmBytes, ", so shorten it"));
+  }
+  state.settings.worker.server.realm = std::string(value);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyUser(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(user, ParseUserEntry(value));
+  state.settings.users.push_back(std::move(user));
+  return absl::OkStatus();
+}
+
+absl::Status ApplyUsersFile(std::string_view value, LoadState& state) {
+  if (absl::Status s = NonEmpty(value, "the path of the users file"); !s.ok()) {
+    return s;
+  }
+  const std::string path(value);
+  TURNPIKE_ASSIGN_OR_RETURN(text, (*state.read)(path));
+  TURNPIKE_ASSIGN_OR_RETURN(users, ParseUsersFile(text, path));
+  for (core::Credential& user : users) {
+    state.settings.users.push_back(std::move(user));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyRestSecret(std::string_view value, LoadState& state) {
+  if (absl::Status s = NonEmpty(value,
+                                "the secret shared with your web "
+                                "service");
+      !s.ok()) {
+    return s;
+  }
+  state.settings.rest_secrets.emplace_back(value);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyNonceLifetime(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(seconds, ParseSeconds(value, kMaxLifetimeSeconds));
+  state.settings.worker.server.nonce_lifetime = seconds;
+  return absl::OkStatus();
+}
+
+// --- Allocations and limits --------------------------------------------------
+
+absl::Status ApplyDefaultLifetime(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(seconds, ParseSeconds(value, kMaxLifetimeSeconds));
+  state.settings.worker.server.default_lifetime = seconds;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyMaxLifetime(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(seconds, ParseSeconds(value, kMaxLifetimeSeconds));
+  state.settings.worker.server.max_lifetime = seconds;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyMaxAllocations(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(count, ParseCount(value, kMaxQuota));
+  state.settings.quotas.total = static_cast<uint32_t>(count);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyUserQuota(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(count, ParseCount(value, kMaxQuota));
+  state.settings.quotas.per_user = static_cast<uint32_t>(count);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyIpQuota(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(count, ParseCount(value, kMaxQuota));
+  state.settings.quotas.per_client_ip = static_cast<uint32_t>(count);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyBandwidth(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(rate, ParseRate(value));
+  state.settings.worker.server.bandwidth_bytes_per_second = rate;
+  return absl::OkStatus();
+}
+
+// --- Peer policy -------------------------------------------------------------
+
+absl::Status ApplyPeerAllow(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(cidr, ParseCidr(value));
+  state.settings.worker.server.peer_rules.allow.push_back(cidr);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyPeerDeny(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(cidr, ParseCidr(value));
+  state.settings.worker.server.peer_rules.deny.push_back(cidr);
+  return absl::OkStatus();
+}
+
+// --- Logging and events ------------------------------------------------------
+
+absl::Status ApplyLogLevel(std::string_view value, LoadState& state) {
+  using Level = LogSettings::Level;
+  const std::string lower = absl::AsciiStrToLower(ToAbsl(value));
+  std::optional<Level> level;
+  if (lower == "error") level = Level::kError;
+  if (lower == "warning") level = Level::kWarning;
+  if (lower == "info") level = Level::kInfo;
+  if (lower == "debug") level = Level::kDebug;
+  if (!level) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", ToAbsl(value),
+                     "' is not a level; write error, warning, info or debug"));
+  }
+  state.settings.log.level = *level;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyDebug(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(on, ParseBool(value));
+  state.debug = on;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyLogDestination(std::string_view value, LoadState& state) {
+  using Destination = LogSettings::Destination;
+  const std::string lower = absl::AsciiStrToLower(ToAbsl(value));
+  if (lower == "stderr") {
+    state.settings.log.destination = Destination::kStderr;
+  } else if (lower == "syslog") {
+    state.settings.log.destination = Destination::kSyslog;
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", ToAbsl(value), "' is not a destination; write stderr or syslog"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplySyslogFacility(std::string_view value, LoadState& state) {
+  static constexpr std::string_view kFacilities[] = {
+      "auth",   "authpriv", "cron",   "daemon", "ftp",    "kern",   "local0",
+      "local1", "local2",   "local3", "local4", "local5", "local6", "local7",
+      "lpr",    "mail",     "news",   "syslog", "user",   "uucp"};
+  const std::string lower = absl::AsciiStrToLower(ToAbsl(value));
+  for (std::string_view facility : kFacilities) {
+    if (lower == facility) {
+      state.settings.log.syslog_facility = lower;
+      return absl::OkStatus();
+    }
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "'", ToAbsl(value),
+      "' is not a syslog facility; write daemon, user, auth, authpriv or "
+      "local0 to local7 (see syslog(3) for the rest)"));
+}
+
+absl::Status ApplyLogJson(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(on, ParseBool(value));
+  state.settings.log.json = on;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyEventOutput(std::string_view value, LoadState& state) {
+  if (absl::Status s = NonEmpty(value, "- for stdout or a file path");
+      !s.ok()) {
+    return s;
+  }
+  state.settings.event_output = std::string(value);
+  return absl::OkStatus();
+}
+
+#undef TURNPIKE_ASSIGN_OR_RETURN
+
+using enum OptionKind;
+
+// In the order --help and docs/configuration.md show them.
+constexpr OptionSpec kOptions[] = {
+    // General.
+    {"config", "-f", "FILE", "none",
+     "Read options from FILE: one `name = value` per line.\n"
+     "Flags and TURNPIKE_* variables override the file.",
+     kScalar, kFromFlag | kFromEnv, false, &ApplyConfig},
+    {"check-config", "", "BOOL", "false",
+     "Check the configuration, print a one-line summary and exit:\n"
+     "0 when it is valid, 2 with the error when it is not.",
+     kSwitch, kFromFlag, false, &ApplyCheckConfig},
+    {"help", "-h", "BOOL", "false", "Print this help and exit.", kSwitch,
+     kFromFlag, false, &ApplyHelp},
+    {"version", "", "BOOL", "false", "Print the version and exit.", kSwitch,
+     kFromFlag, false, &ApplyVersion},
+    {"foreground", "-n", "BOOL", "true",
+     "Accepted for restund compatibility and ignored: turnpike always\n"
+     "runs in the foreground (let systemd or your supervisor detach it).",
+     kSwitch, kFromAnywhere, false, &ApplyForeground},
+
+    // Listening.
+    {"listen", "", "ADDR:PORT",
+     "0.0.0.0:3478 and [::]:3478 ([::] is skipped on hosts without IPv6)",
+     "UDP address to answer STUN and TURN on; repeat for several.\n"
+     "IPv6 goes in brackets ([::1]:3478); port 0 takes any free port.\n"
+     "Giving listen replaces the defaults.",
+     kList, kFromAnywhere, false, &ApplyListen},
+    {"nat-discovery", "", "BOOL", "false",
+     "Answer RFC 5780 NAT behaviour discovery (OTHER-ADDRESS,\n"
+     "CHANGE-REQUEST). Needs listeners on two IPs and two ports.",
+     kSwitch, kFromAnywhere, false, &ApplyNatDiscovery},
+    {"software", "", "TEXT",
+     "none, so responses do not tell scanners what runs here",
+     "SOFTWARE attribute to put in responses (RFC 8489 §14.14).", kScalar,
+     kFromAnywhere, false, &ApplySoftware},
+    {"udp-receive-buffer", "", "BYTES",
+     "the system default (net.core.rmem_default)",
+     "SO_RCVBUF for each UDP socket, e.g. 4M; the kernel caps it at\n"
+     "net.core.rmem_max (a capped request is logged).",
+     kScalar, kFromAnywhere, false, &ApplyReceiveBuffer},
+    {"udp-send-buffer", "", "BYTES",
+     "the system default (net.core.wmem_default)",
+     "SO_SNDBUF for each UDP socket, e.g. 4M; the kernel caps it at\n"
+     "net.core.wmem_max (a capped request is logged).",
+     kScalar, kFromAnywhere, false, &ApplySendBuffer},
+
+    // Relay.
+    {"relay-ip", "", "IP", "the host's own addresses, picked at start-up",
+     "Local address relay sockets bind to (RFC 8656 §7.2); at most one\n"
+     "IPv4 and one IPv6. Once any is given (here or as the LOCAL part of\n"
+     "external-ip), a family without one cannot be allocated (440).",
+     kList, kFromAnywhere, false, &ApplyRelayIp},
+    {"external-ip", "", "EXTERNAL[/LOCAL]", "none",
+     "Public address to advertise instead of the relay address when the\n"
+     "host sits behind a 1:1 NAT (cloud elastic IPs). EXTERNAL/LOCAL also\n"
+     "names the local address it maps to (the relay-ip of that family).\n"
+     "At most one per family.",
+     kList, kFromAnywhere, false, &ApplyExternalIp},
+    {"min-port", "", "PORT", "49152",
+     "Lowest relay port (RFC 8656 §7.2 recommends 49152-65535).", kScalar,
+     kFromAnywhere, false, &ApplyMinPort},
+    {"max-port", "", "PORT", "65535", "Highest relay port.", kScalar,
+     kFromAnywhere, false, &ApplyMaxPort},
+
+    // Authentication.
+    {"realm", "", "REALM", "turnpike",
+     "Realm of the long-term credentials (RFC 8489 §9.2).", kScalar,
+     kFromAnywhere, false, &ApplyRealm},
+    {"user", "", "NAME:PASSWORD", "none",
+     "A TURN user; repeat for several. Prefer users-file, which keeps\n"
+     "passwords out of the process list.",
+     kList, kFromAnywhere, true, &ApplyUser},
+    {"users-file", "", "FILE", "none",
+     "File with one NAME:PASSWORD per line (# comments, blank lines);\n"
+     "its users are added to those of user.",
+     kScalar, kFromAnywhere, true, &ApplyUsersFile},
+    {"rest-secret", "", "SECRET", "none",
+     "Shared secret of the TURN REST API (time-limited credentials\n"
+     "minted by your web service); repeat to rotate secrets.",
+     kList, kFromAnywhere, true, &ApplyRestSecret},
+    {"nonce-lifetime", "", "SECONDS", "600",
+     "How long a nonce stays fresh before a 438 (RFC 8489 §9.2).", kScalar,
+     kFromAnywhere, false, &ApplyNonceLifetime},
+
+    // Allocations and limits.
+    {"default-lifetime", "", "SECONDS", "600",
+     "Allocation lifetime when the client asks for none (RFC 8656 §7.2).",
+     kScalar, kFromAnywhere, false, &ApplyDefaultLifetime},
+    {"max-lifetime", "", "SECONDS", "3600",
+     "Longest allocation lifetime granted; at least default-lifetime.", kScalar,
+     kFromAnywhere, false, &ApplyMaxLifetime},
+    {"max-allocations", "", "COUNT", "0 (unlimited)",
+     "Allocations at once on this server; more get 508.", kScalar,
+     kFromAnywhere, true, &ApplyMaxAllocations},
+    {"user-quota", "", "COUNT", "0 (unlimited)",
+     "Allocations at once per user; more get 486.", kScalar, kFromAnywhere,
+     true, &ApplyUserQuota},
+    {"ip-quota", "", "COUNT", "0 (unlimited)",
+     "Allocations at once per client IP address; more get 486.", kScalar,
+     kFromAnywhere, true, &ApplyIpQuota},
+    {"bandwidth", "", "BYTES/S", "0 (unlimited)",
+     "Bytes per second relayed per allocation in each direction, e.g.\n"
+     "512K; bursts up to one second's worth.",
+     kScalar, kFromAnywhere, false, &ApplyBandwidth},
+
+    // Peer policy.
+    {"peer-allow", "", "CIDR", "none",
+     "Peer addresses the relay may reach although they are in a\n"
+     "special-purpose range (loopback, RFC 1918, link-local...), which are\n"
+     "refused by default. The longest matching prefix of allow and deny\n"
+     "rules decides.",
+     kList, kFromAnywhere, true, &ApplyPeerAllow},
+    {"peer-deny", "", "CIDR", "none",
+     "Peer addresses the relay must not reach, on top of the default\n"
+     "special-purpose ranges.",
+     kList, kFromAnywhere, true, &ApplyPeerDeny},
+
+    // Logging and events.
+    {"log-level", "", "LEVEL", "info",
+     "Least severe log lines shown: error, warning, info or debug.", kScalar,
+     kFromAnywhere, false, &ApplyLogLevel},
+    {"debug", "-d", "BOOL", "false", "Same as log-level debug; wins over it.",
+     kSwitch, kFromAnywhere, false, &ApplyDebug},
+    {"log-destination", "", "DEST", "stderr",
+     "Where log lines go: stderr or syslog.", kScalar, kFromAnywhere, false,
+     &ApplyLogDestination},
+    {"syslog-facility", "", "FACILITY", "daemon",
+     "syslog(3) facility when logging to syslog: daemon, user, auth,\n"
+     "authpriv, local0 to local7, ...",
+     kScalar, kFromAnywhere, false, &ApplySyslogFacility},
+    {"log-json", "", "BOOL", "false", "Write each log line as a JSON object.",
+     kSwitch, kFromAnywhere, false, &ApplyLogJson},
+    {"event-output", "", "PATH", "none (events are dropped)",
+     "Write lifecycle events (allocations, permissions...) as JSON lines\n"
+     "to PATH, or to stdout with -.",
+     kScalar, kFromAnywhere, false, &ApplyEventOutput},
+};
+
+}  // namespace
+
+absl::Span<const OptionSpec> OptionTable() { return kOptions; }
+
+const OptionSpec* FindOption(std::string_view name) {
+  for (const OptionSpec& spec : kOptions) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+const OptionSpec* FindShortOption(std::string_view alias) {
+  for (const OptionSpec& spec : kOptions) {
+    if (!spec.short_alias.empty() && spec.short_alias == alias) return &spec;
+  }
+  return nullptr;
+}
+
+std::string EnvName(const OptionSpec& spec) {
+  return absl::StrCat("TURNPIKE_", absl::AsciiStrToUpper(absl::StrReplaceAll(
+                                       ToAbsl(spec.name), {{"-", "_"}})));
+}
+
+}  // namespace turnpike::cli
