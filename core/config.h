@@ -12,6 +12,7 @@
 
 #include "core/net/transport_address.h"
 #include "core/policy/peer_filter.h"
+#include "core/stun/channel_data.h"
 #include "core/stun/constants.h"
 #include "core/types.h"
 
@@ -47,6 +48,11 @@ struct ServerConfig {
   // RFC 8656 §9: fixed at 300 s; §12: 600 s.
   Duration permission_lifetime = std::chrono::seconds(300);
   Duration channel_lifetime = std::chrono::seconds(600);
+  // The highest channel number ChannelBind accepts: RFC 8656 §12 allows up
+  // to 0x4FFF; RFC 5766 §11 allowed up to 0x7FFF and RFC 5766 clients
+  // (coturn's turnutils_uclient) still use that range, so it is the
+  // default, as in coturn. Server::Create accepts only these two values.
+  uint16_t max_channel_number = stun::kMaxRfc5766ChannelNumber;
   // RFC 8656 §12.1: a channel number or peer stays out of use for 5
   // minutes after its binding expired.
   Duration channel_cooldown = std::chrono::minutes(5);

@@ -67,6 +67,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
         "software: at most 763 bytes (RFC 8489 §14.14); shorten it or leave "
         "it unset");
   }
+  if (config.max_channel_number != stun::kMaxChannelNumber &&
+      config.max_channel_number != stun::kMaxRfc5766ChannelNumber) {
+    return absl::InvalidArgumentError(
+        "max_channel_number: 0x4FFF (RFC 8656 §12) or 0x7FFF (RFC 5766 §11)");
+  }
   if (config.realm.empty() || config.realm.size() > stun::kMaxRealmBytes) {
     return absl::InvalidArgumentError(
         "realm: must be 1 to 763 bytes (RFC 8489 §14.9)");
@@ -436,7 +441,8 @@ void Server::CheckInvariants() const {
     check(allocation->channels.size() == allocation->channel_by_peer.size(),
           "channel maps agree in size");
     for (const auto& [number, binding] : allocation->channels) {
-      check(internal::IsValidChannel(number), "channel number in range");
+      check(internal::IsValidChannel(number, config_.max_channel_number),
+            "channel number in range");
       auto peer = allocation->channel_by_peer.find(binding.peer);
       check(peer != allocation->channel_by_peer.end() && peer->second == number,
             "channel maps agree");

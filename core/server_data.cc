@@ -69,7 +69,7 @@ std::optional<Forward> Server::RelayToPeer(const Now& now,
 std::optional<Forward> Server::HandleChannelData(
     const Now& now, const FiveTuple& from, absl::Span<const uint8_t> frame) {
   Expected<stun::ChannelDataView, stun::ChannelDataError> parsed =
-      stun::ParseChannelData(frame);
+      stun::ParseChannelData(frame, config_.max_channel_number);
   if (!parsed.ok()) {
     Drop(DropReason::kMalformed);
     return std::nullopt;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "core/stun/channel_data.h"
 #include "core/stun/constants.h"
 #include "core/types.h"
 
@@ -26,9 +27,10 @@ inline uint32_t WholeSeconds(Duration d) {
       std::chrono::duration_cast<std::chrono::seconds>(d).count());
 }
 
-// RFC 8656 §12: channel numbers 0x4000 through 0x4FFF.
-inline bool IsValidChannel(uint16_t number) {
-  return number >= 0x4000 && number <= 0x4FFF;
+// RFC 8656 §12: channel numbers 0x4000 through 0x4FFF, or up to 0x7FFF
+// for RFC 5766 clients when the configuration allows them.
+inline bool IsValidChannel(uint16_t number, uint16_t max_channel) {
+  return number >= stun::kMinChannelNumber && number <= max_channel;
 }
 
 }  // namespace turnpike::core::internal

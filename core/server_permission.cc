@@ -93,7 +93,7 @@ void Server::HandleChannelBind(const Now& now, const RequestContext& ctx) {
   std::optional<uint16_t> number = request.ChannelNumber();
   const absl::InlinedVector<TransportAddress, 2> peers =
       request.XorPeerAddresses();
-  if (!number || !IsValidChannel(*number) || peers.size() != 1) {
+  if (!number || !IsValidChannel(*number, config_.max_channel_number) || peers.size() != 1) {
     bad_request();
     return;
   }

@@ -17,12 +17,12 @@ std::string_view ChannelDataErrorName(ChannelDataError error) {
 }
 
 Expected<ChannelDataView, ChannelDataError> ParseChannelData(
-    absl::Span<const uint8_t> bytes) {
+    absl::Span<const uint8_t> bytes, uint16_t max_channel) {
   if (bytes.size() < kChannelDataHeaderSize) {
     return Unexpected(ChannelDataError::kTooShort);
   }
   const uint16_t channel = LoadBe16(&bytes[0]);
-  if (!IsValidChannelNumber(channel)) {
+  if (channel < kMinChannelNumber || channel > max_channel) {
     return Unexpected(ChannelDataError::kBadChannel);
   }
   const size_t length = LoadBe16(&bytes[2]);

@@ -18,6 +18,9 @@ inline constexpr size_t kChannelDataHeaderSize = 4;
 // reserved and must not be used.
 inline constexpr uint16_t kMinChannelNumber = 0x4000;
 inline constexpr uint16_t kMaxChannelNumber = 0x4FFF;
+// RFC 5766 §11 allowed 0x4000-0x7FFF, and RFC 5766 clients (coturn's
+// turnutils_uclient among them) still pick numbers up to 0x7FFF.
+inline constexpr uint16_t kMaxRfc5766ChannelNumber = 0x7FFF;
 
 constexpr bool IsValidChannelNumber(uint16_t channel) {
   return channel >= kMinChannelNumber && channel <= kMaxChannelNumber;
@@ -42,9 +45,10 @@ enum class ChannelDataError : uint8_t {
 std::string_view ChannelDataErrorName(ChannelDataError error);
 
 // Parses one ChannelData message. Bytes after the payload (padding on any
-// transport, RFC 8656 §12.5) are ignored.
+// transport, RFC 8656 §12.5) are ignored. Channel numbers above
+// `max_channel` are refused (kBadChannel).
 Expected<ChannelDataView, ChannelDataError> ParseChannelData(
-    absl::Span<const uint8_t> bytes);
+    absl::Span<const uint8_t> bytes, uint16_t max_channel = kMaxChannelNumber);
 
 // The 4-byte header for `payload_size` bytes on `channel`.
 std::array<uint8_t, kChannelDataHeaderSize> EncodeChannelDataHeader(

@@ -15,7 +15,8 @@ Duration Negotiate(std::optional<uint32_t> requested_seconds) {
 }
 
 bool IsValidChannel(uint16_t number) {
-  return number >= 0x4000 && number <= 0x4FFF;
+  // The server's default accepts the RFC 5766 range (core/config.h).
+  return number >= 0x4000 && number <= 0x7FFF;
 }
 
 int Model::Holding(int user, int ip) const {

@@ -61,7 +61,7 @@ inline constexpr Duration kChannelCooldown = std::chrono::minutes(5);
 
 // RFC 8656 §7.2: at least the default, at most the maximum.
 Duration Negotiate(std::optional<uint32_t> requested_seconds);
-bool IsValidChannel(uint16_t number);  // RFC 8656 §12: 0x4000-0x4FFF
+bool IsValidChannel(uint16_t number);  // RFC 5766 §11: 0x4000-0x7FFF
 
 enum class RelayState { kOpening, kOpen };
 // One OpenRelay the server asked for, known by the order it was asked in.

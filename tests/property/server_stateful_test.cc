@@ -239,7 +239,7 @@ std::optional<uint32_t> PickLifetime() {
 uint16_t PickChannel() {
   // Mostly valid numbers, so conflicts between them happen.
   return *rc::gen::weightedElement<uint16_t>(
-      {{4, 0x4000}, {4, 0x4001}, {2, 0x4FFF}, {1, 0x3FFF}, {1, 0x5000}});
+      {{4, 0x4000}, {4, 0x4001}, {2, 0x7FFF}, {1, 0x3FFF}, {1, 0x8000}});
 }
 
 struct Allocate : Cmd {

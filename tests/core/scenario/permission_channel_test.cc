@@ -2,6 +2,9 @@
 // their timers, including the §12.1 cool-down.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
+#include "core/stun/channel_data.h"
 #include "tests/core/scenario/test_server.h"
 #include "tests/harness/printers.h"
 
@@ -22,7 +25,7 @@ struct Allocated {
   TestServer server;
   TestClient client{server, ClientTuple(), "alice", "secret"};
   RelayId relay;
-  Allocated() {
+  explicit Allocated(ServerConfig config = TestConfig()) : server(config) {
     server.users.Add("alice", "secret");
     // An hour, so the allocation outlives every timer these tests watch.
     relay = client.Allocate(kRelay4,
@@ -149,6 +152,44 @@ TEST_CASE("ChannelBind binds, installs the permission, and lives 600 s") {
                                             })});
 }
 
+TEST_CASE(
+    "RFC 5766 channel numbers (0x5000-0x7FFF): accepted by default, "
+    "refused under the RFC 8656 range") {
+  const std::vector<uint8_t> payload = {1, 2, 3};
+  auto channel_data = [&](uint16_t number) {
+    std::vector<uint8_t> frame(4);
+    const auto header = stun::EncodeChannelDataHeader(number, 3);
+    std::copy(header.begin(), header.end(), frame.begin());
+    frame.insert(frame.end(), payload.begin(), payload.end());
+    return frame;
+  };
+  SUBCASE("default: an RFC 5766 client's 0x7C44 binds and carries data") {
+    Allocated a;
+    a.client.Bind(0x7C44, kPeer);
+    const std::vector<uint8_t> frame = channel_data(0x7C44);
+    std::optional<Forward> f = a.client.Send(frame);
+    REQUIRE(f.has_value());
+    CHECK(f->to == kPeer);
+    // And back: the peer's data comes in ChannelData on that number.
+    auto back =
+        a.server->HandlePeerDatagram(a.server.now, a.relay, kPeer, payload);
+    REQUIRE(back.has_value());
+    CHECK(back->prefix.size == 4);
+    CHECK(back->prefix.bytes[0] == 0x7C);
+    CHECK(back->prefix.bytes[1] == 0x44);
+  }
+  SUBCASE("max_channel_number 0x4FFF: 400, and ChannelData on it dropped") {
+    ServerConfig strict = TestConfig();
+    strict.max_channel_number = 0x4FFF;
+    Allocated a(strict);
+    a.client.Send(a.client.Request(Method::kChannelBind, Bind(0x5000, kPeer)));
+    Expect(a.server, {Verdict(AuthOutcome::kAccepted),
+                      Error(Method::kChannelBind, ec::kBadRequest)});
+    CHECK_FALSE(a.client.Send(channel_data(0x5000)).has_value());
+    CHECK(a.server->stats().dropped(DropReason::kMalformed) == 1);
+  }
+}
+
 TEST_CASE("ChannelBind errors (RFC 8656 §12.2)") {
   Allocated a;
   auto expect_400 = [&](TestClient::Attributes attributes) {
@@ -158,7 +199,7 @@ TEST_CASE("ChannelBind errors (RFC 8656 §12.2)") {
   };
   SUBCASE("number out of range") {
     expect_400(Bind(0x3FFF, kPeer));
-    expect_400(Bind(0x5000, kPeer));
+    expect_400(Bind(0x8000, kPeer));
   }
   SUBCASE("no number or no peer") {
     expect_400([](MessageBuilder& b) { b.AddChannelNumber(0x4000); });
