@@ -1,45 +1,102 @@
-// turnpike: load the settings, start one worker, serve until SIGINT/SIGTERM.
+// turnpike: load the settings, start one worker, serve until SIGINT/SIGTERM;
+// SIGHUP reloads users, secrets, quotas and peer policy.
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cli/credential_snapshot.h"
+#include "cli/generated_credential.h"
 #include "cli/help_text.h"
 #include "cli/process_inputs.h"
+#include "cli/relay_addresses.h"
+#include "cli/reload.h"
 #include "cli/settings.h"
-#include "core/auth/credential_chain.h"
-#include "core/auth/rest_credential_store.h"
-#include "core/auth/static_credential_store.h"
 #include "core/deps.h"
 #include "core/policy/local_quota_ledger.h"
 #include "core/util/absl_compat.h"
+#include "runtime/host_addresses.h"
+#include "runtime/json_event_writer.h"
 #include "runtime/log.h"
 #include "runtime/system_random.h"
 #include "runtime/worker.h"
 
 namespace {
 
+using turnpike::FromAbsl;
+using turnpike::runtime::LogError;
+using turnpike::runtime::LogInfo;
+
 // Exit statuses, as documented in --help.
 constexpr int kExitOk = 0;
 constexpr int kExitStartupFailed = 1;
 constexpr int kExitBadConfig = 2;
 
+turnpike::runtime::LogConfig ToLogConfig(
+    const turnpike::cli::LogSettings& log) {
+  using Level = turnpike::cli::LogSettings::Level;
+  turnpike::runtime::LogConfig config;
+  switch (log.level) {
+    case Level::kError:
+      config.level = turnpike::runtime::LogLevel::kError;
+      break;
+    case Level::kWarning:
+      config.level = turnpike::runtime::LogLevel::kWarning;
+      break;
+    case Level::kInfo:
+      config.level = turnpike::runtime::LogLevel::kInfo;
+      break;
+    case Level::kDebug:
+      config.level = turnpike::runtime::LogLevel::kDebug;
+      break;
+  }
+  config.destination =
+      log.destination == turnpike::cli::LogSettings::Destination::kSyslog
+          ? turnpike::runtime::LogDestination::kSyslog
+          : turnpike::runtime::LogDestination::kStderr;
+  config.syslog_facility = log.syslog_facility;
+  config.format = log.json ? turnpike::runtime::LogFormat::kJson
+                           : turnpike::runtime::LogFormat::kText;
+  return config;
+}
+
+// Where clients reach us: each listening address, with a wildcard replaced
+// by the advertised relay address of its family (the host's, or the public
+// one behind 1:1 NAT).
+std::vector<turnpike::TransportAddress> ClientFacingAddresses(
+    const std::vector<turnpike::TransportAddress>& listening,
+    const turnpike::runtime::RelayOptions& relay) {
+  std::vector<turnpike::TransportAddress> out;
+  for (turnpike::TransportAddress address : listening) {
+    bool wildcard = true;
+    for (uint8_t b : address.ip.bytes()) wildcard = wildcard && b == 0;
+    if (wildcard) {
+      const auto& family = address.ip.is_v4() ? relay.ipv4 : relay.ipv6;
+      if (!family) continue;
+      address.ip = family->external.value_or(family->bind);
+    }
+    out.push_back(address);
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  using turnpike::runtime::LogError;
-  using turnpike::runtime::LogInfo;
-
-  const std::vector<std::string_view> args(argv + 1, argv + argc);
+  const std::vector<std::string> arg_strings(argv + 1, argv + argc);
+  const std::vector<std::string_view> args(arg_strings.begin(),
+                                           arg_strings.end());
+  const turnpike::cli::Environment env = turnpike::cli::ProcessEnvironment();
   absl::StatusOr<turnpike::cli::Settings> settings =
-      turnpike::cli::LoadSettings(args, turnpike::cli::ProcessEnvironment(),
-                                  &turnpike::cli::ReadFileFromDisk);
+      turnpike::cli::LoadSettings(args, env, &turnpike::cli::ReadFileFromDisk);
   if (!settings.ok()) {
-    LogError(turnpike::FromAbsl(settings.status().message()));
+    LogError(FromAbsl(settings.status().message()));
     return kExitBadConfig;
   }
   if (settings->help) {
@@ -50,57 +107,111 @@ int main(int argc, char** argv) {
     std::fputs("turnpike " TURNPIKE_VERSION "\n", stdout);
     return kExitOk;
   }
+  if (absl::Status s =
+          turnpike::runtime::ConfigureLogging(ToLogConfig(settings->log));
+      !s.ok()) {
+    LogError(FromAbsl(s.message()));
+    return kExitBadConfig;
+  }
+  absl::StatusOr<std::vector<turnpike::runtime::InterfaceAddress>> host =
+      turnpike::runtime::ListInterfaceAddresses();
+  if (!host.ok()) {
+    LogError(FromAbsl(host.status().message()));
+    return kExitStartupFailed;
+  }
+  if (absl::Status s = turnpike::cli::ResolveRelayAddresses(*host, *settings);
+      !s.ok()) {
+    LogError(FromAbsl(s.message()));
+    return kExitStartupFailed;
+  }
   if (settings->check_config) {
-    // LoadSettings has run every check it can without sockets; binding the
-    // listeners is left to a real start.
+    // Every check that needs no socket has run; binding is left to a start.
     std::fputs(absl::StrCat(turnpike::cli::Summarize(*settings), "\n").c_str(),
                stdout);
     return kExitOk;
   }
 
-  // The core's collaborators. With neither users nor REST secrets the chain
-  // finds no one, so every TURN request is refused (401) and the relay never
-  // runs open. LoadSettings has already built both stores once, so these
-  // cannot fail for a configuration it accepted; the checks stay anyway.
-  const std::string& realm = settings->worker.server.realm;
-  absl::StatusOr<turnpike::core::auth::StaticCredentialStore> users =
-      turnpike::core::auth::StaticCredentialStore::Create(
-          realm, std::move(settings->users));
-  if (!users.ok()) {
-    LogError(turnpike::FromAbsl(users.status().message()));
+  turnpike::runtime::SystemRandom random;
+  // The embedded default never runs open (README): no user and no secret
+  // means a credential made up for this run.
+  std::optional<turnpike::core::Credential> generated;
+  std::vector<turnpike::core::Credential> users = settings->users;
+  if (users.empty() && settings->rest_secrets.empty()) {
+    generated = turnpike::cli::GenerateCredential(random);
+    users.push_back(*generated);
+  }
+  const std::string realm = settings->worker.server.realm;
+  absl::StatusOr<std::unique_ptr<turnpike::core::CredentialStore>> snapshot =
+      turnpike::cli::BuildCredentialSnapshot(realm, std::move(users),
+                                             settings->rest_secrets);
+  if (!snapshot.ok()) {
+    LogError(FromAbsl(snapshot.status().message()));
     return kExitBadConfig;
   }
-  std::vector<const turnpike::core::CredentialStore*> stores = {&*users};
-  std::optional<turnpike::core::auth::RestCredentialStore> rest;
-  if (!settings->rest_secrets.empty()) {
-    absl::StatusOr<turnpike::core::auth::RestCredentialStore> created =
-        turnpike::core::auth::RestCredentialStore::Create(
-            realm, std::move(settings->rest_secrets));
-    if (!created.ok()) {
-      LogError(turnpike::FromAbsl(created.status().message()));
-      return kExitBadConfig;
-    }
-    rest = *std::move(created);
-    stores.push_back(&*rest);
-  }
-  const turnpike::core::auth::CredentialChain credentials(std::move(stores));
-  turnpike::runtime::SystemRandom random;
+  turnpike::cli::ReloadableCredentials credentials(*std::move(snapshot));
   turnpike::core::HmacAuthenticator authenticator;
   turnpike::core::LocalQuotaLedger quotas(settings->quotas);
+
+  std::unique_ptr<turnpike::runtime::JsonEventWriter> events;
+  if (settings->event_output) {
+    if (*settings->event_output == "-") {
+      events = std::make_unique<turnpike::runtime::JsonEventWriter>(stdout);
+    } else {
+      auto opened =
+          turnpike::runtime::JsonEventWriter::Open(*settings->event_output);
+      if (!opened.ok()) {
+        LogError(FromAbsl(opened.status().message()));
+        return kExitStartupFailed;
+      }
+      events = *std::move(opened);
+    }
+    settings->worker.events = events.get();
+  }
+
+  turnpike::cli::ReloadContext reload{
+      arg_strings,  env,    &turnpike::cli::ReadFileFromDisk, realm, generated,
+      &credentials, &quotas};
+  settings->worker.on_reload = [&reload](turnpike::runtime::Worker& worker) {
+    absl::StatusOr<std::string> applied = turnpike::cli::Reload(reload, worker);
+    if (applied.ok()) {
+      LogInfo(absl::StrCat("reloaded: ", *applied));
+    } else {
+      LogError(
+          absl::StrCat("reload refused, the running configuration "
+                       "stays: ",
+                       applied.status().message()));
+    }
+  };
+  const turnpike::runtime::RelayOptions relay = settings->worker.relay;
   absl::StatusOr<std::unique_ptr<turnpike::runtime::Worker>> worker =
       turnpike::runtime::Worker::Create(
           std::move(settings->worker),
           turnpike::core::Deps{&random, &credentials, &authenticator, &quotas});
   if (!worker.ok()) {
-    LogError(turnpike::FromAbsl(worker.status().message()));
+    LogError(FromAbsl(worker.status().message()));
     return absl::IsInvalidArgument(worker.status()) ? kExitBadConfig
                                                     : kExitStartupFailed;
   }
-  LogInfo("version " TURNPIKE_VERSION
-          "; serving STUN Binding (RFC 8489); TURN requests are "
-          "authenticated by the core but relay sockets are not opened yet");
+  std::vector<std::string> relayed;
+  for (const auto& family : {relay.ipv4, relay.ipv6}) {
+    if (!family) continue;
+    relayed.push_back(family->bind.ToString());
+    if (family->external) {
+      relayed.back() += " (advertised as " + family->external->ToString() + ")";
+    }
+  }
+  LogInfo(absl::StrCat("version " TURNPIKE_VERSION "; relaying on ",
+                       absl::StrJoin(relayed, ", "), " ports ", relay.min_port,
+                       "-", relay.max_port));
+  if (generated) {
+    const std::string banner = turnpike::cli::CredentialBanner(
+        *generated,
+        ClientFacingAddresses((*worker)->listening_addresses(), relay));
+    std::fputs(banner.c_str(), stdout);
+    std::fflush(stdout);
+  }
   if (absl::Status status = (*worker)->Run(); !status.ok()) {
-    LogError(turnpike::FromAbsl(status.message()));
+    LogError(FromAbsl(status.message()));
     return kExitStartupFailed;
   }
   return kExitOk;

@@ -1,0 +1,50 @@
+// The user database the core reads on the packet path: an in-memory
+// snapshot built from the settings (static users first, then TURN REST API
+// secrets), behind one pointer that SIGHUP swaps. The core holds the
+// ReloadableCredentials for its whole life and never sees a snapshot change
+// mid-request: the worker is single-threaded and swaps between inputs.
+#ifndef TURNPIKE_CLI_CREDENTIAL_SNAPSHOT_H_
+#define TURNPIKE_CLI_CREDENTIAL_SNAPSHOT_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/deps.h"
+
+namespace turnpike::cli {
+
+// Fails, naming the user or secret, when a store refuses its input (an
+// unpreparable name, a name given twice, an empty secret).
+absl::StatusOr<std::unique_ptr<core::CredentialStore>> BuildCredentialSnapshot(
+    const std::string& realm, std::vector<core::Credential> users,
+    std::vector<std::string> rest_secrets);
+
+class ReloadableCredentials final : public core::CredentialStore {
+ public:
+  explicit ReloadableCredentials(std::unique_ptr<core::CredentialStore> first)
+      : current_(std::move(first)) {}
+  // Called on the worker's loop between inputs (SIGHUP).
+  void Replace(std::unique_ptr<core::CredentialStore> next) {
+    current_ = std::move(next);
+  }
+
+  core::CredentialCandidates Find(std::string_view username,
+                                  std::string_view realm,
+                                  absl::Time wall) const override {
+    return current_->Find(username, realm, wall);
+  }
+  core::CredentialCandidates FindByUserhash(absl::Span<const uint8_t> userhash,
+                                            std::string_view realm,
+                                            absl::Time wall) const override {
+    return current_->FindByUserhash(userhash, realm, wall);
+  }
+
+ private:
+  std::unique_ptr<core::CredentialStore> current_;
+};
+
+}  // namespace turnpike::cli
+
+#endif  // TURNPIKE_CLI_CREDENTIAL_SNAPSHOT_H_

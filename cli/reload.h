@@ -1,0 +1,40 @@
+// SIGHUP: load the settings again from the same flags, environment and
+// file, and apply what may change while the relay runs — users, users
+// file, REST secrets, quotas and peer policy — without touching any
+// allocation. A configuration that does not load changes nothing.
+#ifndef TURNPIKE_CLI_RELOAD_H_
+#define TURNPIKE_CLI_RELOAD_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "cli/credential_snapshot.h"
+#include "cli/settings.h"
+#include "core/policy/local_quota_ledger.h"
+#include "runtime/worker.h"
+
+namespace turnpike::cli {
+
+// What a reload needs to know about the running process.
+struct ReloadContext {
+  std::vector<std::string> args;  // the command line, after argv[0]
+  Environment env;
+  FileReader read;
+  // The realm is fixed for the process (nonces and keys depend on it).
+  std::string realm;
+  // The embedded default's credential, kept while nothing replaces it.
+  std::optional<core::Credential> generated;
+  ReloadableCredentials* credentials = nullptr;
+  core::LocalQuotaLedger* quotas = nullptr;
+};
+
+// Returns the error that kept the old configuration, or a summary of what
+// now applies.
+absl::StatusOr<std::string> Reload(const ReloadContext& context,
+                                   runtime::Worker& worker);
+
+}  // namespace turnpike::cli
+
+#endif  // TURNPIKE_CLI_RELOAD_H_
