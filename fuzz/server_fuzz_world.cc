@@ -99,6 +99,13 @@ core::ServerConfig FuzzConfig() {
   return config;
 }
 
+core::PeerFilterRules ReloadedPeerRules() {
+  core::PeerFilterRules rules;
+  rules.allow = {Prefix("10.0.0.0/8")};
+  rules.deny = {Prefix("93.184.216.0/24")};
+  return rules;
+}
+
 const core::FiveTuple& Tuple(size_t index) {
   static const std::array<core::FiveTuple, kTupleCount> kTuples = {
       core::FiveTuple{core::Transport::kUdp, Address("192.0.2.10:40000"),
@@ -125,6 +132,8 @@ const TransportAddress& Peer(size_t index) {
       Address("[2606:4700::1111]:5000"),   // public IPv6
       Address("[::1]:7000"),               // IPv6 loopback
       Address("93.184.216.34:5001"),       // the first peer, another port
+      Address("[64:ff9b::7f00:1]:7000"),   // NAT64 form of 127.0.0.1
+      Address("[2002:7f00:1::1]:7000"),    // 6to4 form of 127.0.0.1
   };
   return kPeers[index % kPeerCount];
 }

@@ -64,6 +64,9 @@ inline constexpr core::LocalQuotaLedger::Limits kQuotaLimits{
 // cap a few packets exceed, and peer rules that allow one private /24 and
 // deny one public /24 on top of the default special-purpose denials.
 core::ServerConfig FuzzConfig();
+// What a reload (SIGHUP) may switch to: the public peer denied, all of
+// 10.0.0.0/8 allowed.
+core::PeerFilterRules ReloadedPeerRules();
 
 // UDP 192.0.2.10:40000 and :40001 on listener 0 (198.51.100.1:3478), UDP
 // [2001:db8::10]:50000 on listener 1 ([2001:db8::1]:3478), TCP
@@ -73,8 +76,9 @@ const core::FiveTuple& Tuple(size_t index);
 
 // Peers: public, allowed by rule, denied by default (loopback, RFC 1918,
 // IPv4-mapped loopback, link-local metadata), denied by rule, public IPv6,
-// and a second port on the first peer's IP.
-inline constexpr size_t kPeerCount = 10;
+// a second port on the first peer's IP, and 127.0.0.1 inside NAT64 and
+// 6to4 addresses.
+inline constexpr size_t kPeerCount = 12;
 const TransportAddress& Peer(size_t index);
 
 // The addresses the fuzzer reports relays bound to, per family.

@@ -5,7 +5,8 @@
 // the input, raw bytes, a ChannelData frame or its last request again; a
 // peer sends to an open relay; the runtime answers an OpenRelay (bound or
 // failed) or reports a bound relay broken; time moves forward (to the next
-// deadline, just before it, or by an amount); a stream connection closes.
+// deadline, just before it, or by an amount); a stream connection closes;
+// the operator reloads the peer rules.
 //
 // Integrity checks always pass (AcceptAllAuthenticator) and the fuzzer
 // learns NONCEs and RESERVATION-TOKENs from the server's responses, so
@@ -144,10 +145,11 @@ class Driver {
     kAnswerRelay,
     kTime,
     kConnectionClosed,
+    kReloadPeerRules,
   };
 
   void Step() {
-    switch (static_cast<Action>(in_.ConsumeIntegralInRange<uint8_t>(0, 7))) {
+    switch (static_cast<Action>(in_.ConsumeIntegralInRange<uint8_t>(0, 8))) {
       case Action::kStun:
         SendStun(PickTuple());
         break;
@@ -184,6 +186,17 @@ class Driver {
         const size_t tuple = PickTuple();
         Trace("client %zu: connection closed\n", tuple);
         server_->HandleConnectionClosed(now_, Tuple(tuple));
+        break;
+      }
+      case Action::kReloadPeerRules: {
+        // server.h: the new rules apply to new permissions and to every
+        // relayed packet from now on; the Forward checks use them too.
+        const bool reloaded = in_.ConsumeBool();
+        Trace("peer rules: %s\n", reloaded ? "reloaded" : "configured");
+        core::PeerFilterRules rules =
+            reloaded ? ReloadedPeerRules() : config_.peer_rules;
+        filter_ = core::PeerFilter(rules);
+        server_->SetPeerRules(std::move(rules));
         break;
       }
     }
@@ -664,7 +677,8 @@ class Driver {
       const std::optional<size_t> tuple =
           TupleIndex(created->subject.five_tuple);
       FUZZ_CHECK(tuple.has_value());
-      Trace("  AllocationCreated on client %zu\n", *tuple);
+      Trace("  AllocationCreated on client %zu: %zu relayed, port %u\n", *tuple,
+            created->relayed.size(), created->requested_port);
       // RFC 8656 §7.2: one allocation per 5-tuple.
       FUZZ_CHECK(live_created_[*tuple] == 0);
       ++live_created_[*tuple];
