@@ -25,7 +25,6 @@ namespace turnpike::fuzz {
 enum class RelayState : uint8_t {
   kOpening,    // OpenRelay seen, not answered
   kReserving,  // the port+1 of an EVEN-PORT R=1 OpenRelay still opening
-  kCancelled,  // closed while opening: the bind was abandoned
   kOpen,       // reported bound; the runtime holds the socket
   kFailed,     // reported failed while opening: nothing was bound
   kBroken,     // reported failed after it was bound (socket error)
@@ -62,8 +61,9 @@ class RelayBook {
   bool IsBound(core::RelayId id) const;
   bool IsBoundAddress(const TransportAddress& address) const;
 
-  // After Shutdown and a full drain: nothing bound, nothing opening.
-  void CheckAllReleased() const;
+  // After Shutdown and a full drain: nothing bound, and (unless
+  // `opens_pending`: abandoned binds not yet reported) nothing opening.
+  void CheckAllReleased(bool opens_pending) const;
 
  private:
   void RemoveAnswerable(core::RelayId id);

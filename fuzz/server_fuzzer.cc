@@ -370,9 +370,10 @@ class Driver {
   }
 
   uint16_t PickChannel() {
-    // RFC 8656 §12: 0x4000-0x4FFF are valid; their edges and neighbours.
+    // RFC 5766 §11's 0x4000-0x7FFF are valid (core/config.h's default);
+    // their edges and neighbours.
     static constexpr std::array<uint16_t, 5> kChannels = {
-        0x4000, 0x4001, 0x4FFF, 0x3FFF, 0x5000};
+        0x4000, 0x4001, 0x7FFF, 0x3FFF, 0x8000};
     const size_t pick = in_.ConsumeIntegralInRange<size_t>(0, kChannels.size());
     return pick < kChannels.size() ? kChannels[pick]
                                    : in_.ConsumeIntegral<uint16_t>();
@@ -440,7 +441,7 @@ class Driver {
   // RFC 8656 §12.4: channel number, length, payload, optional padding.
   void SendChannelData(size_t tuple) {
     static constexpr std::array<uint16_t, 4> kChannels = {0x4000, 0x4001,
-                                                          0x4FFF, 0x5000};
+                                                          0x7FFF, 0x8000};
     const size_t pick = in_.ConsumeIntegralInRange<size_t>(0, kChannels.size());
     const uint16_t channel = pick < kChannels.size()
                                  ? kChannels[pick]
@@ -527,7 +528,8 @@ class Driver {
     frame.insert(frame.end(), forward.padding, 0);
     FUZZ_CHECK(frame.size() == forward.size());
     if (forward.prefix.size == stun::kChannelDataHeaderSize) {
-      const auto parsed = stun::ParseChannelData(frame);
+      const auto parsed =
+          stun::ParseChannelData(frame, config_.max_channel_number);
       FUZZ_CHECK(parsed.ok());
       FUZZ_CHECK(SameBytes(parsed->payload, forward.payload));
       // RFC 8656 §12.5: over streams the frame is padded to 4 bytes.
@@ -710,7 +712,7 @@ class Driver {
     FUZZ_CHECK(server_->allocation_count() == 0);
     FUZZ_CHECK(!server_->NextDeadline().has_value());
     for (int live : live_created_) FUZZ_CHECK(live == 0);
-    relays_.CheckAllReleased();
+    relays_.CheckAllReleased(/*opens_pending=*/true);
 
     const std::vector<core::RelayId> late = relays_.answerable();
     for (core::RelayId id : late) {
@@ -723,7 +725,7 @@ class Driver {
       Drain();
       FUZZ_CHECK(relays_.Find(id)->state == RelayState::kClosed);
     }
-    relays_.CheckAllReleased();
+    relays_.CheckAllReleased(/*opens_pending=*/false);
   }
 
   FuzzedDataProvider& in_;
