@@ -6,6 +6,13 @@
 #   cmake --preset release
 #   cmake --build build/release -j2 --target turnpike turn_load
 #   bench/e2e/run.sh [--reps 3] [--seconds 10] [--clients 50] [--rate 20000]
+#                    [--servers "coturn turnpike turnpike-4m"]
+#                    [--workloads "rate max alloc1k alloc10k"]
+#
+# "turnpike" runs with its defaults (the system's socket buffer sizes);
+# "turnpike-4m" adds --udp-receive-buffer 4M --udp-send-buffer 4M, the size
+# coturn gives its listening socket (ss -m shows rb4194304 for coturn, the
+# kernel's net.core.rmem_max on this machine).
 #
 # Each workload gets a freshly started server, so the relay runs start from
 # the same state and the allocation runs measure memory from a clean
@@ -21,7 +28,7 @@ reps=3
 seconds=10
 clients=50
 rate=20000
-servers="coturn turnpike"
+servers="coturn turnpike turnpike-4m"
 workloads="rate max alloc1k alloc10k"
 
 while [[ $# -gt 0 ]]; do
@@ -95,11 +102,15 @@ start_server() {
         --allow-loopback-peers --no-tls --no-dtls --no-tcp --no-cli \
         --relay-threads 1 --log-file stdout > "$log" 2>&1 &
       ;;
-    turnpike)
+    turnpike | turnpike-4m)
+      local buffers=()
+      if [[ "$name" == turnpike-4m ]]; then
+        buffers=(--udp-receive-buffer 4M --udp-send-buffer 4M)
+      fi
       "$turnpike" --listen "127.0.0.1:$port" --relay-ip 127.0.0.1 \
         --min-port 20000 --max-port 60000 \
         --user alice:secret --realm turnpike --peer-allow 127.0.0.0/8 \
-        > "$log" 2>&1 &
+        "${buffers[@]}" > "$log" 2>&1 &
       ;;
   esac
   server_pid=$!
@@ -138,6 +149,7 @@ run_one() {
     alloc1k) args=(--mode allocate --allocations 1000) ;;
     alloc10k) args=(--mode allocate --allocations 10000) ;;
   esac
+  echo "+ $name: $(tr '\0' ' ' < "/proc/$server_pid/cmdline")" >> "$work/commands.txt"
   echo "+ $load ${common[*]} ${args[*]}" >> "$work/commands.txt"
   status=0
   line="$("$load" "${common[@]}" "${args[@]}" 2> "$work/load-$name-$workload-$rep.err")" ||

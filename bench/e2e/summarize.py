@@ -18,6 +18,8 @@ ROWS = [
     ("max", "loss_pct", "max rate: loss %", 1, 3),
     ("max", "cpu_us_per_relayed", "max rate: server CPU µs per relayed packet", 1, 2),
     ("max", "peak_rss_kib", "max rate: peak RSS (MiB)", 1 / 1024, 1),
+    ("max", "cpu_s", "max rate: server CPU s (of 2 cores × run time)", 1, 2),
+    ("max", "load_client_cpu_s", "max rate: load client CPU s", 1, 2),
     ("alloc1k", "allocs_per_s", "1,000 allocations: allocations/s", 1, 0),
     ("alloc1k", "bytes_per_alloc", "1,000 allocations: RSS bytes per allocation", 1, 0),
     ("alloc1k", "cpu_us_per_alloc", "1,000 allocations: server CPU µs per allocation", 1, 0),

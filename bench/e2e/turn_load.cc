@@ -117,6 +117,17 @@ void RaiseFileLimit() {
   }
 }
 
+// CPU seconds of this process (the clients and the echo peer): shows when
+// the load client, not the server, is what limits the maximum rate.
+double OwnCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 ProcSample Sample(pid_t pid) {
   const std::optional<ProcSample> sample = SampleProcess(pid);
   if (!sample) {
@@ -179,8 +190,10 @@ int RunRelay(const Options& options) {
   RelayOptions relay = options.relay;
   if (options.window != 0) relay.window = options.window;
   const ProcSample before = Sample(options.server_pid);
+  const double own_before = OwnCpuSeconds();
   const RelayResult result = RunRelayLoad(run.sessions, relay);
   const ProcSample after = Sample(options.server_pid);
+  const double own_cpu = OwnCpuSeconds() - own_before;
   peer.Stop();
   CloseSessions(run.sessions);
   // What the server relayed: leg 1 (client -> relay -> peer), as counted
@@ -194,7 +207,7 @@ int RunRelay(const Options& options) {
       "seconds=%.2f sent=%llu peer_received=%llu received=%llu "
       "malformed=%llu send_failures=%llu sent_pps=%.0f round_trips_per_s=%.0f "
       "relayed_per_s=%.0f loss_pct=%.3f cpu_s=%.3f cpu_us_per_relayed=%.3f "
-      "rss_kib=%ld peak_rss_kib=%ld\n",
+      "rss_kib=%ld peak_rss_kib=%ld load_client_cpu_s=%.3f\n",
       options.clients, relay.rate, relay.payload, seconds,
       static_cast<unsigned long long>(result.sent),
       static_cast<unsigned long long>(peer.received()),
@@ -209,7 +222,7 @@ int RunRelay(const Options& options) {
                 static_cast<double>(result.sent)
           : 100.0,
       cpu, relayed > 0 ? cpu * 1e6 / static_cast<double>(relayed) : 0,
-      after.rss_kib, after.peak_rss_kib);
+      after.rss_kib, after.peak_rss_kib, own_cpu);
   if (result.received == 0 || result.malformed != 0) {
     std::fprintf(stderr, "turn_load: %llu packets came back, %llu malformed\n",
                  static_cast<unsigned long long>(result.received),
