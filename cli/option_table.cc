@@ -404,14 +404,16 @@ constexpr OptionSpec kOptions[] = {
      "SOFTWARE attribute to put in responses (RFC 8489 §14.14).", kScalar,
      kFromAnywhere, false, &ApplySoftware},
     {"udp-receive-buffer", "", "BYTES",
-     "the system default (net.core.rmem_default)",
+     "4M on listening sockets, the system default on relay sockets",
      "SO_RCVBUF for each UDP socket, e.g. 4M; the kernel caps it at\n"
-     "net.core.rmem_max (a capped request is logged).",
+     "net.core.rmem_max (raise it: Debian's is 208K; a capped request\n"
+     "is logged once).",
      kScalar, kFromAnywhere, false, &ApplyReceiveBuffer},
     {"udp-send-buffer", "", "BYTES",
-     "the system default (net.core.wmem_default)",
+     "4M on listening sockets, the system default on relay sockets",
      "SO_SNDBUF for each UDP socket, e.g. 4M; the kernel caps it at\n"
-     "net.core.wmem_max (a capped request is logged).",
+     "net.core.wmem_max (raise it: Debian's is 208K; a capped request\n"
+     "is logged once).",
      kScalar, kFromAnywhere, false, &ApplySendBuffer},
 
     // Relay.

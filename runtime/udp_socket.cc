@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -109,17 +110,22 @@ absl::Status UdpSocket::Open(uv_loop_t* loop, const TransportAddress& address,
 }
 
 void UdpSocket::ApplyBufferSizes(const UdpSocketOptions& options) {
+  // The cap is the same for every socket: saying it once per process is
+  // enough, and relay sockets would otherwise repeat it per allocation.
+  static std::atomic<bool> receive_cap_logged{false};
+  static std::atomic<bool> send_cap_logged{false};
   struct Setting {
     std::optional<int> requested;
     int (*apply)(uv_handle_t*, int*);
     const char* name;
     const char* sysctl;
+    std::atomic<bool>* cap_logged;
   };
   const Setting settings[] = {
       {options.receive_buffer_bytes, &uv_recv_buffer_size, "receive buffer",
-       "net.core.rmem_max"},
+       "net.core.rmem_max", &receive_cap_logged},
       {options.send_buffer_bytes, &uv_send_buffer_size, "send buffer",
-       "net.core.wmem_max"},
+       "net.core.wmem_max", &send_cap_logged},
   };
   for (const Setting& setting : settings) {
     if (!setting.requested) continue;
@@ -135,7 +141,8 @@ void UdpSocket::ApplyBufferSizes(const UdpSocketOptions& options) {
     if (setting.apply(AsHandle(handle_), &granted) != 0) continue;
     // socket(7): Linux doubles the request for its own bookkeeping and
     // reports the doubled value, after capping the request at the sysctl.
-    if (granted / 2 < *setting.requested) {
+    if (granted / 2 < *setting.requested &&
+        !setting.cap_logged->exchange(true)) {
       LogWarning(absl::StrCat("udp ", local_address_.ToString(), ": ",
                               setting.name, " of ", *setting.requested,
                               " bytes capped by the kernel at ", granted / 2,

@@ -31,6 +31,10 @@ bool IsWildcard(const IpAddress& ip) {
 // a quarter full, 32 tries all landing on used ports has odds of 4^-32.
 constexpr int kPortAttempts = 32;
 
+// The listening sockets' buffers when none is configured (coturn asks for
+// the same); the kernel caps it at net.core.rmem_max / wmem_max.
+constexpr int kListenerBufferBytes = 4 << 20;
+
 // Zero bytes for a Forward's padding (at most 3).
 constexpr uint8_t kZeros[4] = {};
 
@@ -130,6 +134,17 @@ Worker::~Worker() {
 }
 
 absl::Status Worker::Listen(const std::vector<ListenerSpec>& specs) {
+  // Every client's packets arrive on these few sockets: the system's
+  // default buffer (208 KiB on Debian) overflows under bursts long before
+  // the loop is busy (docs/benchmarks.md, end to end). Relay sockets each
+  // carry one allocation and keep the system default unless configured.
+  UdpSocketOptions options = udp_options_;
+  if (!options.receive_buffer_bytes) {
+    options.receive_buffer_bytes = kListenerBufferBytes;
+  }
+  if (!options.send_buffer_bytes) {
+    options.send_buffer_bytes = kListenerBufferBytes;
+  }
   if (specs.size() > std::numeric_limits<uint16_t>::max()) {
     return absl::InvalidArgumentError(
         "listeners: at most 65535 listening addresses per worker");
@@ -137,7 +152,7 @@ absl::Status Worker::Listen(const std::vector<ListenerSpec>& specs) {
   for (const ListenerSpec& spec : specs) {
     const core::ListenerId id{static_cast<uint16_t>(listeners_.size())};
     absl::StatusOr<std::unique_ptr<UdpSocket>> listener = UdpSocket::Bind(
-        &loop_, id, spec.address, udp_options_, &slab_, this, &stats_);
+        &loop_, id, spec.address, options, &slab_, this, &stats_);
     if (!listener.ok()) {
       if (spec.skip_if_unavailable && absl::IsUnavailable(listener.status())) {
         LogWarning(absl::StrCat(listener.status().message(),
@@ -384,9 +399,9 @@ void Worker::Execute(const core::Transmit& transmit) {
 
 absl::StatusOr<TransportAddress> Worker::OpenRelaySockets(
     const core::OpenRelay& open) {
-  const std::optional<RelayAddress>& relay =
-      open.family == AddressFamily::kIpv4 ? relay_options_.ipv4
-                                                : relay_options_.ipv6;
+  const std::optional<RelayAddress>& relay = open.family == AddressFamily::kIpv4
+                                                 ? relay_options_.ipv4
+                                                 : relay_options_.ipv6;
   if (!relay) {
     return absl::FailedPreconditionError("no relay address of that family");
   }
