@@ -66,19 +66,29 @@ for _ in $(seq 100); do
 done
 [[ -n $port ]] || fail "turnpike did not report a listening port within 10 s"
 
-# turnutils_peer takes a fixed port. Pick one below the kernel's ephemeral
-# range (and turnpike's relay ports); if it is taken the peer exits, so try
-# a few.
+# turnutils_peer takes a fixed port and binds it and the next one (for
+# uclient's RTCP companion allocations). Pick one below the kernel's
+# ephemeral range (and turnpike's relay ports). A port someone else holds
+# must not be used: turnutils_peer does not exit when a bind fails, it only
+# logs errno=98, and then another program gets part of the relayed traffic.
+# So: skip ports that ss(8) shows in use, and check the peer's log.
+port_in_use() {
+  command -v ss >/dev/null &&
+    ss -Hluan "( sport = :$1 or sport = :$(($1 + 1)) )" 2>/dev/null | grep -q .
+}
 peer_port=
-for _ in 1 2 3 4 5; do
+for _ in $(seq 10); do
   candidate=$((20000 + RANDOM % 10000))
+  port_in_use "$candidate" && continue
   "$peer" -L 127.0.0.1 -p "$candidate" >"$work/peer.log" 2>&1 &
   peer_pid=$!
   sleep 0.3
-  if kill -0 "$peer_pid" 2>/dev/null; then
+  if kill -0 "$peer_pid" 2>/dev/null &&
+    ! grep -Eq 'errno=98|Address already in use' "$work/peer.log"; then
     peer_port=$candidate
     break
   fi
+  kill -KILL "$peer_pid" 2>/dev/null
   wait "$peer_pid" 2>/dev/null
   peer_pid=
 done
