@@ -153,6 +153,7 @@ std::optional<TurnReply> TurnClient::Transact(
         !retried_stale_nonce && !reply->nonce.empty()) {
       LearnChallenge(*reply);
       retried_stale_nonce = true;
+      ++stale_nonce_retries_;
       sent_credentials = true;
       continue;
     }

@@ -81,6 +81,8 @@ class TurnClient {
   // This client's own transport address (what the server sees).
   TransportAddress local_address() const;
   int stray_responses() const { return stray_responses_; }
+  // How many requests were sent again after a 438 (Stale Nonce).
+  int stale_nonce_retries() const { return stale_nonce_retries_; }
 
   // RFC 8489 §7: no credentials.
   std::optional<TurnReply> Binding();
@@ -142,6 +144,7 @@ class TurnClient {
   stun::HmacKey key_;
   std::deque<RelayedData> relayed_;
   int stray_responses_ = 0;
+  int stale_nonce_retries_ = 0;
 };
 
 }  // namespace turnpike::testing

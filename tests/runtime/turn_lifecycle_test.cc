@@ -131,6 +131,29 @@ TEST_CASE("an allocation expires after its lifetime and stops relaying") {
   ExpectCleanExit(*server);
 }
 
+TEST_CASE("a stale nonce gets 438 and the request succeeds with the new one") {
+  // --nonce-lifetime 1: the nonce learnt at Allocate is stale a second later.
+  std::optional<RunningTurnpike> server = StartTurnpike(
+      kIp,
+      {"--relay-ip", kIp, "--user", "alice:secret", "--nonce-lifetime", "1"});
+  REQUIRE(server.has_value());
+  TurnClient client = ClientFor(*server, "alice", "secret");
+  std::optional<TurnReply> reply = client.Allocate();
+  REQUIRE(reply.has_value());
+  REQUIRE(reply->ok());
+  CHECK(client.stale_nonce_retries() == 0);
+  // The one wait here that is not for a reply: the nonce has to age.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // RFC 8489 §9.2.4 / §9.2.5: 438 with a fresh NONCE, and the client sends
+  // the request again with it.
+  reply = client.Refresh(std::nullopt);
+  REQUIRE(reply.has_value());
+  CHECK_MESSAGE(reply->ok(), "Refresh after 438: " << reply->error_code);
+  CHECK(reply->integrity_valid);
+  CHECK(client.stale_nonce_retries() == 1);
+  ExpectCleanExit(*server);
+}
+
 TEST_CASE("SIGHUP reloads the users file and refuses a broken one") {
   TempDir dir;
   const auto users = dir.path() / "users";
