@@ -275,6 +275,9 @@ void Worker::OnDatagram(const core::Now& now, core::SocketRef socket,
                         const TransportAddress& from,
                         absl::Span<const uint8_t> bytes) {
   if (stopping_) return;
+  // No socket callback is on the stack for these any more (a closed socket
+  // gets no callbacks), so they can go.
+  closed_relays_.clear();
   now_ = now;
   std::optional<core::Forward> forward;
   if (const auto* listener = std::get_if<core::ListenerId>(&socket)) {
@@ -362,6 +365,7 @@ void Worker::ArmTimer() {
 
 void Worker::OnTimer(uv_timer_t* handle) {
   auto* self = static_cast<Worker*>(handle->data);
+  self->closed_relays_.clear();
   self->armed_for_.reset();
   self->now_ = StampNow();
   self->server_->HandleTimeout(self->now_);
@@ -456,6 +460,7 @@ void Worker::Execute(const core::CloseRelay& close) {
   auto it = relays_.find(close.id);
   if (it == relays_.end()) return;
   it->second->Close();
+  closed_relays_.push_back(std::move(it->second));
   relays_.erase(it);
 }
 

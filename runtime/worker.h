@@ -169,6 +169,11 @@ class Worker final : private DatagramSink {
   // Indexed by ListenerId::value.
   std::vector<std::unique_ptr<UdpSocket>> listeners_;
   absl::flat_hash_map<core::RelayId, std::unique_ptr<UdpSocket>> relays_;
+  // Closed relay sockets wait here until the next input: a CloseRelay can
+  // come from inside that very socket's receive callback (a peer datagram
+  // that expired its allocation), which touches the object after the sink
+  // returns.
+  std::vector<std::unique_ptr<UdpSocket>> closed_relays_;
   // Heap-allocated and freed by their close callbacks (libuv touches a
   // handle after uv_close() returns); timer_ is nullptr once closed.
   std::vector<uv_signal_t*> signals_;

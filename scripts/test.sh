@@ -19,6 +19,9 @@ readonly repo="$PWD"
 readonly fuzz_seconds="${TURNPIKE_FUZZ_SECONDS:-60}"
 readonly test_timeout="${TURNPIKE_TEST_TIMEOUT:-300}"
 readonly jobs=2
+# The binary refuses unknown TURNPIKE_* variables (a typo must not pass
+# silently), so the knobs are not passed on to the tests it runs.
+unset TURNPIKE_FUZZ_SECONDS TURNPIKE_TEST_TIMEOUT
 for knob in fuzz_seconds test_timeout; do
   if [[ ! "${!knob}" =~ ^[0-9]+$ ]]; then
     echo "test.sh: $knob must be a whole number of seconds, got '${!knob}'" >&2

@@ -1,0 +1,754 @@
+// libFuzzer target for the whole core::Server (GitHub issue #3, point 8),
+// shaped like ngtcp2's read_write_pkt: the input is a script of at most
+// kMaxSteps steps, each choosing one thing the outside world does to the
+// server: a client sends a well-formed STUN message built from choices in
+// the input, raw bytes, a ChannelData frame or its last request again; a
+// peer sends to an open relay; the runtime answers an OpenRelay (bound or
+// failed) or reports a bound relay broken; time moves forward (to the next
+// deadline, just before it, or by an amount); a stream connection closes;
+// the operator reloads the peer rules.
+//
+// Integrity checks always pass (AcceptAllAuthenticator) and the fuzzer
+// learns NONCEs and RESERVATION-TOKENs from the server's responses, so
+// inputs reach allocations, permissions, channels, reservations, quotas and
+// expiry. After every step the command queue is drained and checked, then
+// Server::CheckInvariants() runs; the checks are listed in docs/fuzzing.md.
+//
+// SERVER_FUZZER_TRACE=1 in the environment prints each step and command,
+// which is how a crash input is read (docs/fuzzing.md).
+#include <fuzzer/FuzzedDataProvider.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/policy/peer_filter.h"
+#include "core/server.h"
+#include "core/stun/channel_data.h"
+#include "core/stun/integrity.h"
+#include "core/stun/message_builder.h"
+#include "core/stun/message_view.h"
+#include "fuzz/fuzz_support.h"
+#include "fuzz/server_fuzz_relays.h"
+#include "fuzz/server_fuzz_world.h"
+
+namespace turnpike::fuzz {
+namespace {
+
+using core::FiveTuple;
+using core::Forward;
+using stun::AttributeType;
+using stun::MessageBuilder;
+using stun::MessageClass;
+using stun::Method;
+
+// Enough for an allocation's whole life (nonce, Allocate, relay answer,
+// permission, channel, data, refresh, expiry) with room to interleave.
+constexpr int kMaxSteps = 64;
+// Payloads stay under a typical MTU; the bandwidth cap (4000 B/s) is still
+// crossed by three of them.
+constexpr size_t kMaxPayload = 1400;
+constexpr size_t kMaxRawMessage = 1600;
+// How many learned RESERVATION-TOKENs are kept to choose from.
+constexpr size_t kMaxTokens = 4;
+
+bool Tracing() {
+  static const bool enabled = std::getenv("SERVER_FUZZER_TRACE") != nullptr;
+  return enabled;
+}
+
+void Trace(const char* format, ...) __attribute__((format(printf, 1, 2)));
+void Trace(const char* format, ...) {
+  if (!Tracing()) return;
+  va_list args;
+  va_start(args, format);
+  std::vfprintf(stderr, format, args);
+  va_end(args);
+}
+
+bool Contains(absl::Span<const uint8_t> outer,
+              absl::Span<const uint8_t> inner) {
+  if (inner.empty()) return true;
+  return inner.data() >= outer.data() &&
+         inner.data() + inner.size() <= outer.data() + outer.size();
+}
+
+bool SameBytes(absl::Span<const uint8_t> a, absl::Span<const uint8_t> b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end());
+}
+
+std::optional<size_t> TupleIndex(const FiveTuple& tuple) {
+  for (size_t i = 0; i < kTupleCount; ++i) {
+    if (Tuple(i) == tuple) return i;
+  }
+  return std::nullopt;
+}
+
+// The tuple a server-to-client packet belongs to: same client address,
+// listener and transport.
+std::optional<size_t> TupleTowards(const TransportAddress& to,
+                                   core::ListenerId listener,
+                                   core::Transport transport) {
+  for (size_t i = 0; i < kTupleCount; ++i) {
+    const FiveTuple& t = Tuple(i);
+    if (t.client == to && t.listener == listener && t.transport == transport) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+struct ClientState {
+  std::string nonce;  // from the last 401/438 sent to this client
+  uint32_t transactions = 0;
+  std::vector<uint8_t> last_message;  // for retransmissions
+};
+
+class Driver {
+ public:
+  explicit Driver(FuzzedDataProvider& input)
+      : in_(input),
+        quotas_(kQuotaLimits),
+        config_(FuzzConfig()),
+        filter_(config_.peer_rules) {
+    auto created = core::Server::Create(
+        config_,
+        core::Deps{&random_, &credentials_, &authenticator_, &quotas_});
+    FUZZ_CHECK(created.ok());
+    server_ = std::move(*created);
+  }
+
+  void Run() {
+    for (int step = 0; step < kMaxSteps && in_.remaining_bytes() > 0; ++step) {
+      Step();
+      Drain();
+      server_->CheckInvariants();
+    }
+    Finish();
+  }
+
+ private:
+  enum class Action : uint8_t {
+    kStun,
+    kRaw,
+    kChannelData,
+    kRetransmit,
+    kPeer,
+    kAnswerRelay,
+    kTime,
+    kConnectionClosed,
+    kReloadPeerRules,
+  };
+
+  void Step() {
+    switch (static_cast<Action>(in_.ConsumeIntegralInRange<uint8_t>(0, 8))) {
+      case Action::kStun:
+        SendStun(PickTuple());
+        break;
+      case Action::kRaw: {
+        const size_t tuple = PickTuple();
+        Trace("client %zu: raw bytes\n", tuple);
+        SendFromClient(
+            tuple, in_.ConsumeBytes<uint8_t>(
+                       in_.ConsumeIntegralInRange<size_t>(0, kMaxRawMessage)));
+        break;
+      }
+      case Action::kChannelData:
+        SendChannelData(PickTuple());
+        break;
+      case Action::kRetransmit: {
+        const size_t tuple = PickTuple();
+        Trace("client %zu: retransmit\n", tuple);
+        // A copy: the stored bytes must not be what the Forward borrows
+        // while SendFromClient replaces them.
+        std::vector<uint8_t> again = clients_[tuple].last_message;
+        if (!again.empty()) SendFromClient(tuple, std::move(again));
+        break;
+      }
+      case Action::kPeer:
+        SendFromPeer();
+        break;
+      case Action::kAnswerRelay:
+        AnswerRelay();
+        break;
+      case Action::kTime:
+        AdvanceTime();
+        break;
+      case Action::kConnectionClosed: {
+        const size_t tuple = PickTuple();
+        Trace("client %zu: connection closed\n", tuple);
+        server_->HandleConnectionClosed(now_, Tuple(tuple));
+        break;
+      }
+      case Action::kReloadPeerRules: {
+        // server.h: the new rules apply to new permissions and to every
+        // relayed packet from now on; the Forward checks use them too.
+        const bool reloaded = in_.ConsumeBool();
+        Trace("peer rules: %s\n", reloaded ? "reloaded" : "configured");
+        core::PeerFilterRules rules =
+            reloaded ? ReloadedPeerRules() : config_.peer_rules;
+        filter_ = core::PeerFilter(rules);
+        server_->SetPeerRules(std::move(rules));
+        break;
+      }
+    }
+  }
+
+  size_t PickTuple() {
+    return in_.ConsumeIntegralInRange<size_t>(0, kTupleCount - 1);
+  }
+
+  TransportAddress PickPeer() {
+    const size_t pick = in_.ConsumeIntegralInRange<size_t>(0, kPeerCount);
+    if (pick < kPeerCount) return Peer(pick);
+    // Any address at all, of either family.
+    TransportAddress any;
+    if (in_.ConsumeBool()) {
+      std::array<uint8_t, 16> bytes{};
+      for (uint8_t& b : bytes) b = in_.ConsumeIntegral<uint8_t>();
+      any.ip = IpAddress::V6(bytes);
+    } else {
+      any.ip = IpAddress::V4(in_.ConsumeIntegral<uint32_t>());
+    }
+    any.port = in_.ConsumeIntegral<uint16_t>();
+    return any;
+  }
+
+  std::string PickUsername() {
+    const size_t pick = in_.ConsumeIntegralInRange<size_t>(0, kUsers.size());
+    if (pick < kUsers.size()) return std::string(kUsers[pick]);
+    return in_.ConsumeRandomLengthString(24);
+  }
+
+  stun::TransactionId NextTransaction(size_t tuple) {
+    const uint32_t n = ++clients_[tuple].transactions;
+    stun::TransactionId id{};
+    id[0] = static_cast<uint8_t>(0xF0 | tuple);
+    for (int i = 0; i < 4; ++i) id[8 + i] = static_cast<uint8_t>(n >> (8 * i));
+    return id;
+  }
+
+  // Bits of the attribute mask in SendStun.
+  enum AttributeBit : uint32_t {
+    kRequestedTransport = 1u << 0,
+    kRequestedFamily = 1u << 1,
+    kAdditionalFamily = 1u << 2,
+    kEvenPort = 1u << 3,
+    kReservationToken = 1u << 4,
+    kLifetime = 1u << 5,
+    kDontFragment = 1u << 6,
+    kPeerAddress = 1u << 7,
+    kSecondPeerAddress = 1u << 8,
+    kChannelNumber = 1u << 9,
+    kData = 1u << 10,
+    kUnknownRequired = 1u << 11,
+    kFingerprint = 1u << 12,
+    kUnknownRequiredToo = 1u << 13,
+  };
+
+  static uint32_t NaturalAttributes(uint16_t method) {
+    switch (static_cast<Method>(method)) {
+      case Method::kAllocate:
+        return kRequestedTransport;  // RFC 8656 §7.2
+      case Method::kCreatePermission:
+        return kPeerAddress;  // §9.2
+      case Method::kChannelBind:
+        return kChannelNumber | kPeerAddress;  // §12.2
+      case Method::kSend:
+        return kPeerAddress | kData;  // §11.2
+      default:
+        return 0;
+    }
+  }
+
+  // A STUN message whose method, attributes and credentials come from the
+  // input. Values are drawn from small sets of meaningful ones (limits,
+  // edges) with a fuzz-chosen escape, so both the common and the odd paths
+  // are a few mutations away.
+  void SendStun(size_t tuple) {
+    // In the order a client uses them, so small values walk the happy path.
+    static constexpr std::array<Method, 6> kMethods = {
+        Method::kAllocate, Method::kCreatePermission, Method::kChannelBind,
+        Method::kSend,     Method::kRefresh,          Method::kBinding};
+    const size_t method_pick =
+        in_.ConsumeIntegralInRange<size_t>(0, kMethods.size());
+    uint16_t method = 0;
+    MessageClass message_class = MessageClass::kRequest;
+    if (method_pick < kMethods.size()) {
+      method = static_cast<uint16_t>(kMethods[method_pick]);
+      if (kMethods[method_pick] == Method::kSend) {
+        message_class = MessageClass::kIndication;
+      }
+    } else {
+      // Any method in any class: unknown methods, responses, indications.
+      method = in_.ConsumeIntegralInRange<uint16_t>(0, 0xFFF);
+      message_class =
+          static_cast<MessageClass>(in_.ConsumeIntegralInRange<uint8_t>(0, 3));
+    }
+    // Each bit flips one attribute relative to what the method normally
+    // carries, so mask 0 is the well-formed request (FuzzedDataProvider
+    // yields 0 once the input is used up).
+    const uint32_t mask =
+        in_.ConsumeIntegral<uint32_t>() ^ NaturalAttributes(method);
+    // 0 USERNAME + MESSAGE-INTEGRITY, 1 none, 2 SHA-256 keys and
+    // MESSAGE-INTEGRITY-SHA256, 3 USERHASH, 4 each part chosen freely.
+    const uint8_t auth = in_.ConsumeIntegralInRange<uint8_t>(0, 4);
+    Trace("client %zu: STUN class %d method 0x%03x mask 0x%08x auth %d\n",
+          tuple, static_cast<int>(message_class), method, mask, auth);
+
+    std::array<uint8_t, 2048> buffer;
+    MessageBuilder b(absl::MakeSpan(buffer), message_class, method,
+                     NextTransaction(tuple));
+    if (mask & kRequestedTransport) {
+      b.AddRequestedTransport(in_.ConsumeBool() ? in_.ConsumeIntegral<uint8_t>()
+                                                : 17);
+    }
+    if (mask & kRequestedFamily) b.AddRequestedAddressFamily(PickFamily());
+    if (mask & kAdditionalFamily) b.AddAdditionalAddressFamily(PickFamily());
+    if (mask & kEvenPort) b.AddEvenPort(in_.ConsumeBool());
+    if (mask & kReservationToken) b.AddReservationToken(PickToken());
+    if (mask & kLifetime) b.AddLifetime(PickLifetime());
+    if (mask & kDontFragment) b.AddEmpty(AttributeType::kDontFragment);
+    if (mask & kPeerAddress) {
+      b.AddXorAddress(AttributeType::kXorPeerAddress, PickPeer());
+    }
+    if (mask & kSecondPeerAddress) {
+      b.AddXorAddress(AttributeType::kXorPeerAddress, PickPeer());
+    }
+    if (mask & kChannelNumber) b.AddChannelNumber(PickChannel());
+    if (mask & kData) {
+      const std::vector<uint8_t> data = in_.ConsumeBytes<uint8_t>(
+          in_.ConsumeIntegralInRange<size_t>(0, kMaxPayload));
+      b.AddBytes(AttributeType::kData, data);
+    }
+    // Two bits, so that a random mask is not answered 420 half the time.
+    if ((mask & kUnknownRequired) && (mask & kUnknownRequiredToo)) {
+      // Comprehension-required and unknown to the codec: 420.
+      b.AddBytes(static_cast<uint16_t>(0x7F00 | (mask >> 24 & 0xFF)), {});
+    }
+    AddCredentials(b, tuple, auth, mask);
+    if (mask & kFingerprint) b.AddFingerprint();
+    auto built = b.Finish();
+    if (!built.ok()) return;  // the codec is fuzzed elsewhere
+    SendFromClient(tuple, std::vector<uint8_t>(built->begin(), built->end()));
+  }
+
+  uint8_t PickFamily() {
+    switch (in_.ConsumeIntegralInRange<uint8_t>(0, 2)) {
+      case 0:
+        return 0x01;
+      case 1:
+        return 0x02;
+      default:
+        return in_.ConsumeIntegral<uint8_t>();
+    }
+  }
+
+  uint64_t PickToken() {
+    if (!tokens_.empty() && !in_.ConsumeBool()) {
+      return tokens_[in_.ConsumeIntegralInRange<size_t>(0, tokens_.size() - 1)];
+    }
+    return in_.ConsumeIntegral<uint64_t>();
+  }
+
+  uint32_t PickLifetime() {
+    // The default (600), 0 (delete), and under, at and over the maximum.
+    static constexpr std::array<uint32_t, 6> kLifetimes = {600,  0,    1,
+                                                           3600, 3601, 86400};
+    const size_t pick =
+        in_.ConsumeIntegralInRange<size_t>(0, kLifetimes.size());
+    return pick < kLifetimes.size() ? kLifetimes[pick]
+                                    : in_.ConsumeIntegral<uint32_t>();
+  }
+
+  uint16_t PickChannel() {
+    // RFC 5766 §11's 0x4000-0x7FFF are valid (core/config.h's default);
+    // their edges and neighbours.
+    static constexpr std::array<uint16_t, 5> kChannels = {
+        0x4000, 0x4001, 0x7FFF, 0x3FFF, 0x8000};
+    const size_t pick = in_.ConsumeIntegralInRange<size_t>(0, kChannels.size());
+    return pick < kChannels.size() ? kChannels[pick]
+                                   : in_.ConsumeIntegral<uint16_t>();
+  }
+
+  // RFC 8489 §9.2.4's long-term credential attributes. Integrity values are
+  // HMACs with a fixed key, which the accept-all authenticator never
+  // checks; they only need to be present.
+  void AddCredentials(MessageBuilder& b, size_t tuple, uint8_t auth,
+                      uint32_t mask) {
+    if (auth == 1) return;
+    const std::string& nonce = clients_[tuple].nonce;
+    if (auth == 4) {
+      // Each part present or not, right or wrong, from the mask's high bits.
+      if (mask & 1u << 16)
+        b.AddString(AttributeType::kUsername, PickUsername());
+      if (mask & 1u << 17) {
+        b.AddString(AttributeType::kRealm,
+                    !in_.ConsumeBool() ? std::string(kRealm)
+                                       : in_.ConsumeRandomLengthString(16));
+      }
+      if (mask & 1u << 18) {
+        b.AddString(
+            AttributeType::kNonce,
+            !in_.ConsumeBool() ? nonce : in_.ConsumeRandomLengthString(40));
+      }
+      if (mask & 1u << 19) {
+        // PASSWORD-ALGORITHMS as offered or not, PASSWORD-ALGORITHM either.
+        std::vector<stun::PasswordAlgorithmValue> offered;
+        for (auto id : config_.password_algorithms) {
+          offered.push_back({static_cast<uint16_t>(id), {}});
+        }
+        if (in_.ConsumeBool()) offered.pop_back();
+        b.AddPasswordAlgorithms(offered);
+        b.AddPasswordAlgorithm(
+            {in_.ConsumeIntegralInRange<uint16_t>(0, 3), {}});
+      }
+      if (mask & 1u << 20) b.AddMessageIntegrity(FuzzKey());
+      if (mask & 1u << 21) b.AddMessageIntegritySha256(FuzzKey());
+      return;
+    }
+    const std::string username = PickUsername();
+    if (auth == 3) {
+      b.AddBytes(AttributeType::kUserhash,
+                 stun::ComputeUserhash(username, kRealm));
+    } else {
+      b.AddString(AttributeType::kUsername, username);
+    }
+    b.AddString(AttributeType::kRealm, kRealm);
+    b.AddString(AttributeType::kNonce, nonce);
+    if (auth == 2) {
+      std::vector<stun::PasswordAlgorithmValue> offered;
+      for (auto id : config_.password_algorithms) {
+        offered.push_back({static_cast<uint16_t>(id), {}});
+      }
+      b.AddPasswordAlgorithms(offered);
+      b.AddPasswordAlgorithm(
+          {static_cast<uint16_t>(stun::PasswordAlgorithmId::kSha256), {}});
+      b.AddMessageIntegritySha256(FuzzKey());
+    } else {
+      b.AddMessageIntegrity(FuzzKey());
+    }
+  }
+
+  // RFC 8656 §12.4: channel number, length, payload, optional padding.
+  void SendChannelData(size_t tuple) {
+    static constexpr std::array<uint16_t, 4> kChannels = {0x4000, 0x4001,
+                                                          0x7FFF, 0x8000};
+    const size_t pick = in_.ConsumeIntegralInRange<size_t>(0, kChannels.size());
+    const uint16_t channel = pick < kChannels.size()
+                                 ? kChannels[pick]
+                                 : in_.ConsumeIntegral<uint16_t>();
+    const std::vector<uint8_t> payload = in_.ConsumeBytes<uint8_t>(
+        in_.ConsumeIntegralInRange<size_t>(0, kMaxPayload));
+    // Usually the true length; sometimes a lie, to reach the overrun check.
+    const uint16_t length = in_.ConsumeIntegralInRange<uint8_t>(0, 7) == 7
+                                ? in_.ConsumeIntegral<uint16_t>()
+                                : static_cast<uint16_t>(payload.size());
+    const size_t padding = in_.ConsumeIntegralInRange<size_t>(0, 3);
+    Trace("client %zu: ChannelData 0x%04x length %u payload %zu\n", tuple,
+          channel, length, payload.size());
+    const auto header = stun::EncodeChannelDataHeader(channel, length);
+    std::vector<uint8_t> frame(header.begin(), header.end());
+    frame.insert(frame.end(), payload.begin(), payload.end());
+    frame.insert(frame.end(), padding, 0);
+    SendFromClient(tuple, std::move(frame));
+  }
+
+  void SendFromClient(size_t tuple, std::vector<uint8_t> message) {
+    clients_[tuple].last_message = message;
+    // Exactly sized and owned here, so ASan sees any read past the end.
+    const absl::Span<const uint8_t> bytes(message);
+    const std::optional<Forward> forward =
+        server_->HandleClientMessage(now_, Tuple(tuple), bytes);
+    if (forward) CheckForwardToPeer(*forward, bytes);
+  }
+
+  // server.h: a Send indication or ChannelData with a permission goes out
+  // of a relay towards the peer, its payload borrowed from the message.
+  void CheckForwardToPeer(const Forward& forward,
+                          absl::Span<const uint8_t> message) {
+    Trace("  -> Forward to peer %s, %zu bytes\n", forward.to.ToString().c_str(),
+          forward.payload.size());
+    FUZZ_CHECK(std::holds_alternative<core::RelayId>(forward.via));
+    const core::RelayId relay = std::get<core::RelayId>(forward.via);
+    // Only out of a socket the runtime reported bound and has not closed,
+    // of the peer's family (RFC 8656 §9.1).
+    FUZZ_CHECK(relays_.IsBound(relay));
+    FUZZ_CHECK(relays_.Find(relay)->bound.family() == forward.to.family());
+    FUZZ_CHECK(forward.transport == core::Transport::kUdp);
+    // forward.h: nothing goes in front of client → peer data.
+    FUZZ_CHECK(forward.prefix.size == 0 && forward.padding == 0);
+    FUZZ_CHECK(Contains(message, forward.payload));
+    // The peer policy is checked on every packet (CVE-2020-26262).
+    FUZZ_CHECK(filter_.Allows(forward.to.ip));
+  }
+
+  void SendFromPeer() {
+    const std::vector<core::RelayId> open = relays_.OpenIds();
+    if (open.empty()) return;
+    const core::RelayId relay =
+        open[in_.ConsumeIntegralInRange<size_t>(0, open.size() - 1)];
+    const TransportAddress peer = PickPeer();
+    const std::vector<uint8_t> payload = in_.ConsumeBytes<uint8_t>(
+        in_.ConsumeIntegralInRange<size_t>(0, kMaxPayload));
+    Trace("peer %s -> relay %u: %zu bytes\n", peer.ToString().c_str(),
+          relay.value, payload.size());
+    const absl::Span<const uint8_t> bytes(payload);
+    const std::optional<Forward> forward =
+        server_->HandlePeerDatagram(now_, relay, peer, bytes);
+    if (forward) CheckForwardToClient(*forward, peer, bytes);
+  }
+
+  // server.h: a peer's datagram goes to the client from the listener of the
+  // allocation's 5-tuple, behind a ChannelData header when a channel is
+  // bound to the peer, else a Data indication header (RFC 8656 §11.4,
+  // §12.6). Put together, prefix + payload + padding must be that message.
+  void CheckForwardToClient(const Forward& forward,
+                            const TransportAddress& peer,
+                            absl::Span<const uint8_t> payload) {
+    Trace("  -> Forward to client %s, prefix %u\n",
+          forward.to.ToString().c_str(), forward.prefix.size);
+    FUZZ_CHECK(std::holds_alternative<core::ListenerId>(forward.via));
+    FUZZ_CHECK(TupleTowards(forward.to, std::get<core::ListenerId>(forward.via),
+                            forward.transport)
+                   .has_value());
+    FUZZ_CHECK(Contains(payload, forward.payload));
+    FUZZ_CHECK(filter_.Allows(peer.ip));
+    std::vector<uint8_t> frame(forward.prefix.view().begin(),
+                               forward.prefix.view().end());
+    frame.insert(frame.end(), forward.payload.begin(), forward.payload.end());
+    frame.insert(frame.end(), forward.padding, 0);
+    FUZZ_CHECK(frame.size() == forward.size());
+    if (forward.prefix.size == stun::kChannelDataHeaderSize) {
+      const auto parsed =
+          stun::ParseChannelData(frame, config_.max_channel_number);
+      FUZZ_CHECK(parsed.ok());
+      FUZZ_CHECK(SameBytes(parsed->payload, forward.payload));
+      // RFC 8656 §12.5: over streams the frame is padded to 4 bytes.
+      if (core::IsStream(forward.transport)) FUZZ_CHECK(frame.size() % 4 == 0);
+      return;
+    }
+    const auto parsed = stun::MessageView::Parse(frame);
+    FUZZ_CHECK(parsed.ok());
+    FUZZ_CHECK(parsed->message_class() == MessageClass::kIndication);
+    FUZZ_CHECK(parsed->method() == static_cast<uint16_t>(Method::kData));
+    const auto peers = parsed->XorPeerAddresses();
+    FUZZ_CHECK(peers.size() == 1 && peers.front() == peer);
+    const auto data = parsed->Data();
+    FUZZ_CHECK(data.has_value() && SameBytes(*data, forward.payload));
+  }
+
+  // The runtime's side of OpenRelay: bound (port from the input, even when
+  // EVEN-PORT asked for it) or failed; or a bound relay breaking.
+  void AnswerRelay() {
+    const uint8_t how = in_.ConsumeIntegralInRange<uint8_t>(0, 3);
+    if (how == 3) {
+      const std::vector<core::RelayId> open = relays_.OpenIds();
+      if (open.empty()) return;
+      const core::RelayId id =
+          open[in_.ConsumeIntegralInRange<size_t>(0, open.size() - 1)];
+      Trace("relay %u: broken\n", id.value);
+      relays_.ReportFailed(id);
+      server_->HandleRelayFailed(now_, id,
+                                 absl::UnavailableError("fuzz: socket error"));
+      return;
+    }
+    const std::vector<core::RelayId>& answerable = relays_.answerable();
+    if (answerable.empty()) return;
+    const core::RelayId id = answerable[in_.ConsumeIntegralInRange<size_t>(
+        0, answerable.size() - 1)];
+    if (how == 2) {
+      Trace("relay %u: failed\n", id.value);
+      relays_.ReportFailed(id);
+      server_->HandleRelayFailed(now_, id,
+                                 absl::UnavailableError("fuzz: bind failed"));
+      return;
+    }
+    const RelayRecord& record = *relays_.Find(id);
+    TransportAddress bound;
+    bound.ip = RelayIp(record.family);
+    bound.port = in_.ConsumeIntegral<uint16_t>();
+    if (record.even_port) bound.port &= 0xFFFE;
+    Trace("relay %u: bound to %s\n", id.value, bound.ToString().c_str());
+    relays_.ReportOpened(id, bound);
+    server_->HandleRelayOpened(now_, id, bound);
+  }
+
+  void AdvanceTime() {
+    const std::optional<core::MonoTime> deadline = server_->NextDeadline();
+    core::MonoTime to = now_.mono;
+    switch (in_.ConsumeIntegralInRange<uint8_t>(0, 5)) {
+      case 0:  // exactly when something is due
+        if (deadline) to = *deadline;
+        break;
+      case 1:  // the last instant before it
+        if (deadline) to = *deadline - core::Duration(1);
+        break;
+      case 2:  // a little: up to a second, in nanoseconds
+        to += core::Duration(
+            in_.ConsumeIntegralInRange<int64_t>(1, 1'000'000'000));
+        break;
+      case 3: {  // around the configured lifetimes
+        static constexpr std::array<int, 8> kSeconds = {29,  30,  31,  299,
+                                                        300, 301, 600, 3600};
+        to += std::chrono::seconds(kSeconds[in_.ConsumeIntegralInRange<size_t>(
+            0, kSeconds.size() - 1)]);
+        break;
+      }
+      case 4:  // anything up to two hours
+        to += std::chrono::milliseconds(
+            in_.ConsumeIntegralInRange<int64_t>(0, 7'200'000));
+        break;
+      default:  // no time passes: an early timeout is harmless
+        break;
+    }
+    // server.h: time never goes backwards.
+    to = std::max(to, now_.mono);
+    now_.wall += absl::FromChrono(to - now_.mono);
+    now_.mono = to;
+    Trace("time +%lld ns\n",
+          static_cast<long long>((to - StartTime().mono).count()));
+    server_->HandleTimeout(now_);
+    // Whatever was due at `now` is done.
+    if (const auto next = server_->NextDeadline())
+      FUZZ_CHECK(*next > now_.mono);
+  }
+
+  void Drain() {
+    while (std::optional<core::Command> command = server_->PollCommand()) {
+      std::visit([this](const auto& c) { OnCommand(c); }, *command);
+    }
+    // Every allocation that was announced is still in the table.
+    int created = 0;
+    for (int live : live_created_) created += live;
+    FUZZ_CHECK(server_->allocation_count() >= static_cast<size_t>(created));
+  }
+
+  void OnCommand(const core::Transmit& transmit) {
+    // Responses go back where the request came from (nat_discovery is off,
+    // so never from another listener).
+    const std::optional<size_t> tuple =
+        TupleTowards(transmit.to, transmit.from, transmit.transport);
+    FUZZ_CHECK(tuple.has_value());
+    // Everything the server sends is a well-formed STUN response.
+    const auto parsed = stun::MessageView::Parse(transmit.bytes);
+    FUZZ_CHECK(parsed.ok());
+    FUZZ_CHECK(parsed->message_class() == MessageClass::kSuccessResponse ||
+               parsed->message_class() == MessageClass::kErrorResponse);
+    const auto error = parsed->ErrorCode();
+    Trace("  Transmit to client %zu: method 0x%03x %s %d\n", *tuple,
+          parsed->method(), error ? "error" : "success",
+          error ? error->code : 0);
+    if (error && (error->code == stun::error_code::kUnauthenticated ||
+                  error->code == stun::error_code::kStaleNonce)) {
+      // RFC 8489 §9.2.4: a challenge carries the nonce to use next.
+      if (const auto nonce = parsed->Nonce()) {
+        clients_[*tuple].nonce = std::string(*nonce);
+      }
+    }
+    if (!error &&
+        parsed->method() == static_cast<uint16_t>(Method::kAllocate)) {
+      if (const auto token = parsed->ReservationToken()) {
+        if (tokens_.size() == kMaxTokens) tokens_.erase(tokens_.begin());
+        tokens_.push_back(*token);
+      }
+    }
+  }
+
+  void OnCommand(const core::OpenRelay& open) {
+    Trace("  OpenRelay %u%s\n", open.id.value,
+          open.reserve_id ? " (+ reserved port+1)" : "");
+    relays_.OnOpenRelay(open);
+  }
+
+  void OnCommand(const core::CloseRelay& close) {
+    Trace("  CloseRelay %u\n", close.id.value);
+    relays_.OnCloseRelay(close.id);
+  }
+
+  void OnCommand(const core::Event& event) {
+    if (const auto* created = std::get_if<core::AllocationCreated>(&event)) {
+      const std::optional<size_t> tuple =
+          TupleIndex(created->subject.five_tuple);
+      FUZZ_CHECK(tuple.has_value());
+      Trace("  AllocationCreated on client %zu: %zu relayed, port %u\n", *tuple,
+            created->relayed.size(), created->requested_port);
+      // RFC 8656 §7.2: one allocation per 5-tuple.
+      FUZZ_CHECK(live_created_[*tuple] == 0);
+      ++live_created_[*tuple];
+      // Only addresses the runtime reported bound are advertised.
+      FUZZ_CHECK(!created->relayed.empty());
+      for (const TransportAddress& relayed : created->relayed) {
+        FUZZ_CHECK(relays_.IsBoundAddress(relayed));
+      }
+    } else if (const auto* deleted =
+                   std::get_if<core::AllocationDeleted>(&event)) {
+      const std::optional<size_t> tuple =
+          TupleIndex(deleted->subject.five_tuple);
+      FUZZ_CHECK(tuple.has_value());
+      Trace("  AllocationDeleted on client %zu\n", *tuple);
+      // Only an allocation that was announced is announced gone.
+      FUZZ_CHECK(live_created_[*tuple] == 1);
+      --live_created_[*tuple];
+    }
+  }
+
+  // Shutdown leaves nothing behind: no allocation, no deadline, no socket
+  // bound or being opened. Then every abandoned bind is reported bound
+  // after all, and each must be closed again.
+  void Finish() {
+    Trace("shutdown\n");
+    server_->Shutdown(now_);
+    Drain();
+    server_->CheckInvariants();
+    FUZZ_CHECK(server_->allocation_count() == 0);
+    FUZZ_CHECK(!server_->NextDeadline().has_value());
+    for (int live : live_created_) FUZZ_CHECK(live == 0);
+    relays_.CheckAllReleased(/*opens_pending=*/true);
+
+    const std::vector<core::RelayId> late = relays_.answerable();
+    for (core::RelayId id : late) {
+      TransportAddress bound;
+      bound.ip = RelayIp(relays_.Find(id)->family);
+      bound.port = 40000;
+      Trace("late answer: relay %u bound\n", id.value);
+      relays_.ReportOpened(id, bound);
+      server_->HandleRelayOpened(now_, id, bound);
+      Drain();
+      FUZZ_CHECK(relays_.Find(id)->state == RelayState::kClosed);
+    }
+    relays_.CheckAllReleased(/*opens_pending=*/false);
+  }
+
+  FuzzedDataProvider& in_;
+  FuzzRandom random_;
+  FuzzCredentials credentials_;
+  AcceptAllAuthenticator authenticator_;
+  core::LocalQuotaLedger quotas_;
+  core::ServerConfig config_;
+  core::PeerFilter filter_;
+  std::unique_ptr<core::Server> server_;
+  core::Now now_ = StartTime();
+  std::array<ClientState, kTupleCount> clients_;
+  std::array<int, kTupleCount> live_created_{};
+  RelayBook relays_;
+  std::vector<uint64_t> tokens_;
+};
+
+}  // namespace
+}  // namespace turnpike::fuzz
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  FuzzedDataProvider input(data, size);
+  turnpike::fuzz::Driver driver(input);
+  driver.Run();
+  return 0;
+}
