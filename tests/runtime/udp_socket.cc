@@ -85,6 +85,35 @@ std::optional<std::vector<uint8_t>> UdpSocket::Receive(
   return buffer;
 }
 
+std::optional<Datagram> UdpSocket::ReceiveFrom(
+    std::chrono::milliseconds timeout) {
+  pollfd pfd{fd_, POLLIN, 0};
+  if (poll(&pfd, 1, static_cast<int>(timeout.count())) != 1) {
+    return std::nullopt;
+  }
+  Datagram datagram;
+  datagram.bytes.resize(65536);
+  sockaddr_storage from;
+  socklen_t from_length = sizeof(from);
+  const ssize_t n =
+      recvfrom(fd_, datagram.bytes.data(), datagram.bytes.size(), MSG_DONTWAIT,
+               reinterpret_cast<sockaddr*>(&from), &from_length);
+  if (n < 0) return std::nullopt;
+  datagram.bytes.resize(static_cast<size_t>(n));
+  char text[INET6_ADDRSTRLEN] = {};
+  if (from.ss_family == AF_INET) {
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(&from);
+    inet_ntop(AF_INET, &sin->sin_addr, text, sizeof(text));
+    datagram.source_port = ntohs(sin->sin_port);
+  } else {
+    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&from);
+    inet_ntop(AF_INET6, &sin6->sin6_addr, text, sizeof(text));
+    datagram.source_port = ntohs(sin6->sin6_port);
+  }
+  datagram.source_ip = text;
+  return datagram;
+}
+
 std::optional<uint16_t> PickFreeUdpPort(const std::string& ip) {
   std::optional<UdpSocket> probe = UdpSocket::Bind(ip);
   if (!probe) return std::nullopt;

@@ -11,6 +11,13 @@
 
 namespace turnpike::testing {
 
+// One received datagram and who sent it.
+struct Datagram {
+  std::vector<uint8_t> bytes;
+  std::string source_ip;  // inet_ntop text
+  uint16_t source_port = 0;
+};
+
 class UdpSocket {
  public:
   // A socket bound to `ip`:0 (IPv4 dotted quad or bare IPv6 text), or
@@ -29,6 +36,9 @@ class UdpSocket {
   // The next datagram, or nullopt when none arrives within `timeout`.
   std::optional<std::vector<uint8_t>> Receive(
       std::chrono::milliseconds timeout);
+  // Like Receive(), with the sender's address: an echo peer must answer the
+  // relayed address it heard from, and a test checks who that was.
+  std::optional<Datagram> ReceiveFrom(std::chrono::milliseconds timeout);
 
  private:
   UdpSocket(int fd, std::string ip, uint16_t port)

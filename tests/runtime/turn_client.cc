@@ -1,0 +1,272 @@
+#include "tests/runtime/turn_client.h"
+
+#include <array>
+#include <utility>
+
+#include "absl/types/span.h"
+#include "core/stun/channel_data.h"
+#include "core/stun/message_view.h"
+
+namespace turnpike::testing {
+namespace {
+
+using stun::AttributeType;
+using stun::MessageBuilder;
+using stun::MessageClass;
+using stun::MessageView;
+using stun::Method;
+using Clock = std::chrono::steady_clock;
+
+// RFC 8656 §18.7: the IANA protocol number of UDP.
+constexpr uint8_t kUdpProtocol = 17;
+// Large enough for any request these tests build (payloads stay well under
+// a typical path MTU).
+constexpr size_t kMessageBufferSize = 4096;
+
+std::chrono::milliseconds Remaining(Clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - Clock::now());
+  return left.count() > 0 ? left : std::chrono::milliseconds(0);
+}
+
+TurnReply Summarize(const MessageView& view, const stun::HmacKey& key) {
+  TurnReply reply;
+  reply.message_class = view.message_class();
+  reply.method = view.method();
+  if (std::optional<stun::ErrorCodeValue> error = view.ErrorCode()) {
+    reply.error_code = error->code;
+  }
+  reply.mapped = view.XorMappedAddress();
+  for (const TransportAddress& relayed : view.XorRelayedAddresses()) {
+    reply.relayed.push_back(relayed);
+  }
+  reply.lifetime = view.Lifetime();
+  if (std::optional<stun::AddressErrorCodeValue> address_error =
+          view.AddressErrorCode()) {
+    reply.address_error_code = address_error->code;
+  }
+  if (std::optional<std::string_view> realm = view.Realm()) {
+    reply.realm = std::string(*realm);
+  }
+  if (std::optional<std::string_view> nonce = view.Nonce()) {
+    reply.nonce = std::string(*nonce);
+  }
+  reply.integrity_valid =
+      !key.empty() &&
+      stun::CheckMessageIntegrity(view, key) == stun::IntegrityResult::kOk;
+  return reply;
+}
+
+}  // namespace
+
+std::optional<TurnClient> TurnClient::Create(const std::string& local_ip,
+                                             const TransportAddress& server) {
+  std::optional<UdpSocket> socket = UdpSocket::Bind(local_ip);
+  if (!socket) return std::nullopt;
+  return TurnClient(std::move(*socket), server);
+}
+
+TransportAddress TurnClient::local_address() const {
+  return TransportAddress{*IpAddress::Parse(socket_.local_ip()),
+                          socket_.local_port()};
+}
+
+stun::TransactionId TurnClient::NewTransactionId() {
+  // RFC 8489 §6: uniformly random over the 96 bits.
+  stun::TransactionId id;
+  for (uint8_t& byte : id) byte = static_cast<uint8_t>(random_());
+  return id;
+}
+
+bool TurnClient::Send(const Payload& bytes) {
+  return socket_.SendTo(server_.ip.ToString(), server_.port, bytes);
+}
+
+bool TurnClient::FromServer(const Datagram& datagram) const {
+  return datagram.source_port == server_.port &&
+         IpAddress::Parse(datagram.source_ip) == server_.ip;
+}
+
+void TurnClient::LearnChallenge(const TurnReply& reply) {
+  if (!reply.realm.empty()) realm_ = reply.realm;
+  nonce_ = reply.nonce;
+  // RFC 8489 §9.2.2: MD5(username ":" realm ":" password). The test
+  // credentials are ASCII, which OpaqueString leaves unchanged.
+  key_ = stun::LongTermKey(stun::PasswordAlgorithmId::kMd5, username_, realm_,
+                           password_);
+}
+
+std::optional<TurnReply> TurnClient::RoundTrip(
+    Method method, const AddAttributes& add_attributes, bool authenticate) {
+  std::array<uint8_t, kMessageBufferSize> buffer{};
+  const stun::TransactionId id = NewTransactionId();
+  MessageBuilder builder(absl::MakeSpan(buffer), MessageClass::kRequest, method,
+                         id);
+  if (add_attributes) add_attributes(builder);
+  if (authenticate && !nonce_.empty()) {
+    // RFC 8489 §9.2.4: USERNAME, REALM, NONCE, then MESSAGE-INTEGRITY.
+    builder.AddString(AttributeType::kUsername, username_)
+        .AddString(AttributeType::kRealm, realm_)
+        .AddString(AttributeType::kNonce, nonce_)
+        .AddMessageIntegrity(key_);
+  }
+  builder.AddFingerprint();
+  auto encoded = builder.Finish();
+  if (!encoded.ok()) return std::nullopt;
+  if (!Send(Payload(encoded->begin(), encoded->end()))) return std::nullopt;
+
+  const Clock::time_point deadline = Clock::now() + kDefaultTimeout;
+  for (;;) {
+    std::optional<Datagram> datagram = socket_.ReceiveFrom(Remaining(deadline));
+    if (!datagram) return std::nullopt;
+    if (!FromServer(*datagram)) {
+      ++stray_responses_;
+      continue;
+    }
+    if (KeepIfRelayed(datagram->bytes)) continue;
+    auto view = MessageView::Parse(datagram->bytes);
+    if (!view.ok() || view->transaction_id() != id ||
+        view->message_class() == MessageClass::kRequest ||
+        view->message_class() == MessageClass::kIndication) {
+      ++stray_responses_;
+      continue;
+    }
+    return Summarize(*view, key_);
+  }
+}
+
+std::optional<TurnReply> TurnClient::Transact(
+    Method method, const AddAttributes& add_attributes, bool authenticate) {
+  bool sent_credentials = authenticate && !nonce_.empty();
+  bool retried_stale_nonce = false;
+  for (;;) {
+    std::optional<TurnReply> reply =
+        RoundTrip(method, add_attributes, authenticate);
+    if (!authenticate || !reply || reply->ok()) return reply;
+    if (reply->error_code == stun::error_code::kUnauthenticated &&
+        !sent_credentials && !username_.empty() && !reply->nonce.empty()) {
+      LearnChallenge(*reply);
+      sent_credentials = true;
+      continue;
+    }
+    if (reply->error_code == stun::error_code::kStaleNonce &&
+        !retried_stale_nonce && !reply->nonce.empty()) {
+      LearnChallenge(*reply);
+      retried_stale_nonce = true;
+      ++stale_nonce_retries_;
+      sent_credentials = true;
+      continue;
+    }
+    return reply;
+  }
+}
+
+std::optional<TurnReply> TurnClient::Binding() {
+  return Transact(Method::kBinding, nullptr, /*authenticate=*/false);
+}
+
+std::optional<TurnReply> TurnClient::Allocate(const AllocateOptions& options) {
+  return Transact(
+      Method::kAllocate,
+      [&options](MessageBuilder& builder) {
+        builder.AddRequestedTransport(kUdpProtocol);
+        if (options.requested_family) {
+          builder.AddRequestedAddressFamily(*options.requested_family);
+        }
+        if (options.additional_family) {
+          builder.AddAdditionalAddressFamily(*options.additional_family);
+        }
+        if (options.lifetime) builder.AddLifetime(*options.lifetime);
+      },
+      /*authenticate=*/true);
+}
+
+std::optional<TurnReply> TurnClient::CreatePermission(
+    const std::vector<TransportAddress>& peers) {
+  return Transact(
+      Method::kCreatePermission,
+      [&peers](MessageBuilder& builder) {
+        for (const TransportAddress& peer : peers) {
+          builder.AddXorAddress(AttributeType::kXorPeerAddress, peer);
+        }
+      },
+      /*authenticate=*/true);
+}
+
+std::optional<TurnReply> TurnClient::ChannelBind(uint16_t channel,
+                                                 const TransportAddress& peer) {
+  return Transact(
+      Method::kChannelBind,
+      [channel, &peer](MessageBuilder& builder) {
+        builder.AddChannelNumber(channel).AddXorAddress(
+            AttributeType::kXorPeerAddress, peer);
+      },
+      /*authenticate=*/true);
+}
+
+std::optional<TurnReply> TurnClient::Refresh(std::optional<uint32_t> lifetime) {
+  return Transact(
+      Method::kRefresh,
+      [lifetime](MessageBuilder& builder) {
+        if (lifetime) builder.AddLifetime(*lifetime);
+      },
+      /*authenticate=*/true);
+}
+
+bool TurnClient::SendIndication(const TransportAddress& peer,
+                                const Payload& data) {
+  std::array<uint8_t, kMessageBufferSize> buffer{};
+  MessageBuilder builder(absl::MakeSpan(buffer), MessageClass::kIndication,
+                         Method::kSend, NewTransactionId());
+  builder.AddXorAddress(AttributeType::kXorPeerAddress, peer)
+      .AddBytes(AttributeType::kData, data)
+      .AddFingerprint();
+  auto encoded = builder.Finish();
+  return encoded.ok() && Send(Payload(encoded->begin(), encoded->end()));
+}
+
+bool TurnClient::SendChannelData(uint16_t channel, const Payload& data) {
+  const auto header = stun::EncodeChannelDataHeader(
+      channel, static_cast<uint16_t>(data.size()));
+  Payload bytes(header.begin(), header.end());
+  bytes.insert(bytes.end(), data.begin(), data.end());
+  return Send(bytes);
+}
+
+bool TurnClient::KeepIfRelayed(const Payload& bytes) {
+  if (!bytes.empty() && stun::LooksLikeChannelData(bytes[0])) {
+    auto parsed = stun::ParseChannelData(bytes, stun::kMaxRfc5766ChannelNumber);
+    if (!parsed.ok()) return false;
+    relayed_.push_back(
+        RelayedData{true, parsed->channel, TransportAddress{},
+                    Payload(parsed->payload.begin(), parsed->payload.end())});
+    return true;
+  }
+  auto view = MessageView::Parse(bytes);
+  if (!view.ok() || view->message_class() != MessageClass::kIndication ||
+      view->header().known_method() != Method::kData) {
+    return false;
+  }
+  // RFC 8656 §11.4 / §11.6: XOR-PEER-ADDRESS and DATA are both required.
+  const auto peers = view->XorPeerAddresses();
+  const auto data = view->Data();
+  if (peers.empty() || !data) return false;
+  relayed_.push_back(RelayedData{false, 0, peers.front(),
+                                 Payload(data->begin(), data->end())});
+  return true;
+}
+
+std::optional<RelayedData> TurnClient::ReceiveRelayed(
+    std::chrono::milliseconds timeout) {
+  const Clock::time_point deadline = Clock::now() + timeout;
+  while (relayed_.empty()) {
+    std::optional<Datagram> datagram = socket_.ReceiveFrom(Remaining(deadline));
+    if (!datagram) return std::nullopt;
+    if (FromServer(*datagram)) KeepIfRelayed(datagram->bytes);
+  }
+  RelayedData next = std::move(relayed_.front());
+  relayed_.pop_front();
+  return next;
+}
+
+}  // namespace turnpike::testing

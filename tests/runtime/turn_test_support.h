@@ -1,0 +1,72 @@
+// Small pieces shared by the TURN integration tests: addresses, payloads,
+// the echo step of a peer, and reading the JSON-lines event file.
+#ifndef TURNPIKE_TESTS_RUNTIME_TURN_TEST_SUPPORT_H_
+#define TURNPIKE_TESTS_RUNTIME_TURN_TEST_SUPPORT_H_
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <initializer_list>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include "core/net/transport_address.h"
+#include "tests/runtime/temp_files.h"
+#include "tests/runtime/turn_client.h"
+#include "tests/runtime/udp_socket.h"
+
+namespace turnpike::testing {
+
+// How long to listen for a datagram that must not come. Loopback delivers
+// in well under a millisecond, so this is a wide margin, not a race.
+inline constexpr std::chrono::milliseconds kSilenceWindow{300};
+inline constexpr std::chrono::milliseconds kDatagramTimeout{3000};
+
+inline TransportAddress AddressOf(const UdpSocket& socket) {
+  return TransportAddress{*IpAddress::Parse(socket.local_ip()),
+                          socket.local_port()};
+}
+
+inline Payload Bytes(std::string_view text) {
+  return Payload(text.begin(), text.end());
+}
+
+// ::1 can be bound: the host has IPv6 loopback.
+inline bool HostHasIpv6Loopback() { return UdpSocket::Bind("::1").has_value(); }
+
+// The peer's side of one relayed exchange: the datagram must come from
+// `relayed` and hold `expected`; the peer answers `reply` to where it heard
+// from.
+inline void PeerExpectsAndAnswers(UdpSocket& peer,
+                                  const TransportAddress& relayed,
+                                  const Payload& expected,
+                                  const Payload& reply) {
+  std::optional<Datagram> got = peer.ReceiveFrom(kDatagramTimeout);
+  REQUIRE_MESSAGE(got.has_value(), "the peer heard nothing from the relay");
+  CHECK(IpAddress::Parse(got->source_ip) == relayed.ip);
+  CHECK(got->source_port == relayed.port);
+  CHECK(got->bytes == expected);
+  REQUIRE(peer.SendTo(got->source_ip, got->source_port, reply));
+}
+
+// True when one line of the JSON-lines `file` holds every one of `parts`
+// (such as "\"event\":\"allocation_deleted\"" and "\"reason\":\"expired\"").
+inline bool EventFileHasLine(const std::filesystem::path& file,
+                             std::initializer_list<std::string_view> parts) {
+  std::istringstream lines(ReadWholeFile(file));
+  for (std::string line; std::getline(lines, line);) {
+    bool all = true;
+    for (std::string_view part : parts) {
+      all = all && line.find(part) != std::string::npos;
+    }
+    if (all) return true;
+  }
+  return false;
+}
+
+}  // namespace turnpike::testing
+
+#endif  // TURNPIKE_TESTS_RUNTIME_TURN_TEST_SUPPORT_H_
