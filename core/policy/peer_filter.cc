@@ -79,8 +79,10 @@ std::optional<IpAddress> EmbeddedIpv4(const IpAddress& address) {
   // ::ffff:a.b.c.d (RFC 4291 §2.5.5.2).
   if (zero(0, 10) && b[10] == 0xFF && b[11] == 0xFF) return v4_at(12);
   // ::a.b.c.d (deprecated IPv4-compatible, RFC 4291 §2.5.5.1). :: and ::1
-  // are their own IPv6 addresses and are covered by the default ranges.
-  if (zero(0, 12)) return v4_at(12);
+  // are their own IPv6 addresses (§2.5.2, §2.5.3), judged as such: read as
+  // 0.0.0.0 and 0.0.0.1 they would fall in "this network" whatever the
+  // operator allowed for them.
+  if (zero(0, 12) && v4_at(12).v4_host_order() > 1) return v4_at(12);
   // 64:ff9b::a.b.c.d (RFC 6052 well-known NAT64 prefix).
   if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B &&
       zero(4, 12)) {

@@ -29,13 +29,9 @@ constexpr uint32_t kDefaultLifetimeSeconds = 600;  // turnpike's default
 // What lets a loopback peer through the default peer policy.
 const std::vector<std::string> kAllowIpv4Loopback = {"--peer-allow",
                                                      "127.0.0.0/8"};
-// KNOWN BUG (reported to the lead, not fixed here): turnpike's peer filter
-// takes ::1 for the IPv4-compatible address ::0.0.0.1 and checks 0.0.0.1
-// against the default-denied 0.0.0.0/8, so `--peer-allow ::1/128` alone
-// still gets 403 (core/policy/peer_filter.cc, EmbeddedIpv4). Allowing
-// 0.0.0.0/8 as well works around it; drop that rule once the bug is fixed.
-const std::vector<std::string> kAllowIpv6Loopback = {
-    "--peer-allow", "::1/128", "--peer-allow", "0.0.0.0/8"};
+// ::1 is IPv6's own loopback: an allow rule for it is all it takes.
+const std::vector<std::string> kAllowIpv6Loopback = {"--peer-allow",
+                                                     "::1/128"};
 
 std::vector<std::string> Concat(std::vector<std::string> a,
                                 const std::vector<std::string>& b) {

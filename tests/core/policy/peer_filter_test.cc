@@ -145,6 +145,20 @@ TEST_CASE("EmbeddedIpv4 recognises exactly the embedding forms") {
   CHECK(EmbeddedIpv4(Ip("2002:102:304::")) == Ip("1.2.3.4"));
   CHECK_FALSE(EmbeddedIpv4(Ip("2001:db8::1.2.3.4")).has_value());
   CHECK_FALSE(EmbeddedIpv4(Ip("1.2.3.4")).has_value());
+  // :: and ::1 are IPv6's own unspecified and loopback addresses.
+  CHECK_FALSE(EmbeddedIpv4(Ip("::")).has_value());
+  CHECK_FALSE(EmbeddedIpv4(Ip("::1")).has_value());
+  CHECK(EmbeddedIpv4(Ip("::0.0.0.2")) == Ip("0.0.0.2"));
+}
+
+TEST_CASE("an allow rule for ::1 opens IPv6 loopback, and only it") {
+  PeerFilterRules rules;
+  rules.allow = {Prefix("::1/128")};
+  const PeerFilter filter(rules);
+  CHECK(filter.Check(Ip("::1")) == PeerVerdict::kAllowed);
+  CHECK(filter.Check(Ip("::")) == PeerVerdict::kDeniedByDefault);
+  CHECK(filter.Check(Ip("127.0.0.1")) == PeerVerdict::kDeniedByDefault);
+  CHECK(filter.Check(Ip("::127.0.0.1")) == PeerVerdict::kDeniedByDefault);
 }
 
 }  // namespace
