@@ -74,9 +74,7 @@ std::vector<turnpike::TransportAddress> ClientFacingAddresses(
     const turnpike::runtime::RelayOptions& relay) {
   std::vector<turnpike::TransportAddress> out;
   for (turnpike::TransportAddress address : listening) {
-    bool wildcard = true;
-    for (uint8_t b : address.ip.bytes()) wildcard = wildcard && b == 0;
-    if (wildcard) {
+    if (address.ip.IsUnspecified()) {
       const auto& family = address.ip.is_v4() ? relay.ipv4 : relay.ipv6;
       if (!family) continue;
       address.ip = family->external.value_or(family->bind);

@@ -9,20 +9,13 @@
 namespace turnpike::cli {
 namespace {
 
-bool IsWildcard(const IpAddress& ip) {
-  for (uint8_t b : ip.bytes()) {
-    if (b != 0) return false;
-  }
-  return true;
-}
-
 // One family: an external-ip without /LOCAL left `bind` a wildcard to be
 // replaced; auto mode adds the family when the host has it.
 absl::Status ResolveFamily(std::optional<runtime::RelayAddress>& relay,
                            const std::optional<IpAddress>& picked,
                            const std::string& missing_reason, bool automatic,
                            const char* family) {
-  if (relay && IsWildcard(relay->bind)) {
+  if (relay && relay->bind.IsUnspecified()) {
     if (!picked) {
       return absl::FailedPreconditionError(absl::StrCat(
           "external-ip gives a public ", family,

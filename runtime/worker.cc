@@ -20,13 +20,6 @@
 namespace turnpike::runtime {
 namespace {
 
-bool IsWildcard(const IpAddress& ip) {
-  for (uint8_t b : ip.bytes()) {
-    if (b != 0) return false;
-  }
-  return true;
-}
-
 // How many random ports to try before the Allocate gets 508: with a range
 // a quarter full, 32 tries all landing on used ports has odds of 4^-32.
 constexpr int kPortAttempts = 32;
@@ -78,7 +71,7 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(WorkerConfig config,
   }
   for (const std::optional<RelayAddress>& relay :
        {config.relay.ipv4, config.relay.ipv6}) {
-    if (relay && IsWildcard(relay->bind)) {
+    if (relay && relay->bind.IsUnspecified()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "relay address ", relay->bind.ToString(),
           " is a wildcard: peers must be able to send to a relayed address, "

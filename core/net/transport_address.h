@@ -47,6 +47,13 @@ class IpAddress {
   bool is_v6() const { return family_ == AddressFamily::kIpv6; }
   // 4 or 16.
   int size() const { return is_v4() ? 4 : 16; }
+  // 0.0.0.0 or :: (the wildcard of a bind).
+  bool IsUnspecified() const {
+    for (uint8_t b : bytes_) {
+      if (b != 0) return false;
+    }
+    return true;
+  }
   // The first size() bytes are meaningful, network order; the rest are zero.
   const std::array<uint8_t, 16>& bytes() const { return bytes_; }
   uint32_t v4_host_order() const {
