@@ -441,7 +441,7 @@ void Server::CheckInvariants() const {
     check(allocation->channels.size() == allocation->channel_by_peer.size(),
           "channel maps agree in size");
     for (const auto& [number, binding] : allocation->channels) {
-      check(internal::IsValidChannel(number, config_.max_channel_number),
+      check(stun::IsValidChannelNumber(number, config_.max_channel_number),
             "channel number in range");
       auto peer = allocation->channel_by_peer.find(binding.peer);
       check(peer != allocation->channel_by_peer.end() && peer->second == number,

@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdint>
 
-#include "core/stun/channel_data.h"
 #include "core/stun/constants.h"
 #include "core/types.h"
 
@@ -25,12 +24,6 @@ inline uint8_t FamilyCode(AddressFamily family) {
 inline uint32_t WholeSeconds(Duration d) {
   return static_cast<uint32_t>(
       std::chrono::duration_cast<std::chrono::seconds>(d).count());
-}
-
-// RFC 8656 §12: channel numbers 0x4000 through 0x4FFF, or up to 0x7FFF
-// for RFC 5766 clients when the configuration allows them.
-inline bool IsValidChannel(uint16_t number, uint16_t max_channel) {
-  return number >= stun::kMinChannelNumber && number <= max_channel;
 }
 
 }  // namespace turnpike::core::internal

@@ -5,11 +5,11 @@
 
 #include "core/server.h"
 #include "core/server_internal.h"
+#include "core/stun/channel_data.h"
 #include "core/stun/message_builder.h"
 
 namespace turnpike::core {
 
-using internal::IsValidChannel;
 using internal::kResponseBufferSize;
 using stun::Method;
 namespace error_code = stun::error_code;
@@ -93,7 +93,9 @@ void Server::HandleChannelBind(const Now& now, const RequestContext& ctx) {
   std::optional<uint16_t> number = request.ChannelNumber();
   const absl::InlinedVector<TransportAddress, 2> peers =
       request.XorPeerAddresses();
-  if (!number || !IsValidChannel(*number, config_.max_channel_number) || peers.size() != 1) {
+  if (!number ||
+      !stun::IsValidChannelNumber(*number, config_.max_channel_number) ||
+      peers.size() != 1) {
     bad_request();
     return;
   }

@@ -22,7 +22,7 @@ Expected<ChannelDataView, ChannelDataError> ParseChannelData(
     return Unexpected(ChannelDataError::kTooShort);
   }
   const uint16_t channel = LoadBe16(&bytes[0]);
-  if (channel < kMinChannelNumber || channel > max_channel) {
+  if (!IsValidChannelNumber(channel, max_channel)) {
     return Unexpected(ChannelDataError::kBadChannel);
   }
   const size_t length = LoadBe16(&bytes[2]);

@@ -22,8 +22,11 @@ inline constexpr uint16_t kMaxChannelNumber = 0x4FFF;
 // turnutils_uclient among them) still pick numbers up to 0x7FFF.
 inline constexpr uint16_t kMaxRfc5766ChannelNumber = 0x7FFF;
 
-constexpr bool IsValidChannelNumber(uint16_t channel) {
-  return channel >= kMinChannelNumber && channel <= kMaxChannelNumber;
+// `max_channel` is kMaxChannelNumber, or kMaxRfc5766ChannelNumber for a
+// server that accepts RFC 5766 clients (core/config.h).
+constexpr bool IsValidChannelNumber(uint16_t channel,
+                                    uint16_t max_channel = kMaxChannelNumber) {
+  return channel >= kMinChannelNumber && channel <= max_channel;
 }
 
 // RFC 8656 §12 / RFC 7983: the first two bits of a TURN message tell STUN
