@@ -38,34 +38,6 @@ constexpr int kExitOk = 0;
 constexpr int kExitStartupFailed = 1;
 constexpr int kExitBadConfig = 2;
 
-turnpike::runtime::LogConfig ToLogConfig(
-    const turnpike::cli::LogSettings& log) {
-  using Level = turnpike::cli::LogSettings::Level;
-  turnpike::runtime::LogConfig config;
-  switch (log.level) {
-    case Level::kError:
-      config.level = turnpike::runtime::LogLevel::kError;
-      break;
-    case Level::kWarning:
-      config.level = turnpike::runtime::LogLevel::kWarning;
-      break;
-    case Level::kInfo:
-      config.level = turnpike::runtime::LogLevel::kInfo;
-      break;
-    case Level::kDebug:
-      config.level = turnpike::runtime::LogLevel::kDebug;
-      break;
-  }
-  config.destination =
-      log.destination == turnpike::cli::LogSettings::Destination::kSyslog
-          ? turnpike::runtime::LogDestination::kSyslog
-          : turnpike::runtime::LogDestination::kStderr;
-  config.syslog_facility = log.syslog_facility;
-  config.format = log.json ? turnpike::runtime::LogFormat::kJson
-                           : turnpike::runtime::LogFormat::kText;
-  return config;
-}
-
 // Where clients reach us: each listening address, with a wildcard replaced
 // by the advertised relay address of its family (the host's, or the public
 // one behind 1:1 NAT).
@@ -105,8 +77,7 @@ int main(int argc, char** argv) {
     std::fputs("turnpike " TURNPIKE_VERSION "\n", stdout);
     return kExitOk;
   }
-  if (absl::Status s =
-          turnpike::runtime::ConfigureLogging(ToLogConfig(settings->log));
+  if (absl::Status s = turnpike::runtime::ConfigureLogging(settings->log);
       !s.ok()) {
     LogError(FromAbsl(s.message()));
     return kExitBadConfig;

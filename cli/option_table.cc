@@ -295,14 +295,9 @@ absl::Status ApplyPeerDeny(std::string_view value, LoadState& state) {
 // --- Logging and events ------------------------------------------------------
 
 absl::Status ApplyLogLevel(std::string_view value, LoadState& state) {
-  using Level = LogSettings::Level;
   const std::string lower = absl::AsciiStrToLower(ToAbsl(value));
-  std::optional<Level> level;
-  if (lower == "error") level = Level::kError;
-  if (lower == "warning") level = Level::kWarning;
-  if (lower == "info") level = Level::kInfo;
-  if (lower == "debug") level = Level::kDebug;
-  if (!level) {
+  absl::StatusOr<runtime::LogLevel> level = runtime::ParseLogLevel(lower);
+  if (!level.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("'", ToAbsl(value),
                      "' is not a level; write error, warning, info or debug"));
@@ -318,12 +313,11 @@ absl::Status ApplyDebug(std::string_view value, LoadState& state) {
 }
 
 absl::Status ApplyLogDestination(std::string_view value, LoadState& state) {
-  using Destination = LogSettings::Destination;
   const std::string lower = absl::AsciiStrToLower(ToAbsl(value));
   if (lower == "stderr") {
-    state.settings.log.destination = Destination::kStderr;
+    state.settings.log.destination = runtime::LogDestination::kStderr;
   } else if (lower == "syslog") {
-    state.settings.log.destination = Destination::kSyslog;
+    state.settings.log.destination = runtime::LogDestination::kSyslog;
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
         "'", ToAbsl(value), "' is not a destination; write stderr or syslog"));
@@ -332,26 +326,21 @@ absl::Status ApplyLogDestination(std::string_view value, LoadState& state) {
 }
 
 absl::Status ApplySyslogFacility(std::string_view value, LoadState& state) {
-  static constexpr std::string_view kFacilities[] = {
-      "auth",   "authpriv", "cron",   "daemon", "ftp",    "kern",   "local0",
-      "local1", "local2",   "local3", "local4", "local5", "local6", "local7",
-      "lpr",    "mail",     "news",   "syslog", "user",   "uucp"};
   const std::string lower = absl::AsciiStrToLower(ToAbsl(value));
-  for (std::string_view facility : kFacilities) {
-    if (lower == facility) {
-      state.settings.log.syslog_facility = lower;
-      return absl::OkStatus();
-    }
+  if (!runtime::ParseSyslogFacility(lower).ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", ToAbsl(value),
+                     "' is not a syslog facility; write daemon, user, auth, "
+                     "authpriv or local0 to local7"));
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "'", ToAbsl(value),
-      "' is not a syslog facility; write daemon, user, auth, authpriv or "
-      "local0 to local7 (see syslog(3) for the rest)"));
+  state.settings.log.syslog_facility = lower;
+  return absl::OkStatus();
 }
 
 absl::Status ApplyLogJson(std::string_view value, LoadState& state) {
   TURNPIKE_ASSIGN_OR_RETURN(on, ParseBool(value));
-  state.settings.log.json = on;
+  state.settings.log.format =
+      on ? runtime::LogFormat::kJson : runtime::LogFormat::kText;
   return absl::OkStatus();
 }
 
@@ -498,7 +487,7 @@ constexpr OptionSpec kOptions[] = {
      &ApplyLogDestination},
     {"syslog-facility", "", "FACILITY", "daemon",
      "syslog(3) facility when logging to syslog: daemon, user, auth,\n"
-     "authpriv, local0 to local7, ...",
+     "authpriv, local0 to local7.",
      kScalar, kFromAnywhere, false, &ApplySyslogFacility},
     {"log-json", "", "BOOL", "false", "Write each log line as a JSON object.",
      kSwitch, kFromAnywhere, false, &ApplyLogJson},

@@ -308,7 +308,7 @@ absl::Status Finish(LoadState& state, const Provenance& provenance) {
          /*skip_if_unavailable=*/true},
     };
   }
-  if (state.debug) settings.log.level = LogSettings::Level::kDebug;
+  if (state.debug) settings.log.level = runtime::LogLevel::kDebug;
   for (absl::Status status :
        {CheckPorts(state, provenance), CheckLifetimes(state, provenance),
         ResolveRelay(state), CheckCredentials(settings)}) {

@@ -19,22 +19,10 @@
 #include "absl/types/span.h"
 #include "core/deps.h"
 #include "core/policy/local_quota_ledger.h"
+#include "runtime/log.h"
 #include "runtime/worker.h"
 
 namespace turnpike::cli {
-
-// Carried for the logging code; nothing here acts on it.
-struct LogSettings {
-  enum class Level { kError, kWarning, kInfo, kDebug };
-  enum class Destination { kStderr, kSyslog };
-  Level level = Level::kInfo;
-  Destination destination = Destination::kStderr;
-  // A syslog(3) facility name, validated: "daemon", "user", "auth",
-  // "authpriv", "local0" ... "local7".
-  std::string syslog_facility = "daemon";
-  // One JSON object per log line instead of text.
-  bool json = false;
-};
 
 struct Settings {
   runtime::WorkerConfig worker;
@@ -44,7 +32,9 @@ struct Settings {
   std::vector<core::Credential> users;
   std::vector<std::string> rest_secrets;
   core::LocalQuotaLedger::Limits quotas;
-  LogSettings log;
+  // Validated with the runtime's own parsers, so a configuration that
+  // loads is one runtime::ConfigureLogging accepts.
+  runtime::LogConfig log;
   // Where lifecycle events go as JSON lines: "-" for stdout, else a file
   // path; nullopt drops them.
   std::optional<std::string> event_output;

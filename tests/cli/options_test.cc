@@ -26,7 +26,7 @@ TEST_CASE("booleans: bare flag, =VALUE, bare file line, env words") {
   // A bare switch does not swallow the next argument.
   absl::StatusOr<Settings> s = Load({"--log-json", "--listen", "127.0.0.1:5"});
   REQUIRE(s.ok());
-  CHECK(s->log.json);
+  CHECK(s->log.format == runtime::LogFormat::kJson);
   CHECK(s->worker.listeners.size() == 1);
 
   const FileReader read = FakeFiles(
@@ -34,14 +34,17 @@ TEST_CASE("booleans: bare flag, =VALUE, bare file line, env words") {
   CHECK(Load({"-f", "a.conf"}, {}, read)->worker.server.nat_discovery);
   CHECK_FALSE(Load({"-f", "b.conf"}, {}, read)->worker.server.nat_discovery);
   for (const char* word : {"true", "yes", "on", "1"}) {
-    CHECK(Load({}, {{"TURNPIKE_LOG_JSON", word}})->log.json);
+    CHECK(Load({}, {{"TURNPIKE_LOG_JSON", word}})->log.format ==
+          runtime::LogFormat::kJson);
   }
   for (const char* word : {"false", "no", "off", "0"}) {
-    CHECK_FALSE(Load({}, {{"TURNPIKE_LOG_JSON", word}})->log.json);
+    CHECK_FALSE(Load({}, {{"TURNPIKE_LOG_JSON", word}})->log.format ==
+                runtime::LogFormat::kJson);
   }
   // The flag beats the environment for switches too.
   CHECK_FALSE(
-      Load({"--log-json=false"}, {{"TURNPIKE_LOG_JSON", "1"}})->log.json);
+      Load({"--log-json=false"}, {{"TURNPIKE_LOG_JSON", "1"}})->log.format ==
+      runtime::LogFormat::kJson);
   CHECK(ErrorOf(Load({}, {{"TURNPIKE_NAT_DISCOVERY", "maybe"}})) ==
         "TURNPIKE_NAT_DISCOVERY: 'maybe' is not a boolean; write true or "
         "false (yes/no, on/off and 1/0 work too)");
@@ -53,12 +56,12 @@ TEST_CASE("help, version, check-config, foreground and debug switches") {
   CHECK(Load({"--check-config"})->check_config);
   CHECK(Load({"-n"}).ok());  // restund's flag, accepted and ignored
   CHECK(Load({}, {{"TURNPIKE_FOREGROUND", "yes"}}).ok());
-  CHECK(Load({"-d"})->log.level == LogSettings::Level::kDebug);
+  CHECK(Load({"-d"})->log.level == runtime::LogLevel::kDebug);
   // debug wins over log-level whatever their sources.
   CHECK(Load({"--log-level", "error"}, {{"TURNPIKE_DEBUG", "1"}})->log.level ==
-        LogSettings::Level::kDebug);
+        runtime::LogLevel::kDebug);
   CHECK(Load({"--log-level", "warning"})->log.level ==
-        LogSettings::Level::kWarning);
+        runtime::LogLevel::kWarning);
 }
 
 TEST_CASE("logging and event output are carried") {
@@ -66,7 +69,7 @@ TEST_CASE("logging and event output are carried") {
       Load({"--log-destination", "syslog", "--syslog-facility", "LOCAL3",
             "--event-output", "-"});
   REQUIRE(s.ok());
-  CHECK(s->log.destination == LogSettings::Destination::kSyslog);
+  CHECK(s->log.destination == runtime::LogDestination::kSyslog);
   CHECK(s->log.syslog_facility == "local3");
   CHECK(s->event_output == "-");
 }

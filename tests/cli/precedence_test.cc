@@ -43,8 +43,8 @@ TEST_CASE("defaults when no source sets anything") {
   CHECK(s->relay_auto);
   CHECK_FALSE(s->worker.relay.ipv4.has_value());
   CHECK(s->users.empty());
-  CHECK(s->log.level == LogSettings::Level::kInfo);
-  CHECK(s->log.destination == LogSettings::Destination::kStderr);
+  CHECK(s->log.level == runtime::LogLevel::kInfo);
+  CHECK(s->log.destination == runtime::LogDestination::kStderr);
   CHECK(s->log.syslog_facility == "daemon");
   CHECK_FALSE(s->config_file.has_value());
   CHECK_FALSE(s->event_output.has_value());
