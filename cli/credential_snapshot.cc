@@ -3,6 +3,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "core/auth/credential_chain.h"
 #include "core/auth/rest_credential_store.h"
 #include "core/auth/static_credential_store.h"
@@ -47,12 +48,18 @@ absl::StatusOr<std::unique_ptr<core::CredentialStore>> BuildCredentialSnapshot(
     std::vector<std::string> rest_secrets) {
   absl::StatusOr<core::auth::StaticCredentialStore> static_users =
       core::auth::StaticCredentialStore::Create(realm, std::move(users));
-  if (!static_users.ok()) return static_users.status();
+  if (!static_users.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("user / users-file: ", static_users.status().message()));
+  }
   std::optional<core::auth::RestCredentialStore> rest;
   if (!rest_secrets.empty()) {
     absl::StatusOr<core::auth::RestCredentialStore> created =
         core::auth::RestCredentialStore::Create(realm, std::move(rest_secrets));
-    if (!created.ok()) return created.status();
+    if (!created.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("rest-secret: ", created.status().message()));
+    }
     rest = *std::move(created);
   }
   return std::make_unique<Snapshot>(*std::move(static_users), std::move(rest));

@@ -15,18 +15,20 @@
 
 namespace turnpike::cli {
 
-// Fails, naming the user or secret, when a store refuses its input (an
-// unpreparable name, a name given twice, an empty secret).
+// Fails with InvalidArgument, starting "user / users-file: " or
+// "rest-secret: " and naming the user or secret, when a store refuses its
+// input (an unpreparable name, a name given twice, an empty secret).
 absl::StatusOr<std::unique_ptr<core::CredentialStore>> BuildCredentialSnapshot(
     const std::string& realm, std::vector<core::Credential> users,
     std::vector<std::string> rest_secrets);
 
 class ReloadableCredentials final : public core::CredentialStore {
  public:
-  explicit ReloadableCredentials(std::unique_ptr<core::CredentialStore> first)
+  explicit ReloadableCredentials(
+      std::shared_ptr<const core::CredentialStore> first)
       : current_(std::move(first)) {}
   // Called on the worker's loop between inputs (SIGHUP).
-  void Replace(std::unique_ptr<core::CredentialStore> next) {
+  void Replace(std::shared_ptr<const core::CredentialStore> next) {
     current_ = std::move(next);
   }
 
@@ -42,7 +44,7 @@ class ReloadableCredentials final : public core::CredentialStore {
   }
 
  private:
-  std::unique_ptr<core::CredentialStore> current_;
+  std::shared_ptr<const core::CredentialStore> current_;
 };
 
 }  // namespace turnpike::cli

@@ -104,15 +104,12 @@ int main(int argc, char** argv) {
   // The embedded default never runs open (README): no user and no secret
   // means a credential made up for this run.
   std::optional<turnpike::core::Credential> generated;
-  std::vector<turnpike::core::Credential> users = settings->users;
-  if (users.empty() && settings->rest_secrets.empty()) {
+  if (settings->users.empty() && settings->rest_secrets.empty()) {
     generated = turnpike::cli::GenerateCredential(random);
-    users.push_back(*generated);
   }
   const std::string realm = settings->worker.server.realm;
-  absl::StatusOr<std::unique_ptr<turnpike::core::CredentialStore>> snapshot =
-      turnpike::cli::BuildCredentialSnapshot(realm, std::move(users),
-                                             settings->rest_secrets);
+  absl::StatusOr<std::shared_ptr<const turnpike::core::CredentialStore>>
+      snapshot = turnpike::cli::ServingCredentials(*settings, realm, generated);
   if (!snapshot.ok()) {
     LogError(FromAbsl(snapshot.status().message()));
     return kExitBadConfig;

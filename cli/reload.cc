@@ -7,6 +7,22 @@
 
 namespace turnpike::cli {
 
+absl::StatusOr<std::shared_ptr<const core::CredentialStore>> ServingCredentials(
+    const Settings& settings, const std::string& realm,
+    const std::optional<core::Credential>& generated) {
+  const bool stand_in =
+      generated && settings.users.empty() && settings.rest_secrets.empty();
+  if (settings.worker.server.realm == realm && !stand_in) {
+    return settings.credentials;
+  }
+  std::vector<core::Credential> users = settings.users;
+  if (stand_in) users.push_back(*generated);
+  absl::StatusOr<std::unique_ptr<core::CredentialStore>> built =
+      BuildCredentialSnapshot(realm, std::move(users), settings.rest_secrets);
+  if (!built.ok()) return built.status();
+  return std::shared_ptr<const core::CredentialStore>(*std::move(built));
+}
+
 absl::StatusOr<std::string> Reload(const ReloadContext& context,
                                    runtime::Worker& worker) {
   const std::vector<std::string_view> args(context.args.begin(),
@@ -21,13 +37,8 @@ absl::StatusOr<std::string> Reload(const ReloadContext& context,
   }
   const size_t users = settings->users.size();
   const size_t secrets = settings->rest_secrets.size();
-  std::vector<core::Credential> credentials = std::move(settings->users);
-  if (credentials.empty() && secrets == 0 && context.generated) {
-    credentials.push_back(*context.generated);
-  }
-  absl::StatusOr<std::unique_ptr<core::CredentialStore>> snapshot =
-      BuildCredentialSnapshot(context.realm, std::move(credentials),
-                              std::move(settings->rest_secrets));
+  absl::StatusOr<std::shared_ptr<const core::CredentialStore>> snapshot =
+      ServingCredentials(*settings, context.realm, context.generated);
   if (!snapshot.ok()) return snapshot.status();
   // Nothing can fail from here on: apply all of it or none.
   context.credentials->Replace(*std::move(snapshot));

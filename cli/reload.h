@@ -5,6 +5,7 @@
 #ifndef TURNPIKE_CLI_RELOAD_H_
 #define TURNPIKE_CLI_RELOAD_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,14 @@ struct ReloadContext {
   ReloadableCredentials* credentials = nullptr;
   core::LocalQuotaLedger* quotas = nullptr;
 };
+
+// The credential snapshot to serve with `settings`: the one LoadSettings
+// built, unless it was built for another realm than the running one, or
+// nothing is configured and the embedded default's `generated` credential
+// stands in.
+absl::StatusOr<std::shared_ptr<const core::CredentialStore>> ServingCredentials(
+    const Settings& settings, const std::string& realm,
+    const std::optional<core::Credential>& generated);
 
 // Returns the error that kept the old configuration, or a summary of what
 // now applies.

@@ -9,10 +9,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/config_file.h"
+#include "cli/credential_snapshot.h"
 #include "cli/load_state.h"
 #include "cli/option_table.h"
-#include "core/auth/rest_credential_store.h"
-#include "core/auth/static_credential_store.h"
 #include "core/util/absl_compat.h"
 
 namespace turnpike::cli {
@@ -279,18 +278,14 @@ absl::Status ResolveRelay(LoadState& state) {
                             IpAddress::V6({}), settings.relay_auto, relay.ipv6);
 }
 
-// The stores main builds from these, built once here so that
-// --check-config catches a duplicate user or an unpreparable password.
-absl::Status CheckCredentials(const Settings& settings) {
-  absl::StatusOr<core::auth::StaticCredentialStore> users =
-      core::auth::StaticCredentialStore::Create(settings.worker.server.realm,
-                                                settings.users);
-  if (!users.ok()) return Labelled("user / users-file", users.status());
-  if (settings.rest_secrets.empty()) return absl::OkStatus();
-  absl::StatusOr<core::auth::RestCredentialStore> rest =
-      core::auth::RestCredentialStore::Create(settings.worker.server.realm,
-                                              settings.rest_secrets);
-  if (!rest.ok()) return Labelled("rest-secret", rest.status());
+// The snapshot the core will read, built here so that --check-config
+// catches a duplicate user or an unpreparable password, and built once.
+absl::Status BuildCredentials(Settings& settings) {
+  absl::StatusOr<std::unique_ptr<core::CredentialStore>> snapshot =
+      BuildCredentialSnapshot(settings.worker.server.realm, settings.users,
+                              settings.rest_secrets);
+  if (!snapshot.ok()) return snapshot.status();
+  settings.credentials = *std::move(snapshot);
   return absl::OkStatus();
 }
 
@@ -311,7 +306,7 @@ absl::Status Finish(LoadState& state, const Provenance& provenance) {
   if (state.debug) settings.log.level = runtime::LogLevel::kDebug;
   for (absl::Status status :
        {CheckPorts(state, provenance), CheckLifetimes(state, provenance),
-        ResolveRelay(state), CheckCredentials(settings)}) {
+        ResolveRelay(state), BuildCredentials(settings)}) {
     if (!status.ok()) return status;
   }
   return absl::OkStatus();

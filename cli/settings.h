@@ -31,6 +31,8 @@ struct Settings {
   // refused, so the relay never runs open.
   std::vector<core::Credential> users;
   std::vector<std::string> rest_secrets;
+  // Both, prepared and indexed for lookups (cli/credential_snapshot.h).
+  std::shared_ptr<const core::CredentialStore> credentials;
   core::LocalQuotaLedger::Limits quotas;
   // Validated with the runtime's own parsers, so a configuration that
   // loads is one runtime::ConfigureLogging accepts.
