@@ -32,40 +32,12 @@ fail() {
   exit 1
 }
 
-# start_server ADDR: starts turnpike on ADDR (port 0) and sets $port from its
-# "listening on udp ..." log line, waiting at most 10 s.
-start_server() {
-  : >"$work/server.log"
-  "$turnpike" --listen "$1" >"$work/server.log" 2>&1 &
-  server_pid=$!
-  port=
-  for _ in $(seq 100); do
-    port=$(sed -n 's/.*listening on udp .*:\([0-9][0-9]*\)$/\1/p' "$work/server.log")
-    [[ -n $port ]] && return 0
-    kill -0 "$server_pid" 2>/dev/null || fail "turnpike exited during start-up"
-    sleep 0.1
-  done
-  fail "turnpike did not report a listening port within 10 s"
-}
-
-stop_server() {
-  kill -TERM "$server_pid"
-  for _ in $(seq 100); do
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-      wait "$server_pid"
-      local status=$?
-      server_pid=
-      [[ $status -eq 0 ]] || fail "turnpike exited with status $status after SIGTERM"
-      return 0
-    fi
-    sleep 0.1
-  done
-  fail "turnpike still running 10 s after SIGTERM"
-}
+# shellcheck source=tests/runtime/turnpike_process.sh
+source "$(dirname "${BASH_SOURCE[0]}")/turnpike_process.sh"
 
 # check_family LISTEN_ADDR CLIENT_TARGET FAMILY_LABEL MAPPED_IP_REGEX
 check_family() {
-  start_server "$1"
+  start_turnpike "$work/server.log" --listen "$1"
   local out
   out=$(timeout 10 "$stunclient" -p "$port" "$2" 2>&1)
   local status=$?
@@ -74,7 +46,7 @@ check_family() {
   # Its report line looks like "0: : IPv4. UDP reflexive addr: 127.0.0.1:54321".
   grep -Eq "$3\. UDP reflexive addr: $4:[0-9]+\$" <<<"$out" ||
     fail "no '$3 UDP reflexive addr: $4:PORT' in turnutils_stunclient's output"
-  stop_server
+  stop_turnpike
 
   # Negative control: nothing listens on $port now; the client must not succeed.
   timeout 3 "$stunclient" -p "$port" "$2" >"$work/negative.log" 2>&1

@@ -54,17 +54,10 @@ esac
 # turnpike on 127.0.0.1:0; $port from its "listening on udp ..." line (10 s).
 # turnutils_uclient talks to a loopback peer, which turnpike refuses unless
 # told otherwise (the default peer policy), hence --peer-allow.
-"$turnpike" --listen 127.0.0.1:0 --relay-ip 127.0.0.1 --user alice:secret \
-  --peer-allow 127.0.0.0/8 >"$work/server.log" 2>&1 &
-server_pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's/.*listening on udp .*:\([0-9][0-9]*\)$/\1/p' "$work/server.log")
-  [[ -n $port ]] && break
-  kill -0 "$server_pid" 2>/dev/null || fail "turnpike exited during start-up"
-  sleep 0.1
-done
-[[ -n $port ]] || fail "turnpike did not report a listening port within 10 s"
+# shellcheck source=tests/runtime/turnpike_process.sh
+source "$(dirname "${BASH_SOURCE[0]}")/turnpike_process.sh"
+start_turnpike "$work/server.log" --listen 127.0.0.1:0 --relay-ip 127.0.0.1 \
+  --user alice:secret --peer-allow 127.0.0.0/8
 
 # turnutils_peer takes a fixed port and binds it and the next one (for
 # uclient's RTCP companion allocations). Pick one below the kernel's
@@ -127,14 +120,5 @@ grep -q 'Cannot complete Allocation' "$work/uclient.log" ||
 echo "negative control: wrong password failed as expected (status $status)"
 
 # turnpike must still stop cleanly.
-kill -TERM "$server_pid"
-for _ in $(seq 100); do
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 0.1
-done
-kill -0 "$server_pid" 2>/dev/null && fail "turnpike still running 10 s after SIGTERM"
-wait "$server_pid"
-status=$?
-server_pid=
-[[ $status -eq 0 ]] || fail "turnpike exited with status $status after SIGTERM"
+stop_turnpike
 echo PASS

@@ -110,25 +110,11 @@ fail() {
 # --- 2. turnpike --------------------------------------------------------------
 readonly user=webrtc-test
 readonly password=relay-only-pass
-# turnpike reads every TURNPIKE_* variable as an option and refuses unknown
-# ones (e.g. test.sh's TURNPIKE_FUZZ_SECONDS); this test sets its options
-# with flags only, so none of them is passed on.
-unset_turnpike_env=()
-for name in $(compgen -e); do
-  [[ $name == TURNPIKE_* ]] && unset_turnpike_env+=(-u "$name")
-done
-env "${unset_turnpike_env[@]}" "$turnpike" --listen 127.0.0.1:0 --relay-ip 127.0.0.1 \
+# shellcheck source=tests/runtime/turnpike_process.sh
+source "$here/../runtime/turnpike_process.sh"
+start_turnpike "$work/server.log" --listen 127.0.0.1:0 --relay-ip 127.0.0.1 \
   --user "$user:$password" --peer-allow 127.0.0.0/8 \
-  --event-output "$work/events.jsonl" >"$work/server.log" 2>&1 &
-server_pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's/.*listening on udp .*:\([0-9][0-9]*\)$/\1/p' "$work/server.log")
-  [[ -n $port ]] && break
-  kill -0 "$server_pid" 2>/dev/null || fail "turnpike exited during start-up"
-  sleep 0.1
-done
-[[ -n $port ]] || fail "turnpike did not report a listening port within 10 s"
+  --event-output "$work/events.jsonl"
 echo "turnpike listens on 127.0.0.1:$port"
 turn_url="turn:127.0.0.1:$port?transport=udp"
 
@@ -172,14 +158,5 @@ refusals=$(tail -n "+$events_before" "$work/events.jsonl" |
 echo "negative control: no relay candidate, $refusals refused request(s)"
 
 # --- 6. A clean stop ----------------------------------------------------------
-kill -TERM "$server_pid"
-for _ in $(seq 100); do
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 0.1
-done
-kill -0 "$server_pid" 2>/dev/null && fail "turnpike still running 10 s after SIGTERM"
-wait "$server_pid"
-status=$?
-server_pid=
-((status == 0)) || fail "turnpike exited with status $status after SIGTERM"
+stop_turnpike
 echo PASS
