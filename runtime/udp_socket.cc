@@ -151,6 +151,15 @@ void UdpSocket::ApplyBufferSizes(const UdpSocketOptions& options) {
   }
 }
 
+std::pair<int, int> UdpSocket::buffer_bytes() const {
+  if (handle_ == nullptr) return {0, 0};
+  int receive = 0;  // 0 means "read the current value"
+  int send = 0;
+  uv_recv_buffer_size(AsHandle(handle_), &receive);
+  uv_send_buffer_size(AsHandle(handle_), &send);
+  return {receive / 2, send / 2};
+}
+
 absl::Status UdpSocket::SetDontFragment() {
   if (handle_ == nullptr) return absl::FailedPreconditionError("closed");
   uv_os_fd_t fd;

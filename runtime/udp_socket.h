@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -73,6 +74,9 @@ class UdpSocket {
   absl::Status SetDontFragment();
   // The address actually bound (the kernel's port when 0 was asked).
   const TransportAddress& local_address() const { return local_address_; }
+  // SO_RCVBUF and SO_SNDBUF as granted (the kernel reports twice what it
+  // grants, socket(7); this is halved back); {0, 0} once closed.
+  std::pair<int, int> buffer_bytes() const;
 
   // Sends one datagram gathered from `parts` (scatter-gather, so a frame
   // prefix and a borrowed payload need no copy). Never blocks and never

@@ -275,6 +275,14 @@ std::vector<TransportAddress> Worker::listening_addresses() const {
   return addresses;
 }
 
+std::vector<std::pair<int, int>> Worker::listener_buffer_bytes() const {
+  std::vector<std::pair<int, int>> sizes;
+  for (const std::unique_ptr<UdpSocket>& listener : listeners_) {
+    sizes.push_back(listener->buffer_bytes());
+  }
+  return sizes;
+}
+
 void Worker::SetPeerRules(core::PeerFilterRules rules) {
   server_->SetPeerRules(std::move(rules));
 }

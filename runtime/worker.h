@@ -110,6 +110,9 @@ class Worker final : private DatagramSink {
 
   // The addresses actually bound, in ListenerId order.
   std::vector<TransportAddress> listening_addresses() const;
+  // {receive, send} buffer bytes granted to each listener, in ListenerId
+  // order.
+  std::vector<std::pair<int, int>> listener_buffer_bytes() const;
   // Peer policy for new permissions and every relayed packet (SIGHUP).
   void SetPeerRules(core::PeerFilterRules rules);
   size_t relay_socket_count() const { return relays_.size(); }
