@@ -95,11 +95,12 @@ std::string BannerField(const std::string& output, const std::string& name) {
 TEST_CASE("an allocation expires after its lifetime and stops relaying") {
   TempDir dir;
   const auto events = dir.path() / "events.jsonl";
-  // The cli accepts lifetimes from 1 s; 3 s leaves time to prove the
-  // allocation relays before it expires, even under the sanitizers.
+  // The allocation is proven to relay under a 30 s lifetime, a margin no
+  // busy machine eats; only then does a Refresh shorten it to the 3 s
+  // default, and the expiry under test starts from that Refresh.
   std::optional<RunningTurnpike> server = StartTurnpike(
       kIp, {"--relay-ip", kIp, "--user", "alice:secret", "--peer-allow",
-            "127.0.0.0/8", "--default-lifetime", "3", "--max-lifetime", "3",
+            "127.0.0.0/8", "--default-lifetime", "3", "--max-lifetime", "30",
             "--event-output", events.string()});
   REQUIRE(server.has_value());
   TurnClient client = ClientFor(*server, "alice", "secret");
@@ -109,48 +110,66 @@ TEST_CASE("an allocation expires after its lifetime and stops relaying") {
   std::optional<TurnReply> allocated = client.Allocate(options);
   REQUIRE(allocated.has_value());
   REQUIRE(allocated->ok());
-  CHECK(allocated->lifetime == 3u);
+  CHECK(allocated->lifetime == 30u);
   const TransportAddress relayed = allocated->relayed.at(0);
   std::optional<UdpSocket> peer = UdpSocket::Bind(kIp);
   REQUIRE(peer.has_value());
   ExpectRelaysTo(client, relayed, *peer, "before expiry");
 
+  // RFC 8656 §7.3: a Refresh without LIFETIME sets the default, from now.
+  const auto refreshed_at = std::chrono::steady_clock::now();
+  std::optional<TurnReply> refresh = client.Refresh(std::nullopt);
+  REQUIRE(refresh.has_value());
+  REQUIRE(refresh->ok());
+  CHECK(refresh->lifetime == 3u);
   REQUIRE_MESSAGE(WaitForEvent(events, {"\"event\":\"allocation_deleted\"",
                                         "\"reason\":\"expired\""}),
                   "no allocation_deleted/expired event; events:\n"
                       << ReadWholeFile(events));
+  // Not early: the server got the Refresh after `refreshed_at` and both
+  // processes read the same monotonic clock. (Late is bounded by
+  // kLogTimeout above.)
+  CHECK(std::chrono::steady_clock::now() - refreshed_at >=
+        std::chrono::seconds(3));
   // Gone: the peer's datagram is not relayed, the client's is not sent, and
   // a Refresh finds no allocation (RFC 8656 §7.3: 437).
   REQUIRE(peer->SendTo(relayed.ip.ToString(), relayed.port, Bytes("late")));
   CHECK_FALSE(client.ReceiveRelayed(kSilenceWindow).has_value());
   REQUIRE(client.SendIndication(AddressOf(*peer), Bytes("late")));
   CHECK_FALSE(peer->ReceiveFrom(kSilenceWindow).has_value());
-  std::optional<TurnReply> refresh = client.Refresh(std::nullopt);
+  refresh = client.Refresh(std::nullopt);
   REQUIRE(refresh.has_value());
   CHECK(refresh->error_code == stun::error_code::kAllocationMismatch);
   ExpectCleanExit(*server);
 }
 
 TEST_CASE("a stale nonce gets 438 and the request succeeds with the new one") {
-  // --nonce-lifetime 1: the nonce learnt at Allocate is stale a second later.
+  // Each authenticated request follows the response that taught its nonce
+  // by one loopback round trip; a 2 s nonce lifetime leaves that round trip
+  // a margin no busy machine eats, and costs the test 2 s of waiting.
+  constexpr std::chrono::seconds kNonceLifetime{2};
   std::optional<RunningTurnpike> server = StartTurnpike(
-      kIp,
-      {"--relay-ip", kIp, "--user", "alice:secret", "--nonce-lifetime", "1"});
+      kIp, {"--relay-ip", kIp, "--user", "alice:secret", "--nonce-lifetime",
+            std::to_string(kNonceLifetime.count())});
   REQUIRE(server.has_value());
   TurnClient client = ClientFor(*server, "alice", "secret");
   std::optional<TurnReply> reply = client.Allocate();
   REQUIRE(reply.has_value());
   REQUIRE(reply->ok());
-  CHECK(client.stale_nonce_retries() == 0);
+  // Every nonce the client holds was issued before Allocate returned, so it
+  // is stale once kNonceLifetime has passed since then (the server and this
+  // test read the same monotonic clock).
+  const auto nonce_stale_at = std::chrono::steady_clock::now() + kNonceLifetime;
+  const int retries_before = client.stale_nonce_retries();
   // The one wait here that is not for a reply: the nonce has to age.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  std::this_thread::sleep_until(nonce_stale_at);
   // RFC 8489 §9.2.4 / §9.2.5: 438 with a fresh NONCE, and the client sends
   // the request again with it.
   reply = client.Refresh(std::nullopt);
   REQUIRE(reply.has_value());
   CHECK_MESSAGE(reply->ok(), "Refresh after 438: " << reply->error_code);
   CHECK(reply->integrity_valid);
-  CHECK(client.stale_nonce_retries() == 1);
+  CHECK(client.stale_nonce_retries() == retries_before + 1);
   ExpectCleanExit(*server);
 }
 
