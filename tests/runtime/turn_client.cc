@@ -45,6 +45,7 @@ TurnReply Summarize(const MessageView& view, const stun::HmacKey& key) {
           view.AddressErrorCode()) {
     reply.address_error_code = address_error->code;
   }
+  reply.reservation_token = view.ReservationToken();
   if (std::optional<std::string_view> realm = view.Realm()) {
     reply.realm = std::string(*realm);
   }
@@ -177,6 +178,15 @@ std::optional<TurnReply> TurnClient::Allocate(const AllocateOptions& options) {
           builder.AddAdditionalAddressFamily(*options.additional_family);
         }
         if (options.lifetime) builder.AddLifetime(*options.lifetime);
+        if (options.even_port_reserve_next) {
+          builder.AddEvenPort(*options.even_port_reserve_next);
+        }
+        if (options.reservation_token) {
+          builder.AddReservationToken(*options.reservation_token);
+        }
+        if (options.dont_fragment) {
+          builder.AddEmpty(AttributeType::kDontFragment);
+        }
       },
       /*authenticate=*/true);
 }

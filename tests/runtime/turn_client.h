@@ -40,6 +40,7 @@ struct TurnReply {
   std::vector<TransportAddress> relayed;   // XOR-RELAYED-ADDRESS, each family
   std::optional<uint32_t> lifetime;        // LIFETIME, seconds
   std::optional<int> address_error_code;   // ADDRESS-ERROR-CODE (dual)
+  std::optional<uint64_t> reservation_token;  // RESERVATION-TOKEN (§7.2)
   std::string realm;                       // REALM, when sent
   std::string nonce;                       // NONCE, when sent
   // MESSAGE-INTEGRITY present and valid under this client's key
@@ -63,6 +64,10 @@ struct AllocateOptions {
   std::optional<uint8_t> requested_family;   // 0x01 IPv4, 0x02 IPv6
   std::optional<uint8_t> additional_family;  // RFC 8656 §18.10 (dual)
   std::optional<uint32_t> lifetime;
+  // RFC 8656 §7.2: EVEN-PORT with its R bit (port+1 reserved when true).
+  std::optional<bool> even_port_reserve_next;
+  std::optional<uint64_t> reservation_token;  // claims a reserved port
+  bool dont_fragment = false;                 // DONT-FRAGMENT
 };
 
 class TurnClient {

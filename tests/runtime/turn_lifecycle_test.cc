@@ -49,14 +49,6 @@ bool WaitForEvent(const std::filesystem::path& file,
   return true;
 }
 
-TurnClient ClientFor(const RunningTurnpike& server, const std::string& user,
-                     const std::string& password) {
-  std::optional<TurnClient> client = TurnClient::Create(kIp, server.address);
-  REQUIRE(client.has_value());
-  client->SetCredentials(user, password);
-  return std::move(*client);
-}
-
 // Permission for `peer`, then one Send indication out and its echo back as
 // a Data indication.
 void ExpectRelaysTo(TurnClient& client, const TransportAddress& relayed,
@@ -71,14 +63,6 @@ void ExpectRelaysTo(TurnClient& client, const TransportAddress& relayed,
   std::optional<RelayedData> back = client.ReceiveRelayed();
   REQUIRE_MESSAGE(back.has_value(), "no echo for " << tag);
   CHECK(back->data == Bytes(tag + " echo"));
-}
-
-void ExpectCleanExit(RunningTurnpike& server) {
-  std::optional<ExitInfo> exit = StopWith(*server.process, SIGTERM);
-  REQUIRE_MESSAGE(exit.has_value(), "turnpike did not exit after SIGTERM");
-  INFO("output:\n" << server.process->Output());
-  CHECK(exit->exited);
-  CHECK(exit->code == 0);
 }
 
 // The value after "  NAME: " on its own line of the banner, or "".
@@ -103,7 +87,7 @@ TEST_CASE("an allocation expires after its lifetime and stops relaying") {
             "127.0.0.0/8", "--default-lifetime", "3", "--max-lifetime", "30",
             "--event-output", events.string()});
   REQUIRE(server.has_value());
-  TurnClient client = ClientFor(*server, "alice", "secret");
+  TurnClient client = NewClient(kIp, *server, "alice", "secret");
   // RFC 8656 §7.2: a requested lifetime above the maximum is cut to it.
   AllocateOptions options;
   options.lifetime = 3600;
@@ -152,7 +136,7 @@ TEST_CASE("a stale nonce gets 438 and the request succeeds with the new one") {
       kIp, {"--relay-ip", kIp, "--user", "alice:secret", "--nonce-lifetime",
             std::to_string(kNonceLifetime.count())});
   REQUIRE(server.has_value());
-  TurnClient client = ClientFor(*server, "alice", "secret");
+  TurnClient client = NewClient(kIp, *server, "alice", "secret");
   std::optional<TurnReply> reply = client.Allocate();
   REQUIRE(reply.has_value());
   REQUIRE(reply->ok());
@@ -182,7 +166,7 @@ TEST_CASE("SIGHUP reloads the users file and refuses a broken one") {
                           "--peer-allow", "127.0.0.0/8"});
   REQUIRE(server.has_value());
 
-  TurnClient alice = ClientFor(*server, "alice", "secret");
+  TurnClient alice = NewClient(kIp, *server, "alice", "secret");
   std::optional<TurnReply> reply = alice.Allocate();
   REQUIRE(reply.has_value());
   REQUIRE(reply->ok());
@@ -190,7 +174,7 @@ TEST_CASE("SIGHUP reloads the users file and refuses a broken one") {
   std::optional<UdpSocket> peer = UdpSocket::Bind(kIp);
   REQUIRE(peer.has_value());
 
-  TurnClient bob = ClientFor(*server, "bob", "hunter2");
+  TurnClient bob = NewClient(kIp, *server, "bob", "hunter2");
   reply = bob.Allocate();
   REQUIRE(reply.has_value());
   CHECK(reply->error_code == stun::error_code::kUnauthenticated);
@@ -215,7 +199,7 @@ TEST_CASE("SIGHUP reloads the users file and refuses a broken one") {
                       << server->process->Output());
   CHECK(server->process->Output().find(users.string() + ":2") !=
         std::string::npos);
-  TurnClient bob_again = ClientFor(*server, "bob", "hunter2");
+  TurnClient bob_again = NewClient(kIp, *server, "bob", "hunter2");
   reply = bob_again.Allocate();
   REQUIRE(reply.has_value());
   CHECK_MESSAGE(reply->ok(), "bob after refused reload: " << reply->error_code);
@@ -229,7 +213,7 @@ TEST_CASE("SIGTERM with a live allocation exits 0 and reports it deleted") {
       StartTurnpike(kIp, {"--relay-ip", kIp, "--user", "alice:secret",
                           "--event-output", events.string()});
   REQUIRE(server.has_value());
-  TurnClient client = ClientFor(*server, "alice", "secret");
+  TurnClient client = NewClient(kIp, *server, "alice", "secret");
   std::optional<TurnReply> reply = client.Allocate();
   REQUIRE(reply.has_value());
   REQUIRE(reply->ok());
@@ -257,12 +241,12 @@ TEST_CASE("with no user configured, the banner's credential works") {
   CHECK(BannerField(output, "url") ==
         "turn:" + server->address.ToString() + "?transport=udp");
 
-  TurnClient client = ClientFor(*server, username, password);
+  TurnClient client = NewClient(kIp, *server, username, password);
   std::optional<TurnReply> reply = client.Allocate();
   REQUIRE(reply.has_value());
   CHECK_MESSAGE(reply->ok(), "banner credential: " << reply->error_code);
 
-  TurnClient wrong = ClientFor(*server, username, password + "x");
+  TurnClient wrong = NewClient(kIp, *server, username, password + "x");
   reply = wrong.Allocate();
   REQUIRE(reply.has_value());
   CHECK(reply->error_code == stun::error_code::kUnauthenticated);

@@ -39,14 +39,6 @@ std::vector<std::string> Concat(std::vector<std::string> a,
   return a;
 }
 
-void ExpectCleanExit(RunningTurnpike& server) {
-  std::optional<ExitInfo> exit = StopWith(*server.process, SIGTERM);
-  REQUIRE_MESSAGE(exit.has_value(), "turnpike did not exit after SIGTERM");
-  INFO("output:\n" << server.process->Output());
-  CHECK(exit->exited);
-  CHECK(exit->code == 0);
-}
-
 // A client that has completed Allocate as alice:secret, and its relayed
 // address.
 struct Allocated {

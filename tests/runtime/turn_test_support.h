@@ -4,6 +4,7 @@
 #define TURNPIKE_TESTS_RUNTIME_TURN_TEST_SUPPORT_H_
 
 #include <doctest/doctest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "core/net/transport_address.h"
 #include "tests/runtime/temp_files.h"
 #include "tests/runtime/turn_client.h"
+#include "tests/runtime/turnpike_process.h"
 #include "tests/runtime/udp_socket.h"
 
 namespace turnpike::testing {
@@ -50,6 +52,26 @@ inline void PeerExpectsAndAnswers(UdpSocket& peer,
   CHECK(got->source_port == relayed.port);
   CHECK(got->bytes == expected);
   REQUIRE(peer.SendTo(got->source_ip, got->source_port, reply));
+}
+
+// SIGTERM, then turnpike must exit 0 within kExitTimeout.
+inline void ExpectCleanExit(RunningTurnpike& server) {
+  std::optional<ExitInfo> exit = StopWith(*server.process, SIGTERM);
+  REQUIRE_MESSAGE(exit.has_value(), "turnpike did not exit after SIGTERM");
+  INFO("output:\n" << server.process->Output());
+  CHECK(exit->exited);
+  CHECK(exit->code == 0);
+}
+
+// A client of `server` on `ip` with the given credentials.
+inline TurnClient NewClient(const std::string& ip,
+                            const RunningTurnpike& server,
+                            const std::string& user,
+                            const std::string& password) {
+  std::optional<TurnClient> client = TurnClient::Create(ip, server.address);
+  REQUIRE(client.has_value());
+  client->SetCredentials(user, password);
+  return std::move(*client);
 }
 
 // True when one line of the JSON-lines `file` holds every one of `parts`

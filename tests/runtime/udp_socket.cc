@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <fstream>
+#include <random>
 #include <utility>
 
 namespace turnpike::testing {
@@ -35,10 +37,11 @@ bool MakeSockaddr(const std::string& ip, uint16_t port, sockaddr_storage* out,
 
 }  // namespace
 
-std::optional<UdpSocket> UdpSocket::Bind(const std::string& ip) {
+std::optional<UdpSocket> UdpSocket::Bind(const std::string& ip,
+                                         uint16_t port) {
   sockaddr_storage address;
   socklen_t length = 0;
-  if (!MakeSockaddr(ip, 0, &address, &length)) return std::nullopt;
+  if (!MakeSockaddr(ip, port, &address, &length)) return std::nullopt;
   const int fd = socket(address.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return std::nullopt;
   if (bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
@@ -46,11 +49,11 @@ std::optional<UdpSocket> UdpSocket::Bind(const std::string& ip) {
     close(fd);
     return std::nullopt;
   }
-  const uint16_t port =
+  const uint16_t bound =
       address.ss_family == AF_INET
           ? ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port)
           : ntohs(reinterpret_cast<sockaddr_in6*>(&address)->sin6_port);
-  return UdpSocket(fd, ip, port);
+  return UdpSocket(fd, ip, bound);
 }
 
 UdpSocket::UdpSocket(UdpSocket&& other) noexcept
@@ -118,6 +121,48 @@ std::optional<uint16_t> PickFreeUdpPort(const std::string& ip) {
   std::optional<UdpSocket> probe = UdpSocket::Bind(ip);
   if (!probe) return std::nullopt;
   return probe->local_port();
+}
+
+}  // namespace turnpike::testing
+
+namespace turnpike::testing {
+namespace {
+
+// The highest port of the kernel's ephemeral range; 60999 (Linux's
+// default) when it cannot be read.
+int EphemeralRangeTop() {
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  int high = 0;
+  if (range >> low >> high && high > 0 && high <= 65535) return high;
+  return 60999;
+}
+
+}  // namespace
+
+std::optional<uint16_t> FindFreePortRange(const std::string& ip, int count) {
+  if (count < 1) return std::nullopt;
+  int lowest = EphemeralRangeTop() + 1;
+  const int highest_first = 65535 - count + 1;
+  if (lowest > highest_first) lowest = 1024;  // no room above: any port
+  if (lowest > highest_first) return std::nullopt;
+  std::mt19937 random(std::random_device{}());
+  std::uniform_int_distribution<int> first_port(lowest, highest_first);
+  constexpr int kTries = 50;
+  for (int attempt = 0; attempt < kTries; ++attempt) {
+    const int first = first_port(random);
+    std::vector<UdpSocket> held;  // all at once: each is really free
+    for (int port = first; port < first + count; ++port) {
+      std::optional<UdpSocket> socket =
+          UdpSocket::Bind(ip, static_cast<uint16_t>(port));
+      if (!socket) break;
+      held.push_back(std::move(*socket));
+    }
+    if (static_cast<int>(held.size()) == count) {
+      return static_cast<uint16_t>(first);
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace turnpike::testing

@@ -20,9 +20,11 @@ struct Datagram {
 
 class UdpSocket {
  public:
-  // A socket bound to `ip`:0 (IPv4 dotted quad or bare IPv6 text), or
-  // nullopt when the host cannot bind that address.
-  static std::optional<UdpSocket> Bind(const std::string& ip);
+  // A socket bound to `ip`:`port` (IPv4 dotted quad or bare IPv6 text; port
+  // 0 lets the kernel choose), or nullopt when the host cannot bind it (no
+  // such address, or the port is taken).
+  static std::optional<UdpSocket> Bind(const std::string& ip,
+                                       uint16_t port = 0);
   UdpSocket(UdpSocket&& other) noexcept;
   UdpSocket& operator=(UdpSocket&&) = delete;
   UdpSocket(const UdpSocket&) = delete;
@@ -53,6 +55,12 @@ class UdpSocket {
 // released). Another process may take it before the caller does; callers
 // retry with a new port when the server fails to start.
 std::optional<uint16_t> PickFreeUdpPort(const std::string& ip);
+
+// The first of `count` consecutive UDP ports on `ip`, all free a moment ago
+// and above the kernel's ephemeral range (net.ipv4.ip_local_port_range), so
+// no port-0 bind on the host can take one of them; only a program binding
+// explicit ports can. For servers given a relay port range of their own.
+std::optional<uint16_t> FindFreePortRange(const std::string& ip, int count);
 
 }  // namespace turnpike::testing
 
