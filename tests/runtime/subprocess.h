@@ -33,6 +33,7 @@ class Subprocess {
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;
 
+  pid_t pid() const { return pid_; }
   // False once the child has exited (and reaps it).
   bool Running();
   void Signal(int signum);
