@@ -171,7 +171,7 @@ TEST_CASE("a used-up relay port range gets 508 until a port is freed") {
   FAIL("every port range tried had a port held by another program");
 }
 
-TEST_CASE("EVEN-PORT R=1 holds port+1 for its token, then frees it at 30 s") {
+TEST_CASE("EVEN-PORT R=1 holds port+1 for its token and frees it at 30 s") {
   std::optional<uint16_t> low = FindFreePortRange(kIp, 40);
   REQUIRE(low.has_value());
   const uint16_t high = static_cast<uint16_t>(*low + 39);
