@@ -41,8 +41,8 @@ struct TurnReply {
   std::optional<uint32_t> lifetime;        // LIFETIME, seconds
   std::optional<int> address_error_code;   // ADDRESS-ERROR-CODE (dual)
   std::optional<uint64_t> reservation_token;  // RESERVATION-TOKEN (§7.2)
-  std::string realm;                       // REALM, when sent
-  std::string nonce;                       // NONCE, when sent
+  std::string realm;                          // REALM, when sent
+  std::string nonce;                          // NONCE, when sent
   // MESSAGE-INTEGRITY present and valid under this client's key
   // (RFC 8489 §9.2.4: a server authenticates its responses).
   bool integrity_valid = false;
@@ -72,7 +72,9 @@ struct AllocateOptions {
 
 class TurnClient {
  public:
-  static constexpr std::chrono::milliseconds kDefaultTimeout{3000};
+  // Only a failing run waits this long for a reply, so it is sized for a
+  // sanitizer build on a loaded machine, not for loopback's microseconds.
+  static constexpr std::chrono::milliseconds kDefaultTimeout{10000};
 
   // A client on `local_ip`:0 talking to `server`; nullopt when the local
   // address cannot be bound.

@@ -111,8 +111,9 @@ TEST_CASE("concurrent allocations each relay only their own traffic") {
     CHECK(got == want);
   }
   for (int i = 0; i < kClients; ++i) {
-    CHECK_MESSAGE(!peers[i].ReceiveFrom(i == 0 ? kSilenceWindow
-                                               : std::chrono::milliseconds(1))
+    CHECK_MESSAGE(!peers[i]
+                       .ReceiveFrom(i == 0 ? kSilenceWindow
+                                           : std::chrono::milliseconds(1))
                        .has_value(),
                   "peer " << i << " got more than its own client's data");
   }

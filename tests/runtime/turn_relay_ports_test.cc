@@ -132,15 +132,15 @@ TEST_CASE("a used-up relay port range gets 508 until a port is freed") {
     REQUIRE(server.has_value());
     std::vector<TurnClient> clients;
     std::vector<std::optional<TurnReply>> replies;
-    for (int i = 0; i < 3; ++i) replies.push_back(AllocateKept(*server, clients));
+    for (int i = 0; i < 3; ++i)
+      replies.push_back(AllocateKept(*server, clients));
     for (const auto& reply : replies) REQUIRE(reply.has_value());
     std::set<uint16_t> taken;
     for (const auto& reply : replies) {
       if (reply->ok()) taken.insert(reply->relayed.at(0).port);
     }
-    const bool foreign_holder =
-        (!taken.contains(*low) && !PortFree(*low)) ||
-        (!taken.contains(high) && !PortFree(high));
+    const bool foreign_holder = (!taken.contains(*low) && !PortFree(*low)) ||
+                                (!taken.contains(high) && !PortFree(high));
     if (taken.size() < 2 && foreign_holder) {
       // Not turnpike's: a port it does not relay on, that nobody may bind.
       MESSAGE("a port of " << *low << "-" << high

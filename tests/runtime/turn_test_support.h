@@ -25,7 +25,9 @@ namespace turnpike::testing {
 // How long to listen for a datagram that must not come. Loopback delivers
 // in well under a millisecond, so this is a wide margin, not a race.
 inline constexpr std::chrono::milliseconds kSilenceWindow{300};
-inline constexpr std::chrono::milliseconds kDatagramTimeout{3000};
+// How long to wait for a datagram that must come (only a failing run waits
+// it out).
+inline constexpr std::chrono::milliseconds kDatagramTimeout{10000};
 
 inline TransportAddress AddressOf(const UdpSocket& socket) {
   return TransportAddress{*IpAddress::Parse(socket.local_ip()),

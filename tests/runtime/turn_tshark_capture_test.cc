@@ -100,15 +100,46 @@ std::string RunTshark(const std::vector<std::string>& args) {
 }
 
 std::vector<Decoded> DecodeCapture(const std::string& pcap, uint16_t port) {
-  const std::string output = RunTshark(
-      {"-n", "-r", pcap, "-o", "stun.stunversion:RFC5389 and later", "-d",
-       "udp.port==" + std::to_string(port) + ",stun", "-T", "fields", "-E",
-       "separator=|", "-E", "occurrence=a", "-e", "frame.protocols", "-e",
-       "udp.srcport", "-e", "stun.type", "-e", "stun.channel", "-e",
-       "stun.att.type", "-e", "stun.att.error.class", "-e", "stun.att.error",
-       "-e", "stun.att.ipv4", "-e", "stun.att.port", "-e",
-       "stun.att.lifetime", "-e", "stun.att.crc32.status", "-e", "_ws.expert",
-       "-e", "_ws.malformed"});
+  const std::string output =
+      RunTshark({"-n",
+                 "-r",
+                 pcap,
+                 "-o",
+                 "stun.stunversion:RFC5389 and later",
+                 "-d",
+                 "udp.port==" + std::to_string(port) + ",stun",
+                 "-T",
+                 "fields",
+                 "-E",
+                 "separator=|",
+                 "-E",
+                 "occurrence=a",
+                 "-e",
+                 "frame.protocols",
+                 "-e",
+                 "udp.srcport",
+                 "-e",
+                 "stun.type",
+                 "-e",
+                 "stun.channel",
+                 "-e",
+                 "stun.att.type",
+                 "-e",
+                 "stun.att.error.class",
+                 "-e",
+                 "stun.att.error",
+                 "-e",
+                 "stun.att.ipv4",
+                 "-e",
+                 "stun.att.port",
+                 "-e",
+                 "stun.att.lifetime",
+                 "-e",
+                 "stun.att.crc32.status",
+                 "-e",
+                 "_ws.expert",
+                 "-e",
+                 "_ws.malformed"});
   std::vector<Decoded> packets;
   std::istringstream lines(output);
   for (std::string line; std::getline(lines, line);) {
@@ -172,11 +203,11 @@ TEST_CASE("tshark decodes what the running server sent as the client saw it") {
   // capture (no root, no CAP_NET_RAW) exits saying so: skipped, visibly.
   if (!WaitForOutput(*capture, "Capture started", kTsharkStart)) {
     const std::string output = capture->Output();
-    if (!capture->Running() &&
-        output.find("ermission") != std::string::npos) {
-      MESSAGE("SKIPPED: tshark may not capture on lo here (needs root or "
-              "CAP_NET_RAW); its output:\n"
-              << output);
+    if (!capture->Running() && output.find("ermission") != std::string::npos) {
+      MESSAGE(
+          "SKIPPED: tshark may not capture on lo here (needs root or "
+          "CAP_NET_RAW); its output:\n"
+          << output);
       MarkSkipped();
       return;
     }
@@ -197,10 +228,10 @@ TEST_CASE("tshark decodes what the running server sent as the client saw it") {
   client->SetCredentials("alice", "secret");
   // 401 again (the client sends no credentials until challenged), then
   // the Allocate success.
-  responses.push_back({TypeText(MessageType(
-                           static_cast<uint16_t>(stun::Method::kAllocate),
-                           stun::MessageClass::kErrorResponse)),
-                       stun::error_code::kUnauthenticated, "", true});
+  responses.push_back(
+      {TypeText(MessageType(static_cast<uint16_t>(stun::Method::kAllocate),
+                            stun::MessageClass::kErrorResponse)),
+       stun::error_code::kUnauthenticated, "", true});
   std::optional<TurnReply> allocated = transact(2, client->Allocate());
   REQUIRE(allocated->ok());
   const TransportAddress relayed = allocated->relayed.at(0);
@@ -266,8 +297,7 @@ TEST_CASE("tshark decodes what the running server sent as the client saw it") {
     const Decoded& got = *sent[i];
     const ExpectedResponse& want = responses[i];
     INFO("response " << i << ": want type '" << want.type << "' error "
-                     << want.error_code << " channel '" << want.channel
-                     << "'");
+                     << want.error_code << " channel '" << want.channel << "'");
     CHECK(got.type == want.type);
     CHECK(got.channel == want.channel);
     CHECK(got.error_code == want.error_code);

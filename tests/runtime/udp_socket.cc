@@ -37,8 +37,7 @@ bool MakeSockaddr(const std::string& ip, uint16_t port, sockaddr_storage* out,
 
 }  // namespace
 
-std::optional<UdpSocket> UdpSocket::Bind(const std::string& ip,
-                                         uint16_t port) {
+std::optional<UdpSocket> UdpSocket::Bind(const std::string& ip, uint16_t port) {
   sockaddr_storage address;
   socklen_t length = 0;
   if (!MakeSockaddr(ip, port, &address, &length)) return std::nullopt;
