@@ -13,6 +13,8 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdio>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>

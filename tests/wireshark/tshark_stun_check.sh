@@ -13,6 +13,9 @@
 # The same check is then run on deliberately broken variants of the packet
 # and must fail on each of them: that proves the check can fail, so a pass
 # means something.
+#
+# What the running server sends is judged the same way from a real capture
+# in tests/runtime/turn_tshark_capture_test.cc.
 set -u
 
 tshark=$1
