@@ -36,7 +36,9 @@
 #include "core/stun/integrity.h"
 #include "core/stun/message_builder.h"
 #include "core/stun/message_view.h"
+#include "core/util/byte_io.h"
 #include "fuzz/fuzz_support.h"
+#include "fuzz/server_fuzz_grants.h"
 #include "fuzz/server_fuzz_relays.h"
 #include "fuzz/server_fuzz_world.h"
 
@@ -74,11 +76,9 @@ void Trace(const char* format, ...) {
   va_end(args);
 }
 
-bool Contains(absl::Span<const uint8_t> outer,
-              absl::Span<const uint8_t> inner) {
-  if (inner.empty()) return true;
-  return inner.data() >= outer.data() &&
-         inner.data() + inner.size() <= outer.data() + outer.size();
+// The same bytes of the same buffer: a Forward borrows its payload.
+bool SameSpan(absl::Span<const uint8_t> a, absl::Span<const uint8_t> b) {
+  return a.data() == b.data() && a.size() == b.size();
 }
 
 bool SameBytes(absl::Span<const uint8_t> a, absl::Span<const uint8_t> b) {
@@ -92,7 +92,7 @@ std::optional<size_t> TupleIndex(const FiveTuple& tuple) {
   return std::nullopt;
 }
 
-// The tuple a server-to-client packet belongs to: same client address,
+// The tuple a server-to-client response belongs to: same client address,
 // listener and transport.
 std::optional<size_t> TupleTowards(const TransportAddress& to,
                                    core::ListenerId listener,
@@ -118,7 +118,8 @@ class Driver {
       : in_(input),
         quotas_(kQuotaLimits),
         config_(FuzzConfig()),
-        filter_(config_.peer_rules) {
+        filter_(config_.peer_rules),
+        grants_(config_) {
     auto created = core::Server::Create(
         config_,
         core::Deps{&random_, &credentials_, &authenticator_, &quotas_});
@@ -185,6 +186,7 @@ class Driver {
       case Action::kConnectionClosed: {
         const size_t tuple = PickTuple();
         Trace("client %zu: connection closed\n", tuple);
+        grants_.OnConnectionClosed(tuple);
         server_->HandleConnectionClosed(now_, Tuple(tuple));
         break;
       }
@@ -466,15 +468,70 @@ class Driver {
     clients_[tuple].last_message = message;
     // Exactly sized and owned here, so ASan sees any read past the end.
     const absl::Span<const uint8_t> bytes(message);
+    grants_.OnClientMessage(tuple, bytes);
+    const uint64_t over_budget = DroppedOverBudget();
     const std::optional<Forward> forward =
         server_->HandleClientMessage(now_, Tuple(tuple), bytes);
-    if (forward) CheckForwardToPeer(*forward, bytes);
+    const std::optional<ToPeer> expected = DataToPeer(tuple, bytes);
+    if (forward) {
+      CheckForwardToPeer(tuple, *forward, expected);
+    } else if (expected && MayReachPeer(tuple, expected->peer)) {
+      // Granted and allowed, so only the bandwidth cap may hold it back.
+      FUZZ_CHECK(DroppedOverBudget() > over_budget);
+    }
+  }
+
+  uint64_t DroppedOverBudget() const {
+    return server_->stats().dropped(core::DropReason::kOverBandwidth) +
+           server_->stats().dropped(core::DropReason::kTooLarge);
+  }
+
+  // Client data, and where it must go if it goes anywhere: the peer a Send
+  // indication names (RFC 8656 §11.2) or the one its channel is bound to
+  // (§12.5), with the bytes it carries.
+  struct ToPeer {
+    TransportAddress peer;
+    absl::Span<const uint8_t> payload;
+  };
+  std::optional<ToPeer> DataToPeer(size_t tuple,
+                                   absl::Span<const uint8_t> message) const {
+    if (message.empty()) return std::nullopt;
+    if (stun::LooksLikeChannelData(message[0])) {
+      const auto parsed =
+          stun::ParseChannelData(message, config_.max_channel_number);
+      if (!parsed.ok()) return std::nullopt;
+      const std::optional<TransportAddress> peer =
+          grants_.ChannelPeer(tuple, parsed->channel, now_.mono);
+      if (!peer) return std::nullopt;
+      return ToPeer{*peer, parsed->payload};
+    }
+    const auto parsed = stun::MessageView::Parse(message);
+    if (!parsed.ok() || parsed->message_class() != MessageClass::kIndication ||
+        parsed->method() != static_cast<uint16_t>(Method::kSend)) {
+      return std::nullopt;
+    }
+    // The server does not discard an indication with unknown
+    // comprehension-required attributes (RFC 8489 §6.3.2 says it should);
+    // this oracle follows the server there, it checks where data goes.
+    const auto peers = parsed->XorPeerAddresses();
+    const auto data = parsed->Data();
+    if (peers.size() != 1 || !data) return std::nullopt;
+    return ToPeer{peers.front(), *data};
+  }
+
+  // What the shadow says about sending to `peer` now: an allocation with a
+  // relay of its family, a permission for its IP (RFC 8656 §9), and the
+  // peer policy (CVE-2020-26262).
+  bool MayReachPeer(size_t tuple, const TransportAddress& peer) const {
+    return grants_.RelayFor(tuple, peer.family(), now_.mono).has_value() &&
+           grants_.Permitted(tuple, peer.ip, now_.mono) &&
+           filter_.Allows(peer.ip);
   }
 
   // server.h: a Send indication or ChannelData with a permission goes out
   // of a relay towards the peer, its payload borrowed from the message.
-  void CheckForwardToPeer(const Forward& forward,
-                          absl::Span<const uint8_t> message) {
+  void CheckForwardToPeer(size_t tuple, const Forward& forward,
+                          const std::optional<ToPeer>& expected) {
     Trace("  -> Forward to peer %s, %zu bytes\n", forward.to.ToString().c_str(),
           forward.payload.size());
     FUZZ_CHECK(std::holds_alternative<core::RelayId>(forward.via));
@@ -486,8 +543,18 @@ class Driver {
     FUZZ_CHECK(forward.transport == core::Transport::kUdp);
     // forward.h: nothing goes in front of client → peer data.
     FUZZ_CHECK(forward.prefix.size == 0 && forward.padding == 0);
-    FUZZ_CHECK(Contains(message, forward.payload));
-    // The peer policy is checked on every packet (CVE-2020-26262).
+    // Only data leaves, to the peer the client named or bound the channel
+    // to, with exactly the bytes it sent...
+    FUZZ_CHECK(expected.has_value());
+    FUZZ_CHECK(forward.to == expected->peer);
+    FUZZ_CHECK(SameSpan(forward.payload, expected->payload));
+    // ...out of its own allocation's relay of the peer's family, and only
+    // with a permission the server granted and has not expired (RFC 8656
+    // §9) ...
+    FUZZ_CHECK(grants_.RelayFor(tuple, forward.to.family(), now_.mono) ==
+               relay);
+    FUZZ_CHECK(grants_.Permitted(tuple, forward.to.ip, now_.mono));
+    // ...and the peer policy, checked on every packet (CVE-2020-26262).
     FUZZ_CHECK(filter_.Allows(forward.to.ip));
   }
 
@@ -502,48 +569,77 @@ class Driver {
     Trace("peer %s -> relay %u: %zu bytes\n", peer.ToString().c_str(),
           relay.value, payload.size());
     const absl::Span<const uint8_t> bytes(payload);
+    const uint64_t over_budget = DroppedOverBudget();
     const std::optional<Forward> forward =
         server_->HandlePeerDatagram(now_, relay, peer, bytes);
-    if (forward) CheckForwardToClient(*forward, peer, bytes);
+    const std::optional<size_t> owner = grants_.OwnerOf(relay, now_.mono);
+    if (forward) {
+      CheckForwardToClient(owner, *forward, peer, bytes);
+    } else if (owner && grants_.Permitted(*owner, peer.ip, now_.mono) &&
+               filter_.Allows(peer.ip)) {
+      FUZZ_CHECK(DroppedOverBudget() > over_budget);
+    }
   }
 
-  // server.h: a peer's datagram goes to the client from the listener of the
-  // allocation's 5-tuple, behind a ChannelData header when a channel is
-  // bound to the peer, else a Data indication header (RFC 8656 §11.4,
-  // §12.6). Put together, prefix + payload + padding must be that message.
-  void CheckForwardToClient(const Forward& forward,
+  // server.h: a peer's datagram goes to the client whose allocation owns
+  // the relay, from the listener of its 5-tuple, behind a ChannelData
+  // header when a channel is bound to the peer, else a Data indication
+  // header (RFC 8656 §11.4, §12.6).
+  void CheckForwardToClient(std::optional<size_t> owner, const Forward& forward,
                             const TransportAddress& peer,
                             absl::Span<const uint8_t> payload) {
     Trace("  -> Forward to client %s, prefix %u\n",
           forward.to.ToString().c_str(), forward.prefix.size);
-    FUZZ_CHECK(std::holds_alternative<core::ListenerId>(forward.via));
-    FUZZ_CHECK(TupleTowards(forward.to, std::get<core::ListenerId>(forward.via),
-                            forward.transport)
-                   .has_value());
-    FUZZ_CHECK(Contains(payload, forward.payload));
+    // Only to a live allocation's owner, only from a peer it permitted.
+    FUZZ_CHECK(owner.has_value());
+    FUZZ_CHECK(grants_.Permitted(*owner, peer.ip, now_.mono));
     FUZZ_CHECK(filter_.Allows(peer.ip));
-    std::vector<uint8_t> frame(forward.prefix.view().begin(),
-                               forward.prefix.view().end());
-    frame.insert(frame.end(), forward.payload.begin(), forward.payload.end());
-    frame.insert(frame.end(), forward.padding, 0);
-    FUZZ_CHECK(frame.size() == forward.size());
-    if (forward.prefix.size == stun::kChannelDataHeaderSize) {
-      const auto parsed =
-          stun::ParseChannelData(frame, config_.max_channel_number);
-      FUZZ_CHECK(parsed.ok());
-      FUZZ_CHECK(SameBytes(parsed->payload, forward.payload));
-      // RFC 8656 §12.5: over streams the frame is padded to 4 bytes.
-      if (core::IsStream(forward.transport)) FUZZ_CHECK(frame.size() % 4 == 0);
+    const FiveTuple& client = Tuple(*owner);
+    FUZZ_CHECK(std::holds_alternative<core::ListenerId>(forward.via));
+    FUZZ_CHECK(std::get<core::ListenerId>(forward.via) == client.listener);
+    FUZZ_CHECK(forward.transport == client.transport);
+    FUZZ_CHECK(forward.to == client.client);
+    FUZZ_CHECK(SameSpan(forward.payload, payload));
+    const absl::Span<const uint8_t> prefix = forward.prefix.view();
+    if (const std::optional<uint16_t> channel =
+            grants_.ChannelOf(*owner, peer, now_.mono)) {
+      // RFC 8656 §12.4: the bound number and the payload's length; §12.5:
+      // padded to 4 bytes over streams only.
+      FUZZ_CHECK(prefix.size() == stun::kChannelDataHeaderSize);
+      FUZZ_CHECK(LoadBe16(prefix.data()) == *channel);
+      FUZZ_CHECK(LoadBe16(prefix.data() + 2) == payload.size());
+      FUZZ_CHECK(forward.padding ==
+                 stun::ChannelDataPadding(payload.size(),
+                                          core::IsStream(client.transport)));
       return;
     }
+    // RFC 8656 §11.4: a Data indication with XOR-PEER-ADDRESS (12 or 24
+    // bytes) and DATA; the prefix ends where DATA's value begins.
+    FUZZ_CHECK(prefix.size() ==
+               stun::kHeaderSize + (peer.ip.is_v4() ? 12 : 24) + 4);
+    FUZZ_CHECK(forward.padding == PaddingFor(payload.size()));
+    std::vector<uint8_t> frame(prefix.begin(), prefix.end());
+    frame.insert(frame.end(), payload.begin(), payload.end());
+    frame.insert(frame.end(), forward.padding, 0);
+    FUZZ_CHECK(frame.size() == forward.size());
+    FUZZ_CHECK(LoadBe16(frame.data() + 2) == frame.size() - stun::kHeaderSize);
     const auto parsed = stun::MessageView::Parse(frame);
     FUZZ_CHECK(parsed.ok());
     FUZZ_CHECK(parsed->message_class() == MessageClass::kIndication);
     FUZZ_CHECK(parsed->method() == static_cast<uint16_t>(Method::kData));
+    const auto attributes = parsed->Attributes();
+    FUZZ_CHECK(attributes.size() == 2);
+    FUZZ_CHECK(attributes[0].type ==
+               static_cast<uint16_t>(AttributeType::kXorPeerAddress));
+    FUZZ_CHECK(attributes[1].type ==
+               static_cast<uint16_t>(AttributeType::kData));
     const auto peers = parsed->XorPeerAddresses();
     FUZZ_CHECK(peers.size() == 1 && peers.front() == peer);
     const auto data = parsed->Data();
-    FUZZ_CHECK(data.has_value() && SameBytes(*data, forward.payload));
+    FUZZ_CHECK(data.has_value());
+    FUZZ_CHECK(SameSpan(*data, absl::Span<const uint8_t>(frame).subspan(
+                                   prefix.size(), payload.size())));
+    FUZZ_CHECK(SameBytes(*data, payload));
   }
 
   // The runtime's side of OpenRelay: bound (port from the input, even when
@@ -557,6 +653,7 @@ class Driver {
           open[in_.ConsumeIntegralInRange<size_t>(0, open.size() - 1)];
       Trace("relay %u: broken\n", id.value);
       relays_.ReportFailed(id);
+      grants_.OnRelayFailed(id);
       server_->HandleRelayFailed(now_, id,
                                  absl::UnavailableError("fuzz: socket error"));
       return;
@@ -568,6 +665,7 @@ class Driver {
     if (how == 2) {
       Trace("relay %u: failed\n", id.value);
       relays_.ReportFailed(id);
+      grants_.OnRelayFailed(id);
       server_->HandleRelayFailed(now_, id,
                                  absl::UnavailableError("fuzz: bind failed"));
       return;
@@ -630,6 +728,7 @@ class Driver {
     int created = 0;
     for (int live : live_created_) created += live;
     FUZZ_CHECK(server_->allocation_count() >= static_cast<size_t>(created));
+    grants_.EndStep();
   }
 
   void OnCommand(const core::Transmit& transmit) {
@@ -654,6 +753,7 @@ class Driver {
         clients_[*tuple].nonce = std::string(*nonce);
       }
     }
+    grants_.OnResponse(now_.mono, *tuple, *parsed);
     if (!error &&
         parsed->method() == static_cast<uint16_t>(Method::kAllocate)) {
       if (const auto token = parsed->ReservationToken()) {
@@ -667,11 +767,13 @@ class Driver {
     Trace("  OpenRelay %u%s\n", open.id.value,
           open.reserve_id ? " (+ reserved port+1)" : "");
     relays_.OnOpenRelay(open);
+    grants_.OnOpenRelay(open);
   }
 
   void OnCommand(const core::CloseRelay& close) {
     Trace("  CloseRelay %u\n", close.id.value);
     relays_.OnCloseRelay(close.id);
+    grants_.OnCloseRelay(close.id);
   }
 
   void OnCommand(const core::Event& event) {
@@ -698,6 +800,7 @@ class Driver {
       // Only an allocation that was announced is announced gone.
       FUZZ_CHECK(live_created_[*tuple] == 1);
       --live_created_[*tuple];
+      grants_.OnAllocationDeleted(now_.mono, *tuple);
     }
   }
 
@@ -706,6 +809,7 @@ class Driver {
   // after all, and each must be closed again.
   void Finish() {
     Trace("shutdown\n");
+    grants_.OnShutdown();
     server_->Shutdown(now_);
     Drain();
     server_->CheckInvariants();
@@ -735,6 +839,7 @@ class Driver {
   core::LocalQuotaLedger quotas_;
   core::ServerConfig config_;
   core::PeerFilter filter_;
+  GrantBook grants_;
   std::unique_ptr<core::Server> server_;
   core::Now now_ = StartTime();
   std::array<ClientState, kTupleCount> clients_;

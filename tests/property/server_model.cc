@@ -257,34 +257,35 @@ void Model::ChannelBind(int client, uint16_t number, int peer, Effects& e) {
   e.response = 0;
 }
 
+void Model::ToPeerIfPermitted(const Allocation& a, int peer, Effects& e) const {
+  const std::optional<int> relay = kPeers[peer].ipv6 ? a.relay6 : a.relay4;
+  if (relay && HasPermission(a, peer)) e.to_peer = ToPeer{*relay, peer};
+}
+
 void Model::SendIndication(int client, int peer, Effects& e) {
   Expire(e);
-  const Allocation* a = Answered(client);
-  if (!a || (kPeers[peer].ipv6 && !a->relay6)) return;
-  if (HasPermission(*a, peer)) e.forward_prefix = 0;
+  if (const Allocation* a = Answered(client)) ToPeerIfPermitted(*a, peer, e);
 }
 
 void Model::ChannelData(int client, uint16_t number, Effects& e) {
   Expire(e);
   const Allocation* a = Answered(client);
   if (!a) return;
+  // RFC 8656 §12.5: to the peer the number is bound to.
   auto channel = a->channels.find(number);
   if (channel == a->channels.end()) return;
-  if (HasPermission(*a, channel->second.peer)) e.forward_prefix = 0;
+  ToPeerIfPermitted(*a, channel->second.peer, e);
 }
 
 void Model::FromPeer(int client, int peer, Effects& e) {
   Expire(e);
   const Allocation* a = Answered(client);
   if (!a || !HasPermission(*a, peer)) return;
+  e.to_client = ToClient{client, peer, std::nullopt};
   for (const auto& [number, channel] : a->channels) {
-    if (channel.peer == peer) {
-      e.forward_prefix = 4;  // RFC 8656 §12.4 ChannelData header
-      return;
-    }
+    // RFC 8656 §12.6: a bound peer's data goes in ChannelData.
+    if (channel.peer == peer) e.to_client->channel = number;
   }
-  // RFC 8656 §11.4: header, XOR-PEER-ADDRESS (12 or 24), DATA's header.
-  e.forward_prefix = 20 + (kPeers[peer].ipv6 ? 24 : 12) + 4;
 }
 
 }  // namespace turnpike::testing::model

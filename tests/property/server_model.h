@@ -87,6 +87,22 @@ struct Allocation {
   std::map<uint16_t, Channel> cooling;  // §12.1
 };
 
+// Client → peer data (RFC 8656 §11.2, §12.5): out of relay `relay` (a key
+// into Model::relays) to peer `peer`, with nothing in front of it.
+struct ToPeer {
+  int relay = -1;
+  int peer = 0;
+};
+
+// Peer → client data (RFC 8656 §11.4, §12.6): to the 5-tuple of `client`,
+// the owner of the allocation; in ChannelData on `channel` when one is bound
+// to the peer, else in a Data indication naming `peer`.
+struct ToClient {
+  int client = -1;
+  int peer = 0;
+  std::optional<uint16_t> channel;
+};
+
 struct Effects {
   // The response to the acting client: 0 for success, else the error code.
   std::optional<int> response;
@@ -96,8 +112,9 @@ struct Effects {
   int created = 0, deleted = 0, errors = 0;
   int permissions_created = 0, permissions_deleted = 0;
   int channels_created = 0, channels_deleted = 0;
-  // A relayed packet: the size of the prefix put in front of it.
-  std::optional<size_t> forward_prefix;
+  // A relayed packet and exactly where it goes (at most one of the two).
+  std::optional<ToPeer> to_peer;
+  std::optional<ToClient> to_client;
 };
 
 struct Model {
@@ -127,6 +144,9 @@ struct Model {
  private:
   void Delete(int client, Effects& e);
   bool HasPermission(const Allocation& a, int peer) const;
+  // Data from the client to `peer`: out of the relay of its family, when
+  // there is one and the peer's IP has a permission.
+  void ToPeerIfPermitted(const Allocation& a, int peer, Effects& e) const;
 };
 
 }  // namespace turnpike::testing::model

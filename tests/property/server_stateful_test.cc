@@ -4,10 +4,11 @@
 // both ways; relay sockets open or fail in any order; time jumps, with the
 // timer on time or late. After every step the server must have done
 // exactly what the model says (response codes, relay sockets opened and
-// closed, lifecycle event counts, relayed or dropped data), pass
-// CheckInvariants(), agree on the live allocation count and quotas, and
-// never close a relay socket that is not open. At the end Shutdown() must
-// close every socket exactly once.
+// closed, lifecycle event counts, relayed or dropped data: the relay and
+// peer it leaves for, or the owner it reaches behind the decoded ChannelData
+// or Data indication header), pass CheckInvariants(), agree on the live
+// allocation count and quotas, and never close a relay socket that is not
+// open. At the end Shutdown() must close every socket exactly once.
 #include <doctest/doctest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/state.h>
@@ -22,6 +23,7 @@
 
 #include "core/server.h"
 #include "core/stun/channel_data.h"
+#include "core/util/byte_io.h"
 #include "tests/core/scenario/test_server.h"
 #include "tests/property/property_check.h"
 #include "tests/property/server_model.h"
@@ -121,6 +123,88 @@ struct Sut {
   }
 };
 
+bool SameBytes(absl::Span<const uint8_t> a, absl::Span<const uint8_t> b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end());
+}
+
+// What clients and peers send; the server forwards these very bytes.
+const std::vector<uint8_t> kToPeerPayload = {1, 2, 3, 4, 5};
+const std::vector<uint8_t> kToClientPayload = {9, 8, 7};
+
+// Peer → client: to the owner's 5-tuple, behind the ChannelData header of
+// the bound number (RFC 8656 §12.4) or a Data indication naming the peer
+// (§11.4), each decoded from the bytes the runtime would send.
+void CheckForwardToClient(const Sut& sut, const model::ToClient& expected,
+                          const Forward& f) {
+  const core::FiveTuple& owner = sut.clients[expected.client]->tuple;
+  RC_ASSERT(std::holds_alternative<core::ListenerId>(f.via));
+  RC_ASSERT(std::get<core::ListenerId>(f.via) == owner.listener);
+  RC_ASSERT(f.transport == owner.transport);
+  RC_ASSERT(f.to == owner.client);
+  const absl::Span<const uint8_t> sent(sut.last_message);
+  RC_ASSERT(f.payload.data() == sent.data());
+  RC_ASSERT(f.payload.size() == sent.size());
+  const absl::Span<const uint8_t> prefix = f.prefix.view();
+  if (expected.channel) {
+    RC_ASSERT(prefix.size() == stun::kChannelDataHeaderSize);
+    RC_ASSERT(LoadBe16(prefix.data()) == *expected.channel);
+    RC_ASSERT(LoadBe16(prefix.data() + 2) == sent.size());
+    // §12.5: no padding over UDP.
+    RC_ASSERT(f.padding == 0u);
+    return;
+  }
+  const model::Peer& peer = kPeers[expected.peer];
+  RC_ASSERT(prefix.size() == stun::kHeaderSize + (peer.ipv6 ? 24u : 12u) + 4u);
+  RC_ASSERT(f.padding == PaddingFor(sent.size()));
+  std::vector<uint8_t> frame(prefix.begin(), prefix.end());
+  frame.insert(frame.end(), sent.begin(), sent.end());
+  frame.insert(frame.end(), f.padding, 0);
+  const auto parsed = stun::MessageView::Parse(frame);
+  RC_ASSERT(parsed.ok());
+  RC_ASSERT(parsed->message_class() == stun::MessageClass::kIndication);
+  RC_ASSERT(parsed->method() == static_cast<uint16_t>(Method::kData));
+  const auto attributes = parsed->Attributes();
+  RC_ASSERT(attributes.size() == 2u);
+  RC_ASSERT(attributes[0].type ==
+            static_cast<uint16_t>(AttributeType::kXorPeerAddress));
+  RC_ASSERT(attributes[1].type == static_cast<uint16_t>(AttributeType::kData));
+  const auto peers = parsed->XorPeerAddresses();
+  RC_ASSERT(peers.size() == 1u);
+  RC_ASSERT(peers.front() == Addr(peer.address));
+  const auto data = parsed->Data();
+  RC_ASSERT(data.has_value());
+  RC_ASSERT(data->data() == frame.data() + prefix.size());
+  RC_ASSERT(SameBytes(*data, sent));
+}
+
+// The relayed packet, if any, is the one the model expects, to exactly
+// where it expects it.
+void CheckForward(const Sut& sut, const Effects& e, const Observed& seen) {
+  RC_ASSERT(seen.forward.has_value() ==
+            (e.to_peer.has_value() || e.to_client.has_value()));
+  if (!seen.forward) return;
+  const Forward& f = *seen.forward;
+  if (e.to_client) {
+    CheckForwardToClient(sut, *e.to_client, f);
+    return;
+  }
+  // Client → peer: out of the relay of the peer's family of the client's
+  // own allocation, to the named or channel-bound peer, with the client's
+  // bytes borrowed from its message (not copied) and nothing around them.
+  RC_ASSERT(std::holds_alternative<RelayId>(f.via));
+  const RelayId relay = std::get<RelayId>(f.via);
+  RC_ASSERT(relay == sut.relay_of_key.at(e.to_peer->relay));
+  RC_ASSERT(sut.open.contains(relay));
+  RC_ASSERT(f.transport == core::Transport::kUdp);
+  RC_ASSERT(f.to == Addr(kPeers[e.to_peer->peer].address));
+  RC_ASSERT(f.prefix.size == 0u);
+  RC_ASSERT(f.padding == 0u);
+  const absl::Span<const uint8_t> sent(sut.last_message);
+  RC_ASSERT(f.payload.data() >= sent.data() &&
+            f.payload.data() + f.payload.size() <= sent.data() + sent.size());
+  RC_ASSERT(SameBytes(f.payload, kToPeerPayload));
+}
+
 // Compares what the server did with the model's Effects.
 void CheckEffects(Sut& sut, const Model& after, const Effects& e,
                   const Observed& seen) {
@@ -194,8 +278,7 @@ void CheckEffects(Sut& sut, const Model& after, const Effects& e,
   RC_ASSERT(permissions_deleted == e.permissions_deleted);
   RC_ASSERT(channels_created == e.channels_created);
   RC_ASSERT(channels_deleted == e.channels_deleted);
-  RC_ASSERT(seen.forward.has_value() == e.forward_prefix.has_value());
-  if (seen.forward) RC_ASSERT(seen.forward->prefix.size == *e.forward_prefix);
+  CheckForward(sut, e, seen);
 }
 
 // The state every step must leave behind, whatever it was.
@@ -415,10 +498,11 @@ struct ClientData : Cmd {
         },
         [&](Observed& seen) {
           TestClient& c = *sut.clients[client];
-          const std::vector<uint8_t> payload = {1, 2, 3, 4, 5};
+          const std::vector<uint8_t>& payload = kToPeerPayload;
           if (via_channel) {
             sut.last_message.assign(4, 0);
-            const auto header = stun::EncodeChannelDataHeader(number, 5);
+            const auto header = stun::EncodeChannelDataHeader(
+                number, static_cast<uint16_t>(payload.size()));
             std::copy(header.begin(), header.end(), sut.last_message.begin());
             sut.last_message.insert(sut.last_message.end(), payload.begin(),
                                     payload.end());
@@ -432,18 +516,6 @@ struct ClientData : Cmd {
           }
           seen.forward = c.Send(absl::MakeConstSpan(sut.last_message));
           seen.commands = sut.server.Drain();
-          if (seen.forward) {
-            // Out of the relay of the peer's family, to the peer, with the
-            // client's bytes (borrowed, not copied).
-            const auto& f = *seen.forward;
-            RC_ASSERT(std::holds_alternative<RelayId>(f.via));
-            RC_ASSERT(sut.open.contains(std::get<RelayId>(f.via)));
-            RC_ASSERT(f.payload.size() == payload.size());
-            RC_ASSERT(f.payload.data() >= sut.last_message.data() &&
-                      f.payload.data() + f.payload.size() <=
-                          sut.last_message.data() + sut.last_message.size());
-            if (!via_channel) RC_ASSERT(f.to == Addr(kPeers[peer].address));
-          }
         });
   }
   void show(std::ostream& os) const override {
@@ -484,16 +556,12 @@ struct PeerData : Cmd {
         m, sut,
         [&](Model& after, Effects& e) { after.FromPeer(client, peer, e); },
         [&](Observed& seen) {
-          sut.last_message = {9, 8, 7};
+          sut.last_message = kToClientPayload;
           seen.forward = sut.server->HandlePeerDatagram(
               sut.server.now, relay, Addr(kPeers[peer].address),
               sut.last_message);
           sut.server->CheckInvariants();
           seen.commands = sut.server.Drain();
-          if (seen.forward) {
-            RC_ASSERT(seen.forward->to == sut.clients[client]->tuple.client);
-            RC_ASSERT(seen.forward->payload.data() == sut.last_message.data());
-          }
         });
   }
   void show(std::ostream& os) const override {
