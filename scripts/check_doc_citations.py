@@ -23,7 +23,7 @@ that file by TEST_CASE, SUBCASE, SCENARIO or TEST_CASE_FIXTURE.
 
 Exit 0 when every citation resolves, 1 (listing each bad one as
 file:line: message) otherwise, 2 on a usage error. Run by CTest
-(docs/citations_exist) and so by scripts/test.sh in CI.
+(suite/doc_citations_exist) and so by scripts/test.sh in CI.
 """
 
 import argparse
