@@ -39,12 +39,10 @@ class RunCounter : public doctest::IReporter {
   void report_query(const doctest::QueryData& /*data*/) override {}
   void test_run_end(const doctest::TestRunStats& /*stats*/) override {}
   void test_case_reenter(const doctest::TestCaseData& /*data*/) override {}
-  void test_case_end(const doctest::CurrentTestCaseStats& /*stats*/) override {
-  }
+  void test_case_end(const doctest::CurrentTestCaseStats& /*stats*/) override {}
   void test_case_exception(
       const doctest::TestCaseException& /*exception*/) override {}
-  void subcase_start(const doctest::SubcaseSignature& /*signature*/) override {
-  }
+  void subcase_start(const doctest::SubcaseSignature& /*signature*/) override {}
   void subcase_end() override {}
   void log_assert(const doctest::AssertData& /*data*/) override {}
   void log_message(const doctest::MessageData& /*data*/) override {}
