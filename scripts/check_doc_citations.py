@@ -49,9 +49,11 @@ FILE_EXTENSIONS = (
 BACKTICK = re.compile(r"`([^`\n]+)`")
 # A Markdown link to a local file: [text](target), relative to the document.
 LINK = re.compile(r"\]\(([^)\s]+)\)")
-# Quoted names right after a citation: "a", "b" and "c".
-QUOTED_RUN = re.compile(r'\s*"([^"\n]+)"((?:\s*(?:,|and)\s*"[^"\n]+")*)')
-QUOTED = re.compile(r'"([^"\n]+)"')
+# Quoted names right after a citation: "a", "b" and "c". A name may wrap
+# onto the next line (at most once); the line break reads as one space.
+_NAME = r'"[^"\n]+(?:\n[^"\n]+)?"'
+QUOTED_RUN = re.compile(rf"\s*{_NAME}(?:\s*(?:,|and)\s*{_NAME})*")
+QUOTED = re.compile(r'"([^"]+)"')
 # A token that could be a repository path: path characters only, and at
 # most one {a,b} group.
 PATHLIKE = re.compile(r"^[A-Za-z0-9_.+-]+(/[A-Za-z0-9_.+{},-]*)*$|"
@@ -107,50 +109,56 @@ def declared_cases(source):
     return names
 
 
-def check_file(doc, root, top_level, case_cache):
+def check_links(doc, shown, text):
     errors = []
-    shown = doc.relative_to(root) if doc.is_relative_to(root) else doc
-    for number, line in enumerate(doc.read_text().splitlines(), start=1):
-        where = f"{shown}:{number}"
+    for number, line in enumerate(text.splitlines(), start=1):
         for link in LINK.finditer(line):
             target = link.group(1).split("#", 1)[0]
             if not target or re.match(r"^[a-z]+:", target):
                 continue  # a URL or an anchor in the same document
             if not (doc.parent / target).exists():
-                errors.append(f"{where}: link target {target} does not exist")
-        for tick in BACKTICK.finditer(line):
-            token = tick.group(1).strip()
-            if not is_path_citation(token, top_level):
-                continue
-            if token in EXTERNAL:
-                continue
-            paths = expand_braces(token)
-            missing = [p for p in paths if not (root / p).exists()]
-            if missing:
-                hint = ""
-                candidates = find_by_name(root, missing[0].rstrip("/"))
-                if candidates:
-                    hint = " (did you mean " + ", ".join(
-                        f"`{c}`" for c in candidates[:3]) + "?)"
-                what = ("does not exist" if "/" in token else
-                        "is not a path from the repository root")
-                errors.append(f"{where}: `{token}` {what}{hint}")
-                continue
-            run = QUOTED_RUN.match(line, tick.end())
-            if not run:
-                continue
-            names = QUOTED.findall(run.group(0))
-            if len(paths) != 1 or not paths[0].endswith(".cc"):
-                errors.append(f"{where}: test case names {names} follow "
-                              f"`{token}`, which is not one C++ test file")
-                continue
-            if paths[0] not in case_cache:
-                case_cache[paths[0]] = declared_cases(
-                    (root / paths[0]).read_text())
-            for name in names:
-                if name not in case_cache[paths[0]]:
-                    errors.append(f'{where}: `{token}` declares no test case '
-                                  f'or subcase "{name}"')
+                errors.append(
+                    f"{shown}:{number}: link target {target} does not exist")
+    return errors
+
+
+def check_citation(where, token, names, root, case_cache):
+    """Errors for one backticked path and the case names quoted after it."""
+    paths = expand_braces(token)
+    missing = [p for p in paths if not (root / p).exists()]
+    if missing:
+        hint = ""
+        candidates = find_by_name(root, missing[0].rstrip("/"))
+        if candidates:
+            hint = " (did you mean " + ", ".join(
+                f"`{c}`" for c in candidates[:3]) + "?)"
+        what = ("does not exist" if "/" in token else
+                "is not a path from the repository root")
+        return [f"{where}: `{token}` {what}{hint}"]
+    if not names:
+        return []
+    if len(paths) != 1 or not paths[0].endswith(".cc"):
+        return [f"{where}: test case names {names} follow `{token}`, which "
+                f"is not one C++ test file"]
+    if paths[0] not in case_cache:
+        case_cache[paths[0]] = declared_cases((root / paths[0]).read_text())
+    return [f'{where}: `{token}` declares no test case or subcase "{name}"'
+            for name in names if name not in case_cache[paths[0]]]
+
+
+def check_file(doc, root, top_level, case_cache):
+    shown = doc.relative_to(root) if doc.is_relative_to(root) else doc
+    text = doc.read_text()
+    errors = check_links(doc, shown, text)
+    for tick in BACKTICK.finditer(text):
+        token = tick.group(1).strip()
+        if not is_path_citation(token, top_level) or token in EXTERNAL:
+            continue
+        where = f"{shown}:{text.count(chr(10), 0, tick.start()) + 1}"
+        run = QUOTED_RUN.match(text, tick.end())
+        names = [re.sub(r"\s*\n\s*", " ", name)
+                 for name in QUOTED.findall(run.group(0))] if run else []
+        errors += check_citation(where, token, names, root, case_cache)
     return errors
 
 

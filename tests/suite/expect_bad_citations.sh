@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the documentation citation checker on a fixture with four bad
+# Runs the documentation citation checker on a fixture with five bad
 # citations and one good one, and checks that it exits 1, reports each bad
 # one by file:line, and leaves the good one alone: a checker that stopped
 # matching would otherwise pass every real document.
@@ -23,6 +23,7 @@ expected=(
   "$name:5: \`allocate_test.cc\` is not a path from the repository root"
   "$name:8: \`tests/core/auth/nonce_test.cc\` declares no test case or subcase \"a nonce that never was\""
   "$name:13: link target no_such_page.md does not exist"
+  "$name:16: \`tests/core/auth/nonce_test.cc\` declares no test case or subcase \"valid until exactly its lifetime, then stole\""
 )
 missed=0
 for line in "${expected[@]}"; do
