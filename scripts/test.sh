@@ -4,14 +4,21 @@
 #   2. checks that core/ stays pure (scripts/check_core_purity.sh),
 #   3. builds the `asan-ubsan` preset and runs every CTest test under
 #      AddressSanitizer + UndefinedBehaviorSanitizer,
-#   4. builds the `fuzz` preset and runs every libFuzzer target for
-#      TURNPIKE_FUZZ_SECONDS (default 60) seconds on a copy of its seed corpus.
+#   4. builds the `fuzz` preset and runs every libFuzzer target that
+#      fuzz/CMakeLists.txt lists (TURNPIKE_FUZZERS) for TURNPIKE_FUZZ_SECONDS
+#      (default 60) seconds on a copy of its seed corpus.
 # Any failure, sanitizer report or fuzzer crash stops the script non-zero.
+# Nothing is skipped silently: a skipped test fails the run unless this host
+# truly lacks what it needs (probed here, e.g. an IPv6 loopback), and then it
+# is named in the summary; a test CMake did not register because a program
+# is missing fails the run; every listed fuzzer must run.
 #
 #   bash scripts/test.sh
 #
-# Knobs: TURNPIKE_FUZZ_SECONDS (per fuzzer, default 60; 0 skips fuzzing),
-# TURNPIKE_TEST_TIMEOUT (per CTest test, seconds, default 300).
+# Knobs: TURNPIKE_FUZZ_SECONDS (per fuzzer, default 60; 0 skips fuzzing, for
+# a developer's quick run only: refused when CI=true, and the summary says
+# fuzzing was skipped), TURNPIKE_TEST_TIMEOUT (per CTest test, seconds,
+# default 300).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -28,13 +35,21 @@ for knob in fuzz_seconds test_timeout; do
     exit 2
   fi
 done
+# CI sets CI=true; any value but empty, 0 or false counts.
+if ((fuzz_seconds == 0)) && [[ ! "${CI:-}" =~ ^(|0|false)$ ]]; then
+  echo "test.sh: TURNPIKE_FUZZ_SECONDS=0 would skip fuzzing, which CI must" \
+       "not do; unset it" >&2
+  exit 2
+fi
 
 step="start"
+summarized=0
 scratch="$(mktemp -d)"
 on_exit() {
   local status=$?
   rm -rf "$scratch"
-  if ((status != 0)); then
+  # After the summary its last line must stay last (CI reads it).
+  if ((status != 0 && summarized == 0)); then
     echo
     echo "test.sh: FAILED at step '$step' (exit $status) after $(elapsed)"
   fi
@@ -62,41 +77,131 @@ cmake --build --preset asan-ubsan -j"$jobs"
 
 begin "ctest asan-ubsan"
 ctest_log="$scratch/ctest.log"
+ctest_junit="$scratch/ctest.xml"
+ctest_status=0
 ctest --preset asan-ubsan --output-on-failure -j"$jobs" --timeout "$test_timeout" \
-  2>&1 | tee "$ctest_log"
-# "100% tests passed, 0 tests failed out of 57"
-tests_total="$(sed -nE 's/.* tests failed out of ([0-9]+).*/\1/p' "$ctest_log" | tail -n1)"
-tests_total="${tests_total:-0}"
-if ((tests_total == 0)); then
-  echo "test.sh: ctest ran no test" >&2
-  false
+  --output-junit "$ctest_junit" 2>&1 | tee "$ctest_log" || ctest_status=$?
+
+# What this host truly cannot run. A skip is allowed only for a reason found
+# here; on a host with the capability the same skip fails the run.
+allowed_skips=()
+host_lacks=()
+if ! python3 -c 'import socket
+socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).bind(("::1", 0))' 2>/dev/null; then
+  host_lacks+=("an IPv6 loopback (::1)")
+  allowed_skips+=(--allow "no IPv6 loopback")
+fi
+
+begin "ctest report"
+ctest_summary="$scratch/ctest-summary.txt"
+python3 scripts/ctest_report.py "$ctest_junit" "${allowed_skips[@]}" \
+  --counts "$scratch/ctest-counts" > "$ctest_summary"
+cat "$ctest_summary"
+passed=0 failed=0 skipped=0 skipped_refused=0
+# shellcheck source=/dev/null
+source "$scratch/ctest-counts"  # sets the four counts above
+
+# A test whose program or package is missing is not registered at all
+# (find_program in the tests' CMakeLists.txt, Google Benchmark for the bench
+# smoke tests): as silent as a skip, so it fails the run too.
+unregistered=()
+mapfile -t unregistered < <(sed -nE \
+  's/^(TURNPIKE_[A-Z0-9_]+|benchmark_DIR):(FILE)?PATH=.*-NOTFOUND$/\1/p' \
+  build/asan-ubsan/CMakeCache.txt)
+for program in "${unregistered[@]}"; do
+  echo "test.sh: $program not found at configure time: the tests that need" \
+       "it were not registered (scripts/install-deps.sh installs it)" >&2
+done
+
+# Prints the summary from the counts so far; its last line is what CI reads.
+expected_fuzzers=()
+fuzz_report=()
+fuzz_failed=()
+fuzz_skipped=()
+summary() {
+  summarized=1
+  local verdict=PASS
+  local reasons=()
+  ((ctest_status == 0)) || reasons+=("ctest exited $ctest_status")
+  ((failed == 0)) || reasons+=("$failed test(s) failed")
+  ((skipped_refused == 0)) ||
+    reasons+=("$skipped_refused test(s) skipped on a host that can run them")
+  ((${#unregistered[@]} == 0)) ||
+    reasons+=("tests not registered: ${unregistered[*]} missing")
+  ((${#fuzz_failed[@]} == 0)) || reasons+=("fuzzer(s) failed: ${fuzz_failed[*]}")
+  ((${#reasons[@]} == 0)) || verdict=FAIL
+  echo
+  echo "=== [$(elapsed)] summary"
+  echo "core purity: ok"
+  echo "ctest (asan-ubsan):"
+  sed 's/^/  /' "$ctest_summary"
+  if ((${#host_lacks[@]} > 0)); then
+    echo "  this host lacks: ${host_lacks[*]}"
+  fi
+  if ((${#expected_fuzzers[@]} == 0)); then
+    echo "fuzz: not reached"
+  elif ((${#fuzz_skipped[@]} > 0)); then
+    echo "fuzz: SKIPPED (TURNPIKE_FUZZ_SECONDS=0), not run: ${fuzz_skipped[*]}"
+  else
+    echo "fuzz (${fuzz_seconds}s each): ${#fuzz_report[@]} of" \
+         "${#expected_fuzzers[@]} fuzzers ran"
+    ((${#fuzz_report[@]} == 0)) || printf '  %s\n' "${fuzz_report[@]}"
+  fi
+  local all_passed=$((passed + ${#fuzz_report[@]}))
+  local all_failed=$((failed + ${#fuzz_failed[@]}))
+  local all_skipped=$((skipped + ${#fuzz_skipped[@]}))
+  if [[ $verdict == PASS ]]; then
+    echo "test.sh: PASS in $(elapsed)${fuzz_skipped[0]:+, but fuzzing was SKIPPED}"
+  else
+    local reason
+    for reason in "${reasons[@]}"; do echo "test.sh: FAIL: $reason"; done
+  fi
+  echo "turnpike: $all_passed passed, $all_failed failed, $all_skipped skipped"
+}
+
+if ((ctest_status != 0 || failed > 0 || skipped_refused > 0 ||
+     ${#unregistered[@]} > 0)); then
+  step="ctest asan-ubsan"
+  summary
+  exit 1
 fi
 
 # --- Fuzzers -----------------------------------------------------------------
+# The list fuzz/CMakeLists.txt builds: each one must run.
+mapfile -t expected_fuzzers < <(sed -nE 's/^set\(TURNPIKE_FUZZERS (.*)\)$/\1/p' \
+                                  fuzz/CMakeLists.txt | tr ' ' '\n' | sed '/^$/d')
+if ((${#expected_fuzzers[@]} == 0)); then
+  echo "test.sh: found no set(TURNPIKE_FUZZERS ...) in fuzz/CMakeLists.txt" >&2
+  false
+fi
+
 begin "configure fuzz"
 cmake --preset fuzz
 
 begin "build fuzz"
 cmake --build --preset fuzz -j"$jobs"
 
-fuzzers=()
-if [[ -d build/fuzz/fuzz ]]; then
-  mapfile -t fuzzers < <(find build/fuzz/fuzz -maxdepth 1 -type f -name '*_fuzzer' \
-                           -perm -u+x | sort)
-fi
+for name in "${expected_fuzzers[@]}"; do
+  if [[ ! -x "build/fuzz/fuzz/${name}_fuzzer" ]]; then
+    echo "test.sh: fuzz/CMakeLists.txt lists $name, but" \
+         "build/fuzz/fuzz/${name}_fuzzer was not built" >&2
+    step="fuzz $name"
+    fuzz_failed+=("$name")
+    summary
+    exit 1
+  fi
+done
 
-fuzz_report=()
-if ((${#fuzzers[@]} == 0)); then
-  echo "test.sh: no fuzzers found in build/fuzz/fuzz/ (nothing named *_fuzzer); skipping fuzzing"
-elif ((fuzz_seconds == 0)); then
-  echo "test.sh: TURNPIKE_FUZZ_SECONDS=0; skipping fuzzing"
+if ((fuzz_seconds == 0)); then
+  echo "test.sh: TURNPIKE_FUZZ_SECONDS=0: fuzzing SKIPPED (not allowed in CI)"
+  fuzz_skipped=("${expected_fuzzers[@]}")
 else
   artifacts_root="$repo/build/fuzz/artifacts"
   logs_root="$repo/build/fuzz/logs"
   mkdir -p "$artifacts_root" "$logs_root"
-  for fuzzer in "${fuzzers[@]}"; do
-    target="$(basename "$fuzzer")"
-    name="${target%_fuzzer}"
+  for name in "${expected_fuzzers[@]}"; do
+    fuzzer="build/fuzz/fuzz/${name}_fuzzer"
+    target="${name}_fuzzer"
     begin "fuzz $name for ${fuzz_seconds}s"
 
     # libFuzzer adds what it finds to the first corpus directory: give it a
@@ -140,9 +245,19 @@ else
       echo "test.sh: $target failed (exit $status); the input that broke it is in" \
            "$artifacts_root/$name/ (reproduce: $fuzzer <file>)" >&2
       step="fuzz $name"
+      fuzz_failed+=("$name")
+      summary
       exit 1
     fi
     runs="$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+).*/\1/p' "$log" | tail -n1)"
+    if ((${runs:-0} == 0)); then
+      tail -n 20 "$log"
+      echo "test.sh: $target exited 0 but executed no input (log: $log)" >&2
+      step="fuzz $name"
+      fuzz_failed+=("$name")
+      summary
+      exit 1
+    fi
     cov="$(grep -oE 'cov: [0-9]+' "$log" | tail -n1 | grep -oE '[0-9]+' || true)"
     corpus_after="$(find "$corpus" -type f | wc -l)"
     line="$name: ${runs:-?} runs, coverage ${cov:-?}, corpus $seeds -> $corpus_after, no crash"
@@ -153,15 +268,4 @@ fi
 
 # --- Summary -----------------------------------------------------------------
 step="summary"
-echo
-echo "=== [$(elapsed)] summary"
-echo "core purity: ok"
-echo "ctest (asan-ubsan): all $tests_total tests passed"
-if ((${#fuzz_report[@]} > 0)); then
-  echo "fuzz (${fuzz_seconds}s each):"
-  printf '  %s\n' "${fuzz_report[@]}"
-else
-  echo "fuzz: no fuzzer run"
-fi
-echo "test.sh: PASS in $(elapsed): $tests_total tests and ${#fuzz_report[@]} fuzzers, no failure"
-echo "turnpike: $((tests_total + ${#fuzz_report[@]})) passed, 0 failed"
+summary

@@ -99,7 +99,7 @@ TEST_CASE("list: the highest source replaces the lower ones entirely") {
   CHECK_FALSE(with_flags->worker.listeners[1].skip_if_unavailable);
 }
 
-TEST_CASE("the config file can be named by TURNPIKE_CONFIG; -f wins") {
+TEST_CASE("the config file can be named by TURNPIKE_CONFIG and -f wins") {
   const FileReader read = FakeFiles({{"env.conf", "realm = env-file\n"},
                                      {"flag.conf", "realm = flag-file\n"}});
   const Environment env = {{"TURNPIKE_CONFIG", "env.conf"}};

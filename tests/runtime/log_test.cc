@@ -24,7 +24,8 @@ struct RestoreDefaultLogging {
 
 const absl::Time kWall = absl::FromUnixMillis(1764689927123);
 
-TEST_CASE("log level names round-trip; an unknown name lists the valid ones") {
+TEST_CASE(
+    "log level names round-trip and an unknown name lists the valid ones") {
   for (LogLevel level : {LogLevel::kError, LogLevel::kWarning, LogLevel::kInfo,
                          LogLevel::kDebug}) {
     auto parsed = ParseLogLevel(LogLevelName(level));

@@ -137,7 +137,7 @@ TEST_CASE("many short-lived holders leave the maps empty") {
   CHECK(ledger.ips_counted() == 0);
 }
 
-TEST_CASE("lowering a limit never evicts; it refuses until below the limit") {
+TEST_CASE("lowering a limit never evicts: it refuses until below the limit") {
   LocalQuotaLedger ledger;
   for (int i = 0; i < 3; ++i) {
     REQUIRE(ledger.TryAcquire("alice", kIpA) == QuotaVerdict::kGranted);

@@ -227,7 +227,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "RFC 5780: RESPONSE-PORT redirects to another port of the same IP; "
+    "RFC 5780: RESPONSE-PORT redirects to another port of the same IP and "
     "PADDING never grows the answer past the request") {
   TestServer server(NatDiscoveryConfig());
   TestClient client(server, ClientTuple(), "", "");

@@ -38,7 +38,7 @@ std::vector<OpenRelay> StartAllocate(TestServer& server, TestClient& client,
   return opens;
 }
 
-TEST_CASE("Refresh extends the lifetime; LIFETIME 0 deletes") {
+TEST_CASE("Refresh extends the lifetime and LIFETIME 0 deletes") {
   TestServer server;
   server.users.Add("alice", "secret");
   TestClient client(server, ClientTuple(), "alice", "secret");
@@ -264,7 +264,7 @@ TEST_CASE("address family attributes: the combinations RFC 8656 §7.2 refuses") 
   CHECK(server.quotas.total() == 0);
 }
 
-TEST_CASE("REQUESTED-ADDRESS-FAMILY picks the relay family; 440 when off") {
+TEST_CASE("REQUESTED-ADDRESS-FAMILY picks the relay family: 440 when off") {
   ServerConfig config = TestConfig();
   config.relay_ipv6 = false;
   TestServer server(config);

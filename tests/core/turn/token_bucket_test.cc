@@ -16,7 +16,8 @@ TEST_CASE("unlimited takes everything") {
   CHECK(bucket.TryConsume(kT0, 1u << 30));
 }
 
-TEST_CASE("starts full with one second's worth; a refused packet takes none") {
+TEST_CASE(
+    "starts full with one second's worth and a refused packet takes none") {
   TokenBucket bucket(1000, kT0);
   CHECK(bucket.TryConsume(kT0, 700));
   CHECK_FALSE(bucket.TryConsume(kT0, 301));
