@@ -222,7 +222,11 @@ std::optional<Forward> Server::HandleClientMessage(
       break;
     case stun::MessageClass::kIndication:
       ++stats_.indications[slot];
-      if (msg.method() == static_cast<uint16_t>(Method::kSend)) {
+      if (!msg.unknown_comprehension_required().empty()) {
+        // RFC 8489 §6.3.2: an indication with an unknown comprehension-
+        // required attribute is discarded; it has no error to answer with.
+        Drop(DropReason::kBadIndication);
+      } else if (msg.method() == static_cast<uint16_t>(Method::kSend)) {
         forward = HandleSendIndication(now, from, msg);
       } else if (msg.method() != static_cast<uint16_t>(Method::kBinding)) {
         // RFC 8489 §6.3.2: a Binding indication needs no answer (it keeps

@@ -21,7 +21,9 @@ enum class DropReason : uint8_t {
   kNoChannel,          // ChannelData for a number not bound
   kPeerFiltered,       // the peer policy refuses the address
   kOverBandwidth,      // the allocation's bandwidth cap
-  kBadIndication,      // a Send indication without XOR-PEER-ADDRESS or DATA
+  kBadIndication,      // a Send indication without XOR-PEER-ADDRESS or DATA,
+                       // or any indication with an unknown comprehension-
+                       // required attribute (RFC 8489 §6.3.2)
   kRetransmitPending,  // an Allocate retransmitted while its relay opens
   kTooLarge,           // a peer datagram too large to frame for the client
   kCount,

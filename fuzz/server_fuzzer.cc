@@ -510,9 +510,9 @@ class Driver {
         parsed->method() != static_cast<uint16_t>(Method::kSend)) {
       return std::nullopt;
     }
-    // The server does not discard an indication with unknown
-    // comprehension-required attributes (RFC 8489 §6.3.2 says it should);
-    // this oracle follows the server there, it checks where data goes.
+    // RFC 8489 §6.3.2: an indication with an unknown comprehension-
+    // required attribute is discarded, so it never carries data.
+    if (!parsed->unknown_comprehension_required().empty()) return std::nullopt;
     const auto peers = parsed->XorPeerAddresses();
     const auto data = parsed->Data();
     if (peers.size() != 1 || !data) return std::nullopt;

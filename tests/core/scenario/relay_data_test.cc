@@ -83,6 +83,24 @@ TEST_CASE("Send indication with a permission is forwarded from the relay") {
   ExpectNothing(r.server);
 }
 
+TEST_CASE("a Send indication with an unknown comprehension-required attribute is discarded") {
+  // RFC 8489 §6.3.2: indications cannot be answered with 420, so they are
+  // discarded whole, even with a permission for the peer.
+  Relaying r;
+  r.client.Permit(kPeer);
+  const auto data = Payload(8);
+  const uint8_t value[4] = {1, 2, 3, 4};
+  const Encoded indication =
+      r.client.Indication(Method::kSend, [&](MessageBuilder& b) {
+        b.AddXorAddress(AttributeType::kXorPeerAddress, kPeer);
+        b.AddBytes(AttributeType::kData, data);
+        b.AddBytes(uint16_t{0x7F01}, value);  // unassigned, < 0x8000
+      });
+  CHECK_FALSE(r.client.Send(indication).has_value());
+  CHECK(r.server->stats().dropped(DropReason::kBadIndication) == 1);
+  ExpectNothing(r.server);
+}
+
 TEST_CASE("a peer datagram becomes a Data indication (RFC 8656 §11.4)") {
   Relaying r;
   r.client.Permit(kPeer);
