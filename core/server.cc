@@ -323,8 +323,9 @@ absl::Status CheckNatDiscoveryListeners(
   // RFC 5780 §4.1: two IPs and two ports, so every listener has its
   // change-port, change-IP and change-both partners.
   for (const ListenerConfig& l : listeners) {
-    for (const auto& [ip, port] : {std::pair{false, true}, std::pair{true, false},
-                                   std::pair{true, true}}) {
+    for (const auto& [ip, port] :
+         {std::pair{false, true}, std::pair{true, false},
+          std::pair{true, true}}) {
       if (FindPartner(listeners, l, ip, port) != nullptr) continue;
       return absl::InvalidArgumentError(absl::StrCat(
           "nat-discovery: listener ", l.address.ToString(), " has no partner ",

@@ -138,8 +138,7 @@ void Server::HandleChannelBind(const Now& now, const RequestContext& ctx) {
       return;
     }
   }
-  if (int code = CheckPeer(*allocation, peer, /*with_port=*/true);
-      code != 0) {
+  if (int code = CheckPeer(*allocation, peer, /*with_port=*/true); code != 0) {
     RespondError(ctx.from, request.header(), code, ctx.protection());
     return;
   }

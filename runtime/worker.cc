@@ -65,10 +65,9 @@ absl::StatusOr<core::SelfAddressConfig> OwnAddresses(
     own.relay.push_back(family->bind);
     if (family->external) own.relay.push_back(*family->external);
   }
-  if (std::any_of(listening.begin(), listening.end(),
-                  [](const TransportAddress& a) {
-                    return a.ip.IsUnspecified();
-                  })) {
+  if (std::any_of(
+          listening.begin(), listening.end(),
+          [](const TransportAddress& a) { return a.ip.IsUnspecified(); })) {
     absl::StatusOr<std::vector<InterfaceAddress>> host =
         ListInterfaceAddresses();
     if (!host.ok()) return host.status();

@@ -30,8 +30,7 @@ constexpr uint32_t kDefaultLifetimeSeconds = 600;  // turnpike's default
 const std::vector<std::string> kAllowIpv4Loopback = {"--peer-allow",
                                                      "127.0.0.0/8"};
 // ::1 is IPv6's own loopback: an allow rule for it is all it takes.
-const std::vector<std::string> kAllowIpv6Loopback = {"--peer-allow",
-                                                     "::1/128"};
+const std::vector<std::string> kAllowIpv6Loopback = {"--peer-allow", "::1/128"};
 
 std::vector<std::string> Concat(std::vector<std::string> a,
                                 const std::vector<std::string>& b) {

@@ -83,18 +83,18 @@ TEST_CASE("every special-purpose class is denied by default") {
 TEST_CASE("IPv4 embedded in IPv6 is checked as IPv4 (CVE-2020-26262)") {
   const PeerFilter filter(PeerFilterRules{});
   for (const char* denied : {
-           "::ffff:127.0.0.1",        // IPv4-mapped loopback
-           "::ffff:169.254.169.254",  // IPv4-mapped metadata
-           "::ffff:10.0.0.1",         // IPv4-mapped private
-           "::127.0.0.1",             // IPv4-compatible loopback
-           "::10.1.2.3",              // IPv4-compatible private
-           "64:ff9b::7f00:1",         // NAT64 of 127.0.0.1
-           "::ffff:0:7f00:1",         // SIIT of 127.0.0.1
+           "::ffff:127.0.0.1",           // IPv4-mapped loopback
+           "::ffff:169.254.169.254",     // IPv4-mapped metadata
+           "::ffff:10.0.0.1",            // IPv4-mapped private
+           "::127.0.0.1",                // IPv4-compatible loopback
+           "::10.1.2.3",                 // IPv4-compatible private
+           "64:ff9b::7f00:1",            // NAT64 of 127.0.0.1
+           "::ffff:0:7f00:1",            // SIIT of 127.0.0.1
            "2001:0:808:808::80ff:fffe",  // Teredo, client 127.0.0.1
            "2001:0:a00:1::f7f7:fbfb",    // Teredo, server 10.0.0.1
-           "64:ff9b::a9fe:a9fe",      // NAT64 of 169.254.169.254
-           "2002:7f00:1::1",          // 6to4 of 127.0.0.1
-           "2002:c0a8:101::1",        // 6to4 of 192.168.1.1
+           "64:ff9b::a9fe:a9fe",         // NAT64 of 169.254.169.254
+           "2002:7f00:1::1",             // 6to4 of 127.0.0.1
+           "2002:c0a8:101::1",           // 6to4 of 192.168.1.1
        }) {
     CAPTURE(denied);
     CHECK_FALSE(filter.Allows(Ip(denied)));
@@ -125,8 +125,7 @@ TEST_CASE("operator rules: longest prefix wins, deny wins a tie") {
   CHECK(filter.Check(Ip("198.51.100.7")) == PeerVerdict::kDeniedByRule);
   // An allow rule for 127/8 opens neither its IPv4-mapped form (the mapped
   // block is not globally reachable, docs/security.md)...
-  CHECK(filter.Check(Ip("::ffff:127.0.0.1")) ==
-        PeerVerdict::kDeniedByDefault);
+  CHECK(filter.Check(Ip("::ffff:127.0.0.1")) == PeerVerdict::kDeniedByDefault);
   // ...nor IPv6 loopback, which is a different address.
   CHECK(filter.Check(Ip("::1")) == PeerVerdict::kDeniedByDefault);
   // A deny rule reaches through the 6to4 form.

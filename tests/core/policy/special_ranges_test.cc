@@ -27,7 +27,7 @@ IpAddress Ip(const std::string& text) {
 struct DocRow {
   std::string range;
   std::string name;
-  std::string verdict;  // denied, allowed, embedded IPv4
+  std::string verdict;          // denied, allowed, embedded IPv4
   std::string denied_example;   // empty for —
   std::string allowed_example;  // empty for —
 };

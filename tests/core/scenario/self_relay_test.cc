@@ -64,18 +64,16 @@ struct TwoClients {
   }
   // A CreatePermission from alice; the error code, or 0 on success.
   int PermitFromAlice(const TransportAddress& peer) {
-    return Answer(alice.Request(Method::kCreatePermission,
-                                [&](MessageBuilder& b) {
-                                  b.AddXorAddress(
-                                      AttributeType::kXorPeerAddress, peer);
-                                }));
-  }
-  int BindFromAlice(uint16_t channel, const TransportAddress& peer) {
     return Answer(
-        alice.Request(Method::kChannelBind, [&](MessageBuilder& b) {
-          b.AddChannelNumber(channel);
+        alice.Request(Method::kCreatePermission, [&](MessageBuilder& b) {
           b.AddXorAddress(AttributeType::kXorPeerAddress, peer);
         }));
+  }
+  int BindFromAlice(uint16_t channel, const TransportAddress& peer) {
+    return Answer(alice.Request(Method::kChannelBind, [&](MessageBuilder& b) {
+      b.AddChannelNumber(channel);
+      b.AddXorAddress(AttributeType::kXorPeerAddress, peer);
+    }));
   }
   int Answer(const Encoded& request) {
     alice.Send(request);
@@ -102,9 +100,8 @@ TEST_CASE(
   // The datagram arrives at bob's relay from alice's relayed address;
   // bob's permission for the relay IP lets it through to bob.
   t.bob.Permit(kRelayA);
-  std::optional<Forward> in =
-      t.server->HandlePeerDatagram(t.server.now, t.relay_b, kRelayA,
-                                   std::vector<uint8_t>{1, 2, 3});
+  std::optional<Forward> in = t.server->HandlePeerDatagram(
+      t.server.now, t.relay_b, kRelayA, std::vector<uint8_t>{1, 2, 3});
   REQUIRE(in.has_value());
   CHECK(in->to == t.bob.tuple.client);
   // Over a channel as well.
@@ -201,8 +198,7 @@ TEST_CASE("the unspecified address reaches the host and is closed too") {
   config.peer_rules.deny_special_ranges = false;
   TwoClients t(config);
   CHECK(t.PermitFromAlice(Addr("0.0.0.0:3478")) == 0);
-  CHECK_FALSE(
-      t.alice.Send(t.SendFromAlice(Addr("0.0.0.0:3478"))).has_value());
+  CHECK_FALSE(t.alice.Send(t.SendFromAlice(Addr("0.0.0.0:3478"))).has_value());
   CHECK(t.own_port_drops() == 1);
 }
 
