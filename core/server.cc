@@ -322,6 +322,11 @@ absl::Status CheckNatDiscoveryListeners(
     absl::Span<const ListenerConfig> listeners) {
   // RFC 5780 §4.1: two IPs and two ports, so every listener has its
   // change-port, change-IP and change-both partners.
+  if (listeners.empty()) {
+    return absl::InvalidArgumentError(
+        "nat-discovery: no listener; RFC 5780 §4.1 needs two IPs, each "
+        "listening on the same two ports");
+  }
   for (const ListenerConfig& l : listeners) {
     for (const auto& [ip, port] :
          {std::pair{false, true}, std::pair{true, false},
