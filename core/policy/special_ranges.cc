@@ -104,8 +104,19 @@ absl::Span<const SpecialRange> SpecialRanges() {
 }
 
 const SpecialRange* FindSpecialRange(const IpAddress& address) {
+  // The table lists IPv4 rows first; only the address's family is scanned
+  // (this runs on every relayed packet).
+  static const size_t kFirstIpv6 = [] {
+    const absl::Span<const SpecialRange> all = SpecialRanges();
+    size_t i = 0;
+    while (i < all.size() && all[i].prefix.network().is_v4()) ++i;
+    return i;
+  }();
+  const absl::Span<const SpecialRange> all = SpecialRanges();
+  const absl::Span<const SpecialRange> rows =
+      address.is_v4() ? all.subspan(0, kFirstIpv6) : all.subspan(kFirstIpv6);
   const SpecialRange* best = nullptr;
-  for (const SpecialRange& range : SpecialRanges()) {
+  for (const SpecialRange& range : rows) {
     if (range.prefix.Contains(address) &&
         (best == nullptr ||
          range.prefix.prefix_length() > best->prefix.prefix_length())) {
