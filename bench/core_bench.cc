@@ -16,6 +16,7 @@
 #include "bench/alloc_counter.h"
 #include "bench/bench_checks.h"
 #include "benchmark/benchmark.h"
+#include "core/policy/cidr.h"
 #include "core/policy/local_quota_ledger.h"
 #include "core/server.h"
 #include "core/stun/integrity.h"
@@ -97,6 +98,9 @@ class Relaying {
     core::ServerConfig config;
     config.listeners = {
         {core::ListenerId{0}, core::Transport::kUdp, Addr("203.0.113.1:3478")}};
+    // The peer is in TEST-NET-1, which the filter denies by default; open
+    // it as an operator would, so the measured path is the allowed one.
+    config.peer_rules.allow = {*core::Cidr::Parse("192.0.2.0/24")};
     server_ = *Server::Create(config,
                               core::Deps{&random_, &users_, &hmac_, &quotas_});
   }

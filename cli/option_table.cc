@@ -386,7 +386,9 @@ constexpr OptionSpec kOptions[] = {
      kList, kFromAnywhere, false, &ApplyListen},
     {"nat-discovery", "", "BOOL", "false",
      "Answer RFC 5780 NAT behaviour discovery (OTHER-ADDRESS,\n"
-     "CHANGE-REQUEST). Needs listeners on two IPs and two ports.",
+     "CHANGE-REQUEST). Needs four listen addresses: two IPs, each on\n"
+     "the same two ports (--listen A:3478 --listen A:3479 --listen\n"
+     "B:3478 --listen B:3479).",
      kSwitch, kFromAnywhere, false, &ApplyNatDiscovery},
     {"software", "", "TEXT",
      "none, so responses do not tell scanners what runs here",
@@ -468,8 +470,9 @@ constexpr OptionSpec kOptions[] = {
     {"peer-allow", "", "CIDR", "none",
      "Peer addresses the relay may reach although they are in a\n"
      "special-purpose range (loopback, RFC 1918, link-local...), which are\n"
-     "refused by default. The longest matching prefix of allow and deny\n"
-     "rules decides.",
+     "refused by default (docs/security.md lists them). The longest\n"
+     "matching prefix of allow and deny rules decides. The server's own\n"
+     "addresses stay closed outside the relay ports whatever it says.",
      kList, kFromAnywhere, true, &ApplyPeerAllow},
     {"peer-deny", "", "CIDR", "none",
      "Peer addresses the relay must not reach, on top of the default\n"

@@ -8,10 +8,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "cli/config_file.h"
 #include "cli/credential_snapshot.h"
 #include "cli/load_state.h"
 #include "cli/option_table.h"
+#include "core/server.h"
 #include "core/util/absl_compat.h"
 
 namespace turnpike::cli {
@@ -229,6 +231,39 @@ absl::Status CheckLifetimes(const LoadState& state,
       "; lower default-lifetime or raise max-lifetime"));
 }
 
+// RFC 5780 §4.1: NAT behaviour discovery answers from a second IP and a
+// second port, and names them (OTHER-ADDRESS, RESPONSE-ORIGIN), so it
+// needs explicit listen addresses: two IPs, each on the same two ports.
+absl::Status CheckNatDiscovery(const LoadState& state,
+                               const Provenance& provenance) {
+  const runtime::WorkerConfig& worker = state.settings.worker;
+  if (!worker.server.nat_discovery) return absl::OkStatus();
+  const std::string what = Describe("nat-discovery", "true", provenance);
+  constexpr std::string_view kExample =
+      "two IPs, each on the same two ports, e.g. --listen 192.0.2.1:3478 "
+      "--listen 192.0.2.1:3479 --listen 192.0.2.2:3478 --listen "
+      "192.0.2.2:3479";
+  std::vector<core::ListenerConfig> listeners;
+  for (const runtime::ListenerSpec& spec : worker.listeners) {
+    if (spec.address.ip.IsUnspecified() || spec.address.port == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, " needs listen addresses it can name to clients, but ",
+          spec.address.ToString(),
+          spec.address.port == 0 ? " has no fixed port" : " is a wildcard",
+          "; RFC 5780 §4.1 needs ", ToAbsl(kExample)));
+    }
+    listeners.push_back(
+        {core::ListenerId{static_cast<uint16_t>(listeners.size())},
+         core::Transport::kUdp, spec.address});
+  }
+  if (absl::Status s = core::CheckNatDiscoveryListeners(listeners); !s.ok()) {
+    // The core names the setting too: say it once.
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": ", absl::StripPrefix(s.message(), "nat-discovery: ")));
+  }
+  return absl::OkStatus();
+}
+
 // relay-ip and external-ip of one family into worker.relay.
 absl::Status ResolveRelayFamily(const std::optional<IpAddress>& relay_ip,
                                 const std::optional<ExternalIp>& external,
@@ -306,7 +341,8 @@ absl::Status Finish(LoadState& state, const Provenance& provenance) {
   if (state.debug) settings.log.level = runtime::LogLevel::kDebug;
   for (absl::Status status :
        {CheckPorts(state, provenance), CheckLifetimes(state, provenance),
-        ResolveRelay(state), BuildCredentials(settings)}) {
+        CheckNatDiscovery(state, provenance), ResolveRelay(state),
+        BuildCredentials(settings)}) {
     if (!status.ok()) return status;
   }
   return absl::OkStatus();

@@ -12,14 +12,16 @@
 
 #include "core/net/transport_address.h"
 #include "core/policy/peer_filter.h"
+#include "core/policy/self_addresses.h"
 #include "core/stun/channel_data.h"
 #include "core/stun/constants.h"
 #include "core/types.h"
 
 namespace turnpike::core {
 
-// One socket clients reach the server on. The core needs the addresses only
-// for RFC 5780 (which listener answers a CHANGE-REQUEST).
+// One socket clients reach the server on. The core needs the addresses for
+// RFC 5780 (which listener answers a CHANGE-REQUEST) and to refuse relaying
+// into its own listening ports.
 struct ListenerConfig {
   ListenerId id;
   Transport transport = Transport::kUdp;
@@ -65,6 +67,11 @@ struct ServerConfig {
   bool relay_ipv6 = false;
 
   PeerFilterRules peer_rules;
+  // The relay addresses, the host's addresses and the relay port range, so
+  // the relay never relays into the server itself (docs/security.md). The
+  // runtime fills it in; the listeners' addresses are added from
+  // `listeners`.
+  SelfAddressConfig own_addresses;
 
   // Per allocation, bytes per second relayed in each direction (token
   // bucket); 0 = unlimited. Bursts up to one second's worth.

@@ -41,6 +41,8 @@ std::string_view DropReasonName(DropReason reason) {
       return "no_channel";
     case DropReason::kPeerFiltered:
       return "peer_filtered";
+    case DropReason::kOwnPort:
+      return "own_port";
     case DropReason::kOverBandwidth:
       return "over_bandwidth";
     case DropReason::kBadIndication:
@@ -100,24 +102,16 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
     return absl::InvalidArgumentError(
         "relay addresses: configure at least one relay address family");
   }
+  if (config.own_addresses.relay_min_port == 0 ||
+      config.own_addresses.relay_min_port >
+          config.own_addresses.relay_max_port) {
+    return absl::InvalidArgumentError(
+        "relay ports: give 1 <= min-port <= max-port (default 49152-65535)");
+  }
   if (config.nat_discovery) {
-    // RFC 5780 §4.1: the server needs two IPs and two ports: every listener
-    // must have its change-IP, change-port and change-both partners.
-    for (const ListenerConfig& l : config.listeners) {
-      int partners = 0;
-      for (const ListenerConfig& o : config.listeners) {
-        if (o.transport != l.transport || o.id == l.id) continue;
-        if (o.address.ip.family() != l.address.ip.family()) continue;
-        if (o.address.ip != l.address.ip || o.address.port != l.address.port) {
-          ++partners;
-        }
-      }
-      if (partners < 3) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "nat-discovery: listener ", l.address.ToString(),
-            " needs listeners on a second IP and a second port (four in "
-            "all, RFC 5780 §4.1); set alternate-ip and alternate-port"));
-      }
+    if (absl::Status s = CheckNatDiscoveryListeners(config.listeners);
+        !s.ok()) {
+      return s;
     }
   }
   // RFC 8489 §9.2: advertise the password-algorithms and username-anonymity
@@ -131,11 +125,22 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
       new Server(std::move(config), deps, std::move(nonces)));
 }
 
+namespace {
+
+std::vector<TransportAddress> ListenerAddresses(const ServerConfig& config) {
+  std::vector<TransportAddress> out;
+  for (const ListenerConfig& l : config.listeners) out.push_back(l.address);
+  return out;
+}
+
+}  // namespace
+
 Server::Server(ServerConfig config, Deps deps, auth::NonceCodec nonces)
     : config_(std::move(config)),
       deps_(deps),
       nonces_(std::move(nonces)),
-      peer_filter_(config_.peer_rules) {
+      peer_filter_(config_.peer_rules),
+      self_addresses_(config_.own_addresses, ListenerAddresses(config_)) {
   uint8_t seed[8];
   deps_.random->Fill(absl::MakeSpan(seed));
   for (uint8_t b : seed) indication_counter_ = indication_counter_ << 8 | b;
@@ -316,6 +321,33 @@ const ListenerConfig* FindPartner(absl::Span<const ListenerConfig> listeners,
 }
 
 }  // namespace
+
+absl::Status CheckNatDiscoveryListeners(
+    absl::Span<const ListenerConfig> listeners) {
+  // RFC 5780 §4.1: two IPs and two ports, so every listener has its
+  // change-port, change-IP and change-both partners.
+  if (listeners.empty()) {
+    return absl::InvalidArgumentError(
+        "nat-discovery: no listener; RFC 5780 §4.1 needs two IPs, each "
+        "listening on the same two ports");
+  }
+  for (const ListenerConfig& l : listeners) {
+    for (const auto& [ip, port] :
+         {std::pair{false, true}, std::pair{true, false},
+          std::pair{true, true}}) {
+      if (FindPartner(listeners, l, ip, port) != nullptr) continue;
+      return absl::InvalidArgumentError(absl::StrCat(
+          "nat-discovery: listener ", l.address.ToString(), " has no partner ",
+          ip ? "on a second IP" : "", ip && port ? " and " : "",
+          port ? "on a second port" : "",
+          "; RFC 5780 §4.1 needs two IPs, each listening on the same two "
+          "ports: give four listen addresses, e.g. --listen 192.0.2.1:3478 "
+          "--listen 192.0.2.1:3479 --listen 192.0.2.2:3478 --listen "
+          "192.0.2.2:3479"));
+    }
+  }
+  return absl::OkStatus();
+}
 
 void Server::HandleBinding(const FiveTuple& from,
                            const stun::MessageView& request) {

@@ -32,6 +32,7 @@
 #include "core/events.h"
 #include "core/forward.h"
 #include "core/policy/peer_filter.h"
+#include "core/policy/self_addresses.h"
 #include "core/stats.h"
 #include "core/stun/message_builder.h"
 #include "core/stun/message_view.h"
@@ -40,6 +41,12 @@
 #include "core/types.h"
 
 namespace turnpike::core {
+
+// RFC 5780 §4.1: OK when every listener has partners on the other IP, the
+// other port and both (two IPs × two ports); otherwise InvalidArgument
+// naming the listener and the fix (more listen addresses).
+absl::Status CheckNatDiscoveryListeners(
+    absl::Span<const ListenerConfig> listeners);
 
 class Server {
  public:
@@ -173,16 +180,22 @@ class Server {
   void InstallPermission(const Now& now, turn::Allocation& allocation,
                          const IpAddress& peer);
   // 0 when `peer` may be used by `allocation`, else the error code (403,
-  // 443).
+  // 443). `with_port`: the port is part of the request (ChannelBind), so a
+  // port of the server's own that is not a relay port is refused too.
   int CheckPeer(const turn::Allocation& allocation,
-                const TransportAddress& peer);
+                const TransportAddress& peer, bool with_port);
+  // The peer filter's verdict, except that the relay addresses themselves
+  // pass the default ranges: clients of this server reach each other there.
+  bool PeerIpAllowed(const IpAddress& peer) const;
 
   // Relayed data (server_data.cc).
   std::optional<Forward> HandleChannelData(const Now& now,
                                            const FiveTuple& from,
                                            absl::Span<const uint8_t> frame);
-  // Permission and peer policy for one relayed packet (counts the drop).
-  bool MayRelay(const turn::Allocation& allocation, const IpAddress& peer);
+  // Permission and peer policy for one relayed packet, either way (counts
+  // the drop).
+  bool MayRelay(const turn::Allocation& allocation,
+                const TransportAddress& peer);
   std::optional<Forward> RelayToPeer(const Now& now,
                                      turn::Allocation& allocation,
                                      const TransportAddress& peer,
@@ -221,6 +234,7 @@ class Server {
   Deps deps_;
   auth::NonceCodec nonces_;
   PeerFilter peer_filter_;
+  SelfAddresses self_addresses_;
   ServerStats stats_;
   std::deque<Command> commands_;
 

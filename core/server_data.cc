@@ -26,15 +26,22 @@ constexpr size_t kMaxStunBody = 0xFFFF - 3;
 }  // namespace
 
 bool Server::MayRelay(const turn::Allocation& allocation,
-                      const IpAddress& peer) {
+                      const TransportAddress& peer) {
   // RFC 8656 §9: data moves only to and from peers with a permission.
-  if (!allocation.permissions.contains(peer)) {
+  if (!allocation.permissions.contains(peer.ip)) {
     Drop(DropReason::kNoPermission);
+    return false;
+  }
+  // A permission is per IP, so a permitted address of the server's own
+  // still leaves its listening ports and other local ports closed
+  // (docs/security.md "The relay never relays into itself").
+  if (self_addresses_.Refuses(peer)) {
+    Drop(DropReason::kOwnPort);
     return false;
   }
   // The policy may have changed since the permission was installed (a
   // reload), so every packet is checked, not just CreatePermission.
-  if (!peer_filter_.Allows(peer)) {
+  if (!PeerIpAllowed(peer.ip)) {
     Drop(DropReason::kPeerFiltered);
     return false;
   }
@@ -50,7 +57,7 @@ std::optional<Forward> Server::RelayToPeer(const Now& now,
     Drop(DropReason::kBadIndication);
     return std::nullopt;
   }
-  if (!MayRelay(allocation, peer.ip)) return std::nullopt;
+  if (!MayRelay(allocation, peer)) return std::nullopt;
   if (!allocation.to_peer_budget.TryConsume(now.mono, payload.size())) {
     Drop(DropReason::kOverBandwidth);
     ++allocation.counters.dropped_over_bandwidth;
@@ -120,7 +127,7 @@ std::optional<Forward> Server::HandlePeerDatagram(
   }
   turn::Allocation& allocation = *it->second;
   // RFC 8656 §11.3 / §12.6: only from peers with a permission.
-  if (!MayRelay(allocation, peer.ip)) return std::nullopt;
+  if (!MayRelay(allocation, peer)) return std::nullopt;
 
   Forward forward;
   forward.via = allocation.five_tuple.listener;

@@ -25,8 +25,15 @@ turn::Allocation* Server::RequireAllocation(const RequestContext& ctx) {
   return allocation;
 }
 
+bool Server::PeerIpAllowed(const IpAddress& peer) const {
+  const PeerVerdict verdict = peer_filter_.Check(peer);
+  return verdict == PeerVerdict::kAllowed ||
+         (verdict == PeerVerdict::kDeniedByDefault &&
+          self_addresses_.IsRelayAddress(peer));
+}
+
 int Server::CheckPeer(const turn::Allocation& allocation,
-                      const TransportAddress& peer) {
+                      const TransportAddress& peer, bool with_port) {
   // RFC 8656 §9.1, §12.2: the peer must be of a family the allocation
   // relays.
   if (!allocation.RelayFor(peer.family())) {
@@ -34,7 +41,11 @@ int Server::CheckPeer(const turn::Allocation& allocation,
   }
   // The relay must not become a proxy into the operator's own networks:
   // 403 (RFC 8656 §9.1 "local policy").
-  if (!peer_filter_.Allows(peer.ip)) return error_code::kForbidden;
+  if (!PeerIpAllowed(peer.ip)) return error_code::kForbidden;
+  // Nor into the server itself: of its own addresses, only relay ports.
+  if (with_port && self_addresses_.Refuses(peer)) {
+    return error_code::kForbidden;
+  }
   return 0;
 }
 
@@ -66,7 +77,8 @@ void Server::HandleCreatePermission(const Now& now, const RequestContext& ctx) {
     return;
   }
   for (const TransportAddress& peer : peers) {
-    if (int code = CheckPeer(*allocation, peer); code != 0) {
+    if (int code = CheckPeer(*allocation, peer, /*with_port=*/false);
+        code != 0) {
       RespondError(ctx.from, request.header(), code, ctx.protection());
       return;
     }
@@ -126,7 +138,7 @@ void Server::HandleChannelBind(const Now& now, const RequestContext& ctx) {
       return;
     }
   }
-  if (int code = CheckPeer(*allocation, peer); code != 0) {
+  if (int code = CheckPeer(*allocation, peer, /*with_port=*/true); code != 0) {
     RespondError(ctx.from, request.header(), code, ctx.protection());
     return;
   }

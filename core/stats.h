@@ -20,6 +20,7 @@ enum class DropReason : uint8_t {
   kNoPermission,       // RFC 8656 §9: no permission for the peer's IP
   kNoChannel,          // ChannelData for a number not bound
   kPeerFiltered,       // the peer policy refuses the address
+  kOwnPort,  // to or from the server's own address outside the relay ports
   kOverBandwidth,      // the allocation's bandwidth cap
   kBadIndication,      // a Send indication without XOR-PEER-ADDRESS or DATA,
                        // or any indication with an unknown comprehension-

@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "core/util/absl_compat.h"
 #include "runtime/clock.h"
+#include "runtime/host_addresses.h"
 #include "runtime/log.h"
 
 namespace turnpike::runtime {
@@ -48,6 +49,33 @@ const char* SignalName(int signum) {
     default:
       return "signal";
   }
+}
+
+// What the core must know to keep the relay out of the server itself: the
+// relay addresses (and their public counterparts), the host's addresses
+// when a listener is a wildcard (it answers on all of them), and the relay
+// port range.
+absl::StatusOr<core::SelfAddressConfig> OwnAddresses(
+    const RelayOptions& relay, const std::vector<TransportAddress>& listening) {
+  core::SelfAddressConfig own;
+  own.relay_min_port = relay.min_port;
+  own.relay_max_port = relay.max_port;
+  for (const std::optional<RelayAddress>& family : {relay.ipv4, relay.ipv6}) {
+    if (!family) continue;
+    own.relay.push_back(family->bind);
+    if (family->external) own.relay.push_back(*family->external);
+  }
+  if (std::any_of(
+          listening.begin(), listening.end(),
+          [](const TransportAddress& a) { return a.ip.IsUnspecified(); })) {
+    absl::StatusOr<std::vector<InterfaceAddress>> host =
+        ListInterfaceAddresses();
+    if (!host.ok()) return host.status();
+    for (const InterfaceAddress& address : *host) {
+      own.host.push_back(address.address);
+    }
+  }
+  return own;
 }
 
 }  // namespace
@@ -86,11 +114,8 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(WorkerConfig config,
   }
   config.server.relay_ipv4 = config.relay.ipv4.has_value();
   config.server.relay_ipv6 = config.relay.ipv6.has_value();
-  absl::StatusOr<std::unique_ptr<core::Server>> server =
-      core::Server::Create(config.server, deps);
-  if (!server.ok()) return server.status();
 
-  std::unique_ptr<Worker> worker(new Worker(std::move(*server), config, deps));
+  std::unique_ptr<Worker> worker(new Worker(nullptr, config, deps));
   if (int err = uv_loop_init(&worker->loop_); err != 0) {
     return absl::InternalError(
         absl::StrCat("event loop: uv_loop_init failed: ", uv_strerror(err)));
@@ -100,6 +125,25 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(WorkerConfig config,
   if (absl::Status status = worker->Listen(config.listeners); !status.ok()) {
     return status;
   }
+  // The core learns the listeners as bound (a port 0 resolved, a skipped
+  // address gone): RFC 5780 answers name them, and the relay must never
+  // reach them (docs/security.md).
+  config.server.listeners.clear();
+  for (size_t i = 0; i < worker->listeners_.size(); ++i) {
+    // Listen gives the n-th bound socket ListenerId n.
+    config.server.listeners.push_back(
+        {core::ListenerId{static_cast<uint16_t>(i)}, core::Transport::kUdp,
+         worker->listeners_[i]->local_address()});
+  }
+  absl::StatusOr<core::SelfAddressConfig> own =
+      OwnAddresses(config.relay, worker->listening_addresses());
+  if (!own.ok()) return own.status();
+  config.server.own_addresses = *std::move(own);
+  absl::StatusOr<std::unique_ptr<core::Server>> server =
+      core::Server::Create(config.server, deps);
+  if (!server.ok()) return server.status();
+  worker->server_ = *std::move(server);
+
   if (absl::Status status = worker->CheckRelayAddresses(); !status.ok()) {
     return status;
   }
@@ -245,6 +289,11 @@ absl::Status Worker::Run() {
 
 void Worker::Stop() {
   if (stopping_) return;
+  if (server_ == nullptr) {  // Create failed before the server existed
+    stopping_ = true;
+    for (std::unique_ptr<UdpSocket>& listener : listeners_) listener->Close();
+    return;
+  }
   // Allocations end first, while the sockets and the event sink are still
   // there: each gets its AllocationDeleted and its relay sockets close.
   now_ = StampNow();

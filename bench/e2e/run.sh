@@ -87,8 +87,9 @@ free_port() {
   done
 }
 
-# Both servers: UDP only on 127.0.0.1, relays on 127.0.0.1 in 20000-60000,
-# long-term credentials alice:secret in realm "turnpike", loopback peers
+# Both servers: UDP only on 127.0.0.1, relays on 127.0.0.1 in 20000-65535
+# (turnpike reaches its own addresses, loopback among them, only on relay
+# ports, and the echo peer binds an ephemeral port), long-term credentials alice:secret in realm "turnpike", loopback peers
 # allowed, no quotas or bandwidth limits (both default to none), logs to a
 # file at their default level.
 start_server() {
@@ -98,7 +99,7 @@ start_server() {
       # --relay-threads 1: one relay thread (coturn adds its listener and
       # authentication threads), the closest to turnpike's single loop.
       turnserver -n --listening-ip 127.0.0.1 --relay-ip 127.0.0.1 \
-        --listening-port "$port" --min-port 20000 --max-port 60000 \
+        --listening-port "$port" --min-port 20000 --max-port 65535 \
         --lt-cred-mech --user alice:secret --realm turnpike \
         --allow-loopback-peers --no-tls --no-dtls --no-tcp --no-cli \
         --relay-threads 1 --log-file stdout > "$log" 2>&1 &
@@ -109,7 +110,7 @@ start_server() {
         buffers=(--udp-receive-buffer 4M --udp-send-buffer 4M)
       fi
       "$turnpike" --listen "127.0.0.1:$port" --relay-ip 127.0.0.1 \
-        --min-port 20000 --max-port 60000 \
+        --min-port 20000 --max-port 65535 \
         --user alice:secret --realm turnpike --peer-allow 127.0.0.0/8 \
         "${buffers[@]}" > "$log" 2>&1 &
       ;;

@@ -5,23 +5,23 @@
 // without a filter it is a proxy into its own network: loopback services,
 // cloud metadata endpoints, the private LAN. By default every address in a
 // special-purpose range is refused; operators open what they need with allow
-// rules and close more with deny rules.
+// rules and close more with deny rules. The ranges and their verdicts are
+// the table in core/policy/special_ranges.h (and docs/security.md).
 //
-// IPv6 forms that embed an IPv4 address (IPv4-mapped ::ffff:0:0/96,
-// IPv4-compatible ::/96, NAT64 64:ff9b::/96, 6to4 2002::/16) are checked for
-// both the IPv6 address and the embedded IPv4 one: a peer is refused when
-// either is. That closes the bypass of CVE-2020-26262, where
-// ::ffff:127.0.0.1 reached loopback past a filter that only knew 127/8.
+// IPv6 forms that embed an IPv4 address (EmbeddedIpv4s: IPv4-mapped,
+// -compatible and -translated, NAT64, 6to4, Teredo) are checked for both
+// the IPv6 address and every embedded IPv4 one: a peer is refused when any
+// is. That closes the bypass of CVE-2020-26262, where ::ffff:127.0.0.1
+// reached loopback past a filter that only knew 127/8.
 #ifndef TURNPIKE_CORE_POLICY_PEER_FILTER_H_
 #define TURNPIKE_CORE_POLICY_PEER_FILTER_H_
 
-#include <optional>
 #include <string_view>
 #include <vector>
 
-#include "absl/types/span.h"
 #include "core/net/transport_address.h"
 #include "core/policy/cidr.h"
+#include "core/policy/special_ranges.h"
 
 namespace turnpike::core {
 
@@ -35,7 +35,7 @@ std::string_view PeerVerdictName(PeerVerdict verdict);
 struct PeerFilterRules {
   std::vector<Cidr> allow;
   std::vector<Cidr> deny;
-  // Refuse the special-purpose ranges (DefaultDeniedRanges()) unless an
+  // Refuse the special-purpose ranges (SpecialRanges()) unless an
   // allow rule opens them. On by default; off only for closed test networks.
   bool deny_special_ranges = true;
 };
@@ -53,21 +53,11 @@ class PeerFilter {
     return Check(peer) == PeerVerdict::kAllowed;
   }
 
-  // Loopback, "this network", RFC 1918, CGNAT, link-local (cloud metadata
-  // at 169.254.169.254), IETF protocol assignments, benchmarking, multicast,
-  // reserved and broadcast; IPv6 unspecified, loopback, discard-only, ULA,
-  // site-local, link-local, multicast and local-use NAT64.
-  static absl::Span<const Cidr> DefaultDeniedRanges();
-
  private:
   PeerVerdict CheckOne(const IpAddress& address) const;
 
   PeerFilterRules rules_;
 };
-
-// The IPv4 address an IPv6 address carries in one of the embedding forms
-// above, or nullopt.
-std::optional<IpAddress> EmbeddedIpv4(const IpAddress& address);
 
 }  // namespace turnpike::core
 

@@ -234,7 +234,9 @@ TEST_CASE("by default loopback peers are refused with 403") {
       StartTurnpike(ip, {"--relay-ip", ip, "--user", "alice:secret"});
   REQUIRE(server.has_value());
   Allocated allocated = AllocateAsAlice(ip, *server);
-  std::optional<UdpSocket> peer = UdpSocket::Bind(ip);
+  // Not on the relay's own address, which is open to other allocations
+  // (docs/security.md; tests/adversarial/self_relay_test.cc).
+  std::optional<UdpSocket> peer = UdpSocket::Bind("127.0.0.2");
   REQUIRE(peer.has_value());
   // RFC 8656 §9.1 / §21: a server may refuse peers by policy with 403;
   // turnpike refuses special-purpose ranges unless --peer-allow says so.

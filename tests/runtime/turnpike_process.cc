@@ -39,7 +39,12 @@ std::optional<RunningTurnpike> StartTurnpike(
     const std::string& ip, const std::vector<std::string>& extra) {
   const std::string host =
       ip.find(':') != std::string::npos ? "[" + ip + "]" : ip;
-  std::vector<std::string> args = {"--listen", host + ":0"};
+  // The relay reaches its own addresses (all of loopback among them) only
+  // on relay ports (docs/security.md), and these tests' loopback peers bind
+  // ephemeral ports: so every unprivileged port is a relay port here,
+  // unless `extra` says otherwise (a later value wins).
+  std::vector<std::string> args = {"--listen", host + ":0", "--min-port",
+                                   "1024"};
   args.insert(args.end(), extra.begin(), extra.end());
   std::unique_ptr<Subprocess> process =
       Subprocess::Start(TURNPIKE_BINARY, args);

@@ -28,7 +28,7 @@ struct RunningTurnpike {
   TransportAddress address;  // where it answers
 };
 
-// Starts turnpike with `--listen ip:0` followed by `extra`; nullopt when it
+// Starts turnpike with `--listen ip:0 --min-port 1024` followed by `extra`; nullopt when it
 // exits or names no listening port within kStartTimeout (its output is
 // then in a doctest MESSAGE).
 std::optional<RunningTurnpike> StartTurnpike(

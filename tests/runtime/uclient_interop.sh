@@ -54,15 +54,17 @@ esac
 
 # turnpike on 127.0.0.1:0; $port from its "listening on udp ..." line (10 s).
 # turnutils_uclient talks to a loopback peer, which turnpike refuses unless
-# told otherwise (the default peer policy), hence --peer-allow.
+# told otherwise (the default peer policy), hence --peer-allow; and loopback
+# is the relay's own address, reachable only on relay ports
+# (docs/security.md), hence a relay range that holds the peer's port.
 # shellcheck source=tests/runtime/turnpike_process.sh
 source "$(dirname "${BASH_SOURCE[0]}")/turnpike_process.sh"
 start_turnpike "$work/server.log" --listen 127.0.0.1:0 --relay-ip 127.0.0.1 \
-  --user alice:secret --peer-allow 127.0.0.0/8
+  --user alice:secret --peer-allow 127.0.0.0/8 --min-port 1024
 
 # turnutils_peer takes a fixed port and binds it and the next one (for
 # uclient's RTCP companion allocations). Pick one below the kernel's
-# ephemeral range (and turnpike's relay ports). A port someone else holds
+# ephemeral range. A port someone else holds
 # must not be used: turnutils_peer does not exit when a bind fails, it only
 # logs errno=98, and then another program gets part of the relayed traffic.
 # So: skip ports that ss(8) shows in use, wait until the peer's own sockets

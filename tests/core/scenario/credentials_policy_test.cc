@@ -271,7 +271,11 @@ TEST_CASE("RFC 5780 needs four listeners: Create says which setting to fix") {
   LocalQuotaLedger quotas;
   auto created = Server::Create(config, Deps{&random, &users, &hmac, &quotas});
   REQUIRE_FALSE(created.ok());
-  CHECK(created.status().message().find("alternate") != std::string_view::npos);
+  CHECK(created.status().message().find("--listen") != std::string_view::npos);
+  // 198.51.100.1:3478 lost its change-both partner, 198.51.100.2:3479.
+  CHECK(created.status().message().find(
+            "198.51.100.1:3478 has no partner on a second IP and on a second "
+            "port") != std::string_view::npos);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "core/policy/cidr.h"
 #include "core/stun/integrity.h"
 #include "tests/harness/printers.h"
 
@@ -46,6 +47,13 @@ ServerConfig TestConfig() {
   config.relay_ipv6 = true;
   config.listeners = {
       {ListenerId{0}, Transport::kUdp, Addr("198.51.100.1:3478")}};
+  // The tests use the documentation ranges (RFC 5737, RFC 3849) as public
+  // addresses; the filter denies them by default (docs/security.md), so
+  // they are opened here as an operator would open a range.
+  for (const char* range :
+       {"192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32"}) {
+    config.peer_rules.allow.push_back(*Cidr::Parse(range));
+  }
   return config;
 }
 
