@@ -23,6 +23,7 @@
 #include "core/util/absl_compat.h"
 #include "runtime/host_addresses.h"
 #include "runtime/json_event_writer.h"
+#include "runtime/queued_event_sink.h"
 #include "runtime/log.h"
 #include "runtime/system_random.h"
 #include "runtime/worker.h"
@@ -118,10 +119,13 @@ int main(int argc, char** argv) {
   turnpike::core::HmacAuthenticator authenticator;
   turnpike::core::LocalQuotaLedger quotas(settings->quotas);
 
-  std::unique_ptr<turnpike::runtime::JsonEventWriter> events;
+  // Declared before the worker, so it outlives it and writes the events of
+  // the shutdown.
+  std::unique_ptr<turnpike::runtime::QueuedEventSink> events;
   if (settings->event_output) {
+    std::unique_ptr<turnpike::runtime::JsonEventWriter> writer;
     if (*settings->event_output == "-") {
-      events = std::make_unique<turnpike::runtime::JsonEventWriter>(stdout);
+      writer = std::make_unique<turnpike::runtime::JsonEventWriter>(stdout);
     } else {
       auto opened =
           turnpike::runtime::JsonEventWriter::Open(*settings->event_output);
@@ -129,8 +133,11 @@ int main(int argc, char** argv) {
         LogError(FromAbsl(opened.status().message()));
         return kExitStartupFailed;
       }
-      events = *std::move(opened);
+      writer = *std::move(opened);
     }
+    events = std::make_unique<turnpike::runtime::QueuedEventSink>(
+        std::move(writer), turnpike::runtime::QueuedEventSink::Options{});
+    events->Start();
     settings->worker.events = events.get();
   }
 
