@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/credential_snapshot.h"
+#include "cli/derived_limits.h"
 #include "cli/generated_credential.h"
 #include "cli/help_text.h"
 #include "cli/process_inputs.h"
@@ -25,6 +26,7 @@
 #include "runtime/json_event_writer.h"
 #include "runtime/queued_event_sink.h"
 #include "runtime/log.h"
+#include "runtime/open_files.h"
 #include "runtime/system_random.h"
 #include "runtime/worker.h"
 
@@ -94,6 +96,12 @@ int main(int argc, char** argv) {
     LogError(FromAbsl(s.message()));
     return kExitStartupFailed;
   }
+  // Limits that hold on this host (docs/security.md): the total follows
+  // the relay ports and the open-file limit, raised to its hard limit first.
+  const turnpike::runtime::OpenFileLimit open_files =
+      turnpike::runtime::RaiseOpenFileLimit();
+  const turnpike::cli::EffectiveLimits limits =
+      turnpike::cli::ApplyDerivedLimits(*settings, open_files.now);
   if (settings->check_config) {
     // Every check that needs no socket has run; binding is left to a start.
     std::fputs(absl::StrCat(turnpike::cli::Summarize(*settings), "\n").c_str(),
@@ -143,7 +151,7 @@ int main(int argc, char** argv) {
 
   turnpike::cli::ReloadContext reload{
       arg_strings,  env,    &turnpike::cli::ReadFileFromDisk, realm, generated,
-      &credentials, &quotas};
+      &credentials, &quotas, limits.derived_max_allocations};
   settings->worker.on_reload = [&reload](turnpike::runtime::Worker& worker) {
     absl::StatusOr<std::string> applied = turnpike::cli::Reload(reload, worker);
     if (applied.ok()) {
@@ -176,6 +184,11 @@ int main(int argc, char** argv) {
   LogInfo(absl::StrCat("version " TURNPIKE_VERSION "; relaying on ",
                        absl::StrJoin(relayed, ", "), " ports ", relay.min_port,
                        "-", relay.max_port));
+  if (open_files.now > open_files.before) {
+    LogInfo(absl::StrCat("open-file limit raised from ", open_files.before,
+                         " to ", open_files.now));
+  }
+  LogInfo(limits.summary);
   if (generated) {
     const std::string banner = turnpike::cli::CredentialBanner(
         *generated,
