@@ -85,21 +85,22 @@ void QueuedEventSink::OnEvent(absl::Time wall, const core::Event& event) {
 void QueuedEventSink::Run() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
-    auto ready = [this] {
-      return stop_ || !queue_.empty() ||
-             (summary_due_ &&
-              std::chrono::steady_clock::now() >= *summary_due_);
-    };
-    if (summary_due_) {
-      wake_.wait_until(lock, *summary_due_, ready);
-    } else {
-      wake_.wait(lock, ready);
+    const bool summary_due =
+        summary_due_ && std::chrono::steady_clock::now() >= *summary_due_;
+    if (!stop_ && queue_.empty() && !summary_due) {
+      // Woken by a new event, a new summary deadline, the stop, or the
+      // deadline itself; every case is looked at again from the top.
+      if (summary_due_) {
+        wake_.wait_until(lock, *summary_due_);
+      } else {
+        wake_.wait(lock);
+      }
+      continue;
     }
     std::vector<Queued> batch;
     batch.swap(queue_);
     std::optional<AuthFailureSummary> summary;
-    if (summary_.total > 0 &&
-        (stop_ || std::chrono::steady_clock::now() >= *summary_due_)) {
+    if (summary_.total > 0 && (stop_ || summary_due)) {
       summary = std::exchange(summary_, AuthFailureSummary{});
       summary_due_.reset();
     }
