@@ -61,6 +61,7 @@ class SourceRateLimiter {
 
   // Whether `source` may be answered at `now`; an allowed answer is
   // charged. Time must not go backwards between calls.
+  // An IPv4-mapped IPv6 address counts as its IPv4 address.
   Verdict Allow(MonoTime now, const IpAddress& source);
 
   bool unlimited() const { return limits_.per_second == 0; }

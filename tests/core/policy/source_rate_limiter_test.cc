@@ -73,6 +73,18 @@ TEST_CASE("an IPv6 source is limited by its /64") {
   CHECK(Allowed(limiter, kT0, IpAddress::V6(bytes), 100) == 5);
 }
 
+TEST_CASE("an IPv4-mapped IPv6 source is its IPv4 address") {
+  SourceRateLimiter limiter({10, 5}, 64, kKey);
+  const IpAddress mapped = IpAddress::V6(
+      {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1});  // kA
+  CHECK(Allowed(limiter, kT0, mapped, 3) == 3);
+  CHECK(Allowed(limiter, kT0, kA, 100) == 2);
+  // Another mapped address is another source, not the same ::ffff:0:0/64.
+  const IpAddress other = IpAddress::V6(
+      {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 2});
+  CHECK(Allowed(limiter, kT0, other, 100) == 5);
+}
+
 TEST_CASE("rate 0 means unlimited and keeps no table") {
   SourceRateLimiter limiter({0, 5}, 64, kKey);
   CHECK(limiter.unlimited());
