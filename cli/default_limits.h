@@ -16,8 +16,9 @@ inline constexpr uint32_t kDefaultIpQuota = 1024;
 // One user: a person in a large mesh call from several tabs needs ~64; the
 // rest leaves room for a small deployment sharing one static user.
 inline constexpr uint32_t kDefaultUserQuota = 256;
-// Per allocation and direction: 6 MiB/s ≈ 50 Mbit/s, twice what a 4K
-// WebRTC call sends at its highest (AV1/VP9 2160p, ~20-25 Mbit/s).
+// Per allocation and direction: 6 MiB/s ≈ 50 Mbit/s, above what even a
+// broadcast encoder spends on 2160p30 (13-34 Mbit/s); a 1080p WebRTC
+// simulcast upload is ~5.5 Mbit/s.
 inline constexpr uint64_t kDefaultBandwidthBytesPerSecond = 6 << 20;
 
 // Unauthenticated answers (401/438) per source IP and second; a quiet

@@ -482,8 +482,8 @@ constexpr OptionSpec kOptions[] = {
      kScalar, kFromAnywhere, true, &ApplyIpQuota},
     {"bandwidth", "", "BYTES/S", "6M (about 50 Mbit/s)",
      "Bytes per second relayed per allocation in each direction, e.g.\n"
-     "512K; bursts up to one second's worth. The default is twice a 4K\n"
-     "WebRTC call. 0 or unlimited: no limit.",
+     "512K; bursts up to one second's worth. The default is above what a\n"
+     "4K video call sends. 0 or unlimited: no limit.",
      kScalar, kFromAnywhere, false, &ApplyBandwidth},
     {"unauthenticated-rate", "", "COUNT", "20",
      "401/438 answers per second to one source IP (an IPv6 source per\n"

@@ -72,7 +72,6 @@ class QueuedEventSink final : public EventSink {
 
   uint64_t dropped() const { return dropped_total_.load(); }
   uint64_t aggregated() const { return aggregated_total_.load(); }
-  const JsonEventWriter& writer() const { return *writer_; }
 
   // Whether `event` is summed up rather than written.
   static bool IsAggregated(const core::Event& event);
