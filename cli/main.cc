@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/credential_snapshot.h"
+#include "cli/derived_limits.h"
 #include "cli/generated_credential.h"
 #include "cli/help_text.h"
 #include "cli/process_inputs.h"
@@ -23,7 +24,9 @@
 #include "core/util/absl_compat.h"
 #include "runtime/host_addresses.h"
 #include "runtime/json_event_writer.h"
+#include "runtime/queued_event_sink.h"
 #include "runtime/log.h"
+#include "runtime/open_files.h"
 #include "runtime/system_random.h"
 #include "runtime/worker.h"
 
@@ -93,6 +96,12 @@ int main(int argc, char** argv) {
     LogError(FromAbsl(s.message()));
     return kExitStartupFailed;
   }
+  // Limits that hold on this host (docs/security.md): the total follows
+  // the relay ports and the open-file limit, raised to its hard limit first.
+  const turnpike::runtime::OpenFileLimit open_files =
+      turnpike::runtime::RaiseOpenFileLimit();
+  const turnpike::cli::EffectiveLimits limits =
+      turnpike::cli::ApplyDerivedLimits(*settings, open_files.now);
   if (settings->check_config) {
     // Every check that needs no socket has run; binding is left to a start.
     std::fputs(absl::StrCat(turnpike::cli::Summarize(*settings), "\n").c_str(),
@@ -118,10 +127,13 @@ int main(int argc, char** argv) {
   turnpike::core::HmacAuthenticator authenticator;
   turnpike::core::LocalQuotaLedger quotas(settings->quotas);
 
-  std::unique_ptr<turnpike::runtime::JsonEventWriter> events;
+  // Declared before the worker, so it outlives it and writes the events of
+  // the shutdown.
+  std::unique_ptr<turnpike::runtime::QueuedEventSink> events;
   if (settings->event_output) {
+    std::unique_ptr<turnpike::runtime::JsonEventWriter> writer;
     if (*settings->event_output == "-") {
-      events = std::make_unique<turnpike::runtime::JsonEventWriter>(stdout);
+      writer = std::make_unique<turnpike::runtime::JsonEventWriter>(stdout);
     } else {
       auto opened =
           turnpike::runtime::JsonEventWriter::Open(*settings->event_output);
@@ -129,14 +141,17 @@ int main(int argc, char** argv) {
         LogError(FromAbsl(opened.status().message()));
         return kExitStartupFailed;
       }
-      events = *std::move(opened);
+      writer = *std::move(opened);
     }
+    events = std::make_unique<turnpike::runtime::QueuedEventSink>(
+        std::move(writer), turnpike::runtime::QueuedEventSink::Options{});
+    events->Start();
     settings->worker.events = events.get();
   }
 
   turnpike::cli::ReloadContext reload{
       arg_strings,  env,    &turnpike::cli::ReadFileFromDisk, realm, generated,
-      &credentials, &quotas};
+      &credentials, &quotas, limits.derived_max_allocations};
   settings->worker.on_reload = [&reload](turnpike::runtime::Worker& worker) {
     absl::StatusOr<std::string> applied = turnpike::cli::Reload(reload, worker);
     if (applied.ok()) {
@@ -169,6 +184,11 @@ int main(int argc, char** argv) {
   LogInfo(absl::StrCat("version " TURNPIKE_VERSION "; relaying on ",
                        absl::StrJoin(relayed, ", "), " ports ", relay.min_port,
                        "-", relay.max_port));
+  if (open_files.now > open_files.before) {
+    LogInfo(absl::StrCat("open-file limit raised from ", open_files.before,
+                         " to ", open_files.now));
+  }
+  LogInfo(limits.summary);
   if (generated) {
     const std::string banner = turnpike::cli::CredentialBanner(
         *generated,

@@ -20,6 +20,8 @@ namespace {
 // lifetime, and the width of the ledger's counters.
 constexpr int64_t kMaxLifetimeSeconds = 86400;
 constexpr uint64_t kMaxQuota = UINT32_MAX;
+// Far above any legitimate need; keeps burst (5 x rate) within 32 bits.
+constexpr uint64_t kMaxUnauthenticatedRate = 1'000'000;
 // Relay ports below this are privileged or belong to well-known services.
 constexpr uint16_t kMinRelayPort = 1024;
 
@@ -255,19 +257,20 @@ absl::Status ApplyMaxLifetime(std::string_view value, LoadState& state) {
 }
 
 absl::Status ApplyMaxAllocations(std::string_view value, LoadState& state) {
-  TURNPIKE_ASSIGN_OR_RETURN(count, ParseCount(value, kMaxQuota));
+  TURNPIKE_ASSIGN_OR_RETURN(count, ParseLimit(value, kMaxQuota));
   state.settings.quotas.total = static_cast<uint32_t>(count);
+  state.settings.max_allocations_given = true;
   return absl::OkStatus();
 }
 
 absl::Status ApplyUserQuota(std::string_view value, LoadState& state) {
-  TURNPIKE_ASSIGN_OR_RETURN(count, ParseCount(value, kMaxQuota));
+  TURNPIKE_ASSIGN_OR_RETURN(count, ParseLimit(value, kMaxQuota));
   state.settings.quotas.per_user = static_cast<uint32_t>(count);
   return absl::OkStatus();
 }
 
 absl::Status ApplyIpQuota(std::string_view value, LoadState& state) {
-  TURNPIKE_ASSIGN_OR_RETURN(count, ParseCount(value, kMaxQuota));
+  TURNPIKE_ASSIGN_OR_RETURN(count, ParseLimit(value, kMaxQuota));
   state.settings.quotas.per_client_ip = static_cast<uint32_t>(count);
   return absl::OkStatus();
 }
@@ -275,6 +278,16 @@ absl::Status ApplyIpQuota(std::string_view value, LoadState& state) {
 absl::Status ApplyBandwidth(std::string_view value, LoadState& state) {
   TURNPIKE_ASSIGN_OR_RETURN(rate, ParseRate(value));
   state.settings.worker.server.bandwidth_bytes_per_second = rate;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyUnauthenticatedRate(std::string_view value,
+                                      LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(rate, ParseLimit(value, kMaxUnauthenticatedRate));
+  core::ServerConfig& server = state.settings.worker.server;
+  server.unauthenticated_rate = static_cast<uint32_t>(rate);
+  server.unauthenticated_burst =
+      static_cast<uint32_t>(rate) * kUnauthenticatedBurstSeconds;
   return absl::OkStatus();
 }
 
@@ -452,19 +465,35 @@ constexpr OptionSpec kOptions[] = {
     {"max-lifetime", "", "SECONDS", "3600",
      "Longest allocation lifetime granted; at least default-lifetime.", kScalar,
      kFromAnywhere, false, &ApplyMaxLifetime},
-    {"max-allocations", "", "COUNT", "0 (unlimited)",
-     "Allocations at once on this server; more get 508.", kScalar,
-     kFromAnywhere, true, &ApplyMaxAllocations},
-    {"user-quota", "", "COUNT", "0 (unlimited)",
-     "Allocations at once per user; more get 486.", kScalar, kFromAnywhere,
-     true, &ApplyUserQuota},
-    {"ip-quota", "", "COUNT", "0 (unlimited)",
-     "Allocations at once per client IP address; more get 486.", kScalar,
-     kFromAnywhere, true, &ApplyIpQuota},
-    {"bandwidth", "", "BYTES/S", "0 (unlimited)",
+    {"max-allocations", "", "COUNT",
+     "derived at start-up from the relay port range and the open-file "
+     "limit (logged)",
+     "Allocations at once on this server; more get 508. The default is\n"
+     "what the host can hold: 3/4 of the relay ports, and 3/4 of the\n"
+     "open-file limit (raised to its hard limit at start) less 64, per\n"
+     "relay family. 0 or unlimited: no limit.",
+     kScalar, kFromAnywhere, true, &ApplyMaxAllocations},
+    {"user-quota", "", "COUNT", "256",
+     "Allocations at once per user; more get 486. 0 or unlimited: no\n"
+     "limit (raise it when many clients share one static user).",
+     kScalar, kFromAnywhere, true, &ApplyUserQuota},
+    {"ip-quota", "", "COUNT", "1024",
+     "Allocations at once per client IP address; more get 486. The\n"
+     "default fits ~250 people in calls behind one NAT. 0 or unlimited:\n"
+     "no limit.",
+     kScalar, kFromAnywhere, true, &ApplyIpQuota},
+    {"bandwidth", "", "BYTES/S", "6M (about 50 Mbit/s)",
      "Bytes per second relayed per allocation in each direction, e.g.\n"
-     "512K; bursts up to one second's worth.",
+     "512K; bursts up to one second's worth. The default is above what a\n"
+     "4K video call sends. 0 or unlimited: no limit.",
      kScalar, kFromAnywhere, false, &ApplyBandwidth},
+    {"unauthenticated-rate", "", "COUNT", "20",
+     "401/438 answers per second to one source IP (an IPv6 source per\n"
+     "/64) for requests that proved no password, with bursts of five\n"
+     "seconds' worth; more are dropped and counted. Caps what a spoofed\n"
+     "source can reflect (coturn's unauthorized-ratelimit, on by\n"
+     "default). 0 or unlimited: no limit.",
+     kScalar, kFromAnywhere, false, &ApplyUnauthenticatedRate},
 
     // Peer policy.
     {"peer-allow", "", "CIDR", "none",

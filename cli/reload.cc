@@ -40,6 +40,9 @@ absl::StatusOr<std::string> Reload(const ReloadContext& context,
   absl::StatusOr<std::shared_ptr<const core::CredentialStore>> snapshot =
       ServingCredentials(*settings, context.realm, context.generated);
   if (!snapshot.ok()) return snapshot.status();
+  if (!settings->max_allocations_given) {
+    settings->quotas.total = context.derived_max_allocations;
+  }
   // Nothing can fail from here on: apply all of it or none.
   context.credentials->Replace(*std::move(snapshot));
   context.quotas->SetLimits(settings->quotas);

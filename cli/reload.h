@@ -29,6 +29,9 @@ struct ReloadContext {
   std::optional<core::Credential> generated;
   ReloadableCredentials* credentials = nullptr;
   core::LocalQuotaLedger* quotas = nullptr;
+  // max-allocations as derived at start-up: kept when a reload leaves
+  // max-allocations unset (the host has not changed).
+  uint32_t derived_max_allocations = 0;
 };
 
 // The credential snapshot to serve with `settings`: the one LoadSettings

@@ -357,6 +357,13 @@ absl::StatusOr<Settings> LoadSettings(absl::Span<const std::string_view> args,
   Occurrences occurrences(table.size());
   LoadState state;
   state.read = &read;
+  // The cli's defaults where they differ from the core's (docs/security.md).
+  state.settings.worker.server.bandwidth_bytes_per_second =
+      kDefaultBandwidthBytesPerSecond;
+  state.settings.worker.server.unauthenticated_rate =
+      kDefaultUnauthenticatedRate;
+  state.settings.worker.server.unauthenticated_burst =
+      kDefaultUnauthenticatedRate * kUnauthenticatedBurstSeconds;
 
   if (absl::Status s = CollectFlags(args, occurrences); !s.ok()) return s;
   // Help and version need nothing else, so a broken file or environment

@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "cli/default_limits.h"
 #include "core/deps.h"
 #include "core/policy/local_quota_ledger.h"
 #include "runtime/log.h"
@@ -33,7 +34,10 @@ struct Settings {
   std::vector<std::string> rest_secrets;
   // Both, prepared and indexed for lookups (cli/credential_snapshot.h).
   std::shared_ptr<const core::CredentialStore> credentials;
-  core::LocalQuotaLedger::Limits quotas;
+  // max-allocations is derived from the host at start-up unless given
+  // (cli/derived_limits.h); the others have fixed defaults.
+  core::LocalQuotaLedger::Limits quotas{0, kDefaultUserQuota, kDefaultIpQuota};
+  bool max_allocations_given = false;
   // Validated with the runtime's own parsers, so a configuration that
   // loads is one runtime::ConfigureLogging accepts.
   runtime::LogConfig log;

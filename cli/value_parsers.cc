@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/util/absl_compat.h"
@@ -61,6 +62,11 @@ absl::StatusOr<uint64_t> ParseCount(std::string_view text, uint64_t max) {
   return value;
 }
 
+absl::StatusOr<uint64_t> ParseLimit(std::string_view text, uint64_t max) {
+  if (absl::EqualsIgnoreCase(ToAbsl(text), "unlimited")) return 0;
+  return ParseCount(text, max);
+}
+
 absl::StatusOr<uint16_t> ParsePort(std::string_view text, uint16_t min) {
   uint32_t value = 0;
   if (!AllDigits(text) || !absl::SimpleAtoi(ToAbsl(text), &value) ||
@@ -102,6 +108,7 @@ absl::StatusOr<int> ParseBufferSize(std::string_view text) {
 }
 
 absl::StatusOr<uint64_t> ParseRate(std::string_view text) {
+  if (absl::EqualsIgnoreCase(ToAbsl(text), "unlimited")) return 0;
   std::string_view digits = text;
   const uint64_t multiplier = TakeBinarySuffix(digits, /*allow_giga=*/true);
   uint64_t count = 0;

@@ -22,6 +22,9 @@ absl::StatusOr<bool> ParseBool(std::string_view text);
 // A decimal whole number in [0, max]; no sign, no suffix.
 absl::StatusOr<uint64_t> ParseCount(std::string_view text, uint64_t max);
 
+// A limit: a count as ParseCount, or "unlimited" (any case), which is 0.
+absl::StatusOr<uint64_t> ParseLimit(std::string_view text, uint64_t max);
+
 // A UDP port in [min, 65535].
 absl::StatusOr<uint16_t> ParsePort(std::string_view text, uint16_t min);
 
@@ -34,7 +37,7 @@ absl::StatusOr<std::chrono::seconds> ParseSeconds(std::string_view text,
 absl::StatusOr<int> ParseBufferSize(std::string_view text);
 
 // A rate in bytes per second, optionally with a binary K, M or G suffix;
-// 0 is allowed (it means unlimited).
+// 0 and "unlimited" (any case) mean unlimited and give 0.
 absl::StatusOr<uint64_t> ParseRate(std::string_view text);
 
 // ADDR:PORT with IPv6 in brackets; port 0 means any free port.

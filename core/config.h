@@ -77,6 +77,19 @@ struct ServerConfig {
   // bucket); 0 = unlimited. Bursts up to one second's worth.
   uint64_t bandwidth_bytes_per_second = 0;
 
+  // Answers to requests that proved no password (401, and 438 to a nonce
+  // this server never issued) per source IP, an IPv6 source per /64
+  // (core/policy/source_rate_limiter.h): over UDP a spoofed source turns
+  // each answer into reflected traffic. Requests past the budget are
+  // dropped and counted. 0 = unlimited.
+  uint32_t unauthenticated_rate = 20;
+  // Answers a quiet source may get at once (a whole office's clients
+  // starting calls together behind one NAT).
+  uint32_t unauthenticated_burst = 100;
+  // The limiter's table: this many sets of SourceRateLimiter::kWays
+  // sources, a power of two; its memory is fixed whatever the flood.
+  size_t unauthenticated_sets = 512;
+
   // RFC 5780 NAT behaviour discovery: OTHER-ADDRESS, RESPONSE-ORIGIN and
   // CHANGE-REQUEST. Needs listeners on two IPs and two ports (four UDP
   // listeners); off by default because it answers from other addresses.

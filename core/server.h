@@ -13,6 +13,7 @@
 #ifndef TURNPIKE_CORE_SERVER_H_
 #define TURNPIKE_CORE_SERVER_H_
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -33,6 +34,7 @@
 #include "core/forward.h"
 #include "core/policy/peer_filter.h"
 #include "core/policy/self_addresses.h"
+#include "core/policy/source_rate_limiter.h"
 #include "core/stats.h"
 #include "core/stun/message_builder.h"
 #include "core/stun/message_view.h"
@@ -116,6 +118,9 @@ class Server {
   std::optional<MonoTime> NextDeadline() const;
 
   const ServerStats& stats() const { return stats_; }
+  const SourceRateLimiter& unauthenticated_limiter() const {
+    return unauthenticated_limiter_;
+  }
   size_t allocation_count() const { return allocations_.size(); }
 
   // O(n) consistency check of every index against the allocation table;
@@ -128,6 +133,10 @@ class Server {
     absl::Span<const uint8_t> key;  // empty: no MESSAGE-INTEGRITY
     bool sha256 = false;            // MESSAGE-INTEGRITY-SHA256 instead
     bool fingerprint = false;       // the request carried FINGERPRINT
+    // SOFTWARE (when configured); off for answers to requests that proved
+    // no password, so scanners learn nothing and spoofed floods get the
+    // smallest answer (docs/security.md).
+    bool software = true;
   };
   // An authenticated request (RFC 8489 §9.2.4 passed).
   struct RequestContext {
@@ -144,7 +153,8 @@ class Server {
     EventSubject subject() const { return {from, username, realm}; }
   };
 
-  Server(ServerConfig config, Deps deps, auth::NonceCodec nonces);
+  Server(ServerConfig config, Deps deps, auth::NonceCodec nonces,
+         std::array<uint64_t, 2> limiter_key);
 
   // Dispatch and STUN (server.cc).
   void HandleRequest(const Now& now, const FiveTuple& from,
@@ -156,8 +166,16 @@ class Server {
   std::optional<RequestContext> Authenticate(const Now& now,
                                              const FiveTuple& from,
                                              const stun::MessageView& request);
+  // `minimal`: the answer to a request that proved no password: no reason
+  // phrase and no SOFTWARE, only what RFC 8489 §9.2.4 requires.
   void Challenge(const Now& now, const FiveTuple& to,
-                 const stun::MessageView& request, int code);
+                 const stun::MessageView& request, int code,
+                 bool minimal = false);
+  // Challenge for a request that proved no password: sent only while the
+  // source is within its unauthenticated budget, otherwise dropped and
+  // counted (server_unauthenticated.cc).
+  void ChallengeUnauthenticated(const Now& now, const FiveTuple& to,
+                                const stun::MessageView& request, int code);
 
   // Allocations (server_allocate.cc).
   void HandleAllocate(const Now& now, const RequestContext& ctx);
@@ -235,6 +253,7 @@ class Server {
   auth::NonceCodec nonces_;
   PeerFilter peer_filter_;
   SelfAddresses self_addresses_;
+  SourceRateLimiter unauthenticated_limiter_;
   ServerStats stats_;
   std::deque<Command> commands_;
 

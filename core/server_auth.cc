@@ -43,7 +43,7 @@ std::optional<Server::RequestContext> Server::Authenticate(
   const bool has_sha256 = request.MessageIntegritySha256().has_value();
   if (!has_sha256 && !request.MessageIntegrity().has_value()) {
     verdict(AuthOutcome::kChallenged, "");
-    Challenge(now, from, request, stun::error_code::kUnauthenticated);
+    ChallengeUnauthenticated(now, from, request, stun::error_code::kUnauthenticated);
     return std::nullopt;
   }
   // Integrity but not the rest of the credentials → 400.
@@ -65,7 +65,7 @@ std::optional<Server::RequestContext> Server::Authenticate(
       nonces_.Check(*nonce, now.mono, from.client);
   if (nonce_check.status == auth::NonceStatus::kInvalid) {
     verdict(AuthOutcome::kStaleNonce, std::string(username.value_or("")));
-    Challenge(now, from, request, stun::error_code::kStaleNonce);
+    ChallengeUnauthenticated(now, from, request, stun::error_code::kStaleNonce);
     return std::nullopt;
   }
 
@@ -116,7 +116,7 @@ std::optional<Server::RequestContext> Server::Authenticate(
   const std::string named(username.value_or(""));
   if (candidates.empty()) {
     verdict(AuthOutcome::kUnknownUser, named);
-    Challenge(now, from, request, stun::error_code::kUnauthenticated);
+    ChallengeUnauthenticated(now, from, request, stun::error_code::kUnauthenticated);
     return std::nullopt;
   }
   const Credential* matched = nullptr;
@@ -132,7 +132,7 @@ std::optional<Server::RequestContext> Server::Authenticate(
   }
   if (!matched) {
     verdict(AuthOutcome::kBadIntegrity, named);
-    Challenge(now, from, request, stun::error_code::kUnauthenticated);
+    ChallengeUnauthenticated(now, from, request, stun::error_code::kUnauthenticated);
     return std::nullopt;
   }
   // RFC 8489 §9.2.4: the nonce is checked for staleness only after the

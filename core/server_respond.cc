@@ -32,7 +32,7 @@ uint16_t MethodOf(absl::Span<const uint8_t> message) {
 Bytes Server::SendResponse(const FiveTuple& to, stun::MessageBuilder& response,
                            const Protection& protection) {
   // RFC 8489 §14.14: SOFTWARE is optional; operators may hide the version.
-  if (config_.software) {
+  if (config_.software && protection.software) {
     response.AddString(AttributeType::kSoftware, *config_.software);
   }
   // RFC 8489 §9.2.4: a response to an authenticated request is protected
@@ -76,12 +76,19 @@ void Server::RespondError(const FiveTuple& to,
 }
 
 void Server::Challenge(const Now& now, const FiveTuple& to,
-                       const stun::MessageView& request, int code) {
+                       const stun::MessageView& request, int code,
+                       bool minimal) {
   std::array<uint8_t, kResponseBufferSize> buffer;
   stun::MessageBuilder response(absl::MakeSpan(buffer),
                                 stun::MessageClass::kErrorResponse,
                                 request.method(), request.transaction_id());
-  response.AddErrorCode(code);
+  // RFC 8489 §14.8: the reason phrase is for diagnostics only; an
+  // unauthenticated answer leaves it empty to amplify spoofed floods less.
+  if (minimal) {
+    response.AddErrorCode(code, "");
+  } else {
+    response.AddErrorCode(code);
+  }
   // RFC 8489 §9.2.4: 401 and 438 carry REALM, a fresh NONCE and, since the
   // nonce cookie advertises the feature, PASSWORD-ALGORITHMS.
   response.AddString(AttributeType::kRealm, config_.realm);
@@ -96,7 +103,8 @@ void Server::Challenge(const Now& now, const FiveTuple& to,
   response.AddPasswordAlgorithms(absl::MakeConstSpan(offered.data(), count));
   ++stats_.error_responses[code - 300];
   SendResponse(to, response,
-               Protection{{}, false, request.Fingerprint().has_value()});
+               Protection{{}, false, request.Fingerprint().has_value(),
+                          /*software=*/!minimal});
 }
 
 }  // namespace turnpike::core

@@ -27,6 +27,10 @@ enum class DropReason : uint8_t {
                        // required attribute (RFC 8489 §6.3.2)
   kRetransmitPending,  // an Allocate retransmitted while its relay opens
   kTooLarge,           // a peer datagram too large to frame for the client
+  // A 401/438 not sent: the source spent its unauthenticated budget, or the
+  // limiter's table had no room for it (core/policy/source_rate_limiter.h).
+  kUnauthenticatedLimited,
+  kUnauthenticatedTableFull,
   kCount,
 };
 std::string_view DropReasonName(DropReason reason);

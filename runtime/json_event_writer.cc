@@ -191,14 +191,24 @@ std::string JsonEventWriter::Format(absl::Time wall, const core::Event& event) {
 }
 
 void JsonEventWriter::OnEvent(absl::Time wall, const core::Event& event) {
-  std::string line = Format(wall, event);
-  line.push_back('\n');
-  // One fwrite + fflush: the line reaches the file whole and at once.
-  const bool ok =
-      std::fwrite(line.data(), 1, line.size(), stream_) == line.size() &&
-      std::fflush(stream_) == 0;
-  if (ok) return;
-  const int error = errno;
+  WriteLine(Format(wall, event));
+  Flush();
+}
+
+void JsonEventWriter::WriteLine(std::string_view line) {
+  // Line and newline in one buffered stream: a line reaches the file whole.
+  if (std::fwrite(line.data(), 1, line.size(), stream_) == line.size() &&
+      std::fputc('\n', stream_) != EOF) {
+    return;
+  }
+  CountFailure(errno);
+}
+
+void JsonEventWriter::Flush() {
+  if (std::fflush(stream_) != 0) CountFailure(errno);
+}
+
+void JsonEventWriter::CountFailure(int error) {
   std::clearerr(stream_);
   if (failed_writes_++ == 0) {
     LogWarning(absl::StrCat("event output to ", name_, ": write failed: ",

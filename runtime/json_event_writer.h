@@ -1,6 +1,8 @@
 // The event-output option: every lifecycle event (core/events.h) as one JSON
-// object per line, to stdout or to a file opened for append. Each line is
-// flushed as it is written so `tail -f` and log shippers see it at once.
+// object per line, to stdout or to a file opened for append. On its own
+// (OnEvent) each line is flushed as it is written; the relay feeds it from
+// the writer thread of runtime/queued_event_sink.h instead, which writes
+// batches with WriteLine and flushes once per batch, off the loop thread.
 //
 // Fields, in this order: "ts" (RFC 3339 UTC, milliseconds), "event"
 // (auth_verdict, allocation_created, allocation_deleted, allocation_error,
@@ -25,6 +27,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -50,6 +53,11 @@ class JsonEventWriter final : public EventSink {
 
   void OnEvent(absl::Time wall, const core::Event& event) override;
 
+  // One line (a newline is added), buffered: Flush() pushes it out. A
+  // failed write is counted like OnEvent's.
+  void WriteLine(std::string_view line);
+  void Flush();
+
   // Lines that could not be written in full (disk full, closed pipe). The
   // first failure is also logged as a warning.
   uint64_t failed_writes() const { return failed_writes_; }
@@ -59,6 +67,7 @@ class JsonEventWriter final : public EventSink {
 
  private:
   JsonEventWriter(std::FILE* stream, std::string path, bool owned);
+  void CountFailure(int error);
 
   std::FILE* stream_;
   std::string name_;  // the path or "standard output", for the warning

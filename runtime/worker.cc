@@ -279,11 +279,15 @@ absl::Status Worker::Run() {
   // Returns when no active handle is left, i.e. after Stop().
   uv_run(&loop_, UV_RUN_DEFAULT);
 
+  const core::ServerStats& core_stats = server_->stats();
   LogInfo(absl::StrCat(
       "stopped: ", stats_.datagrams_received, " datagrams received, ",
       stats_.datagrams_sent, " sent, ",
       stats_.send_would_block + stats_.send_errors + stats_.send_no_socket,
-      " sends failed"));
+      " sends failed, ",
+      core_stats.dropped(core::DropReason::kUnauthenticatedLimited) +
+          core_stats.dropped(core::DropReason::kUnauthenticatedTableFull),
+      " unauthenticated answers withheld"));
   return absl::OkStatus();
 }
 

@@ -105,6 +105,9 @@ start_server() {
         --relay-threads 1 --log-file stdout > "$log" 2>&1 &
       ;;
     turnpike | turnpike-4m)
+      # One user on one address makes every allocation: the per-user,
+      # per-IP and unauthenticated limits are off, as they are in coturn
+      # by default, so both relays are measured alike.
       local buffers=()
       if [[ "$name" == turnpike-4m ]]; then
         buffers=(--udp-receive-buffer 4M --udp-send-buffer 4M)
@@ -112,6 +115,9 @@ start_server() {
       "$turnpike" --listen "127.0.0.1:$port" --relay-ip 127.0.0.1 \
         --min-port 20000 --max-port 65535 \
         --user alice:secret --realm turnpike --peer-allow 127.0.0.0/8 \
+        --max-allocations unlimited --user-quota unlimited \
+        --ip-quota unlimited --bandwidth unlimited \
+        --unauthenticated-rate unlimited \
         "${buffers[@]}" > "$log" 2>&1 &
       ;;
   esac

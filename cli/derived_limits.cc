@@ -1,0 +1,73 @@
+#include "cli/derived_limits.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+
+namespace turnpike::cli {
+namespace {
+
+uint32_t Clamp32(uint64_t value) {
+  return static_cast<uint32_t>(
+      std::min<uint64_t>(value, std::numeric_limits<uint32_t>::max()));
+}
+
+std::string Limit(uint64_t value, std::string_view unit = "") {
+  return value == 0 ? std::string("unlimited")
+                    : absl::StrCat(value, std::string(unit));
+}
+
+}  // namespace
+
+AllocationCapacity DeriveAllocationCapacity(uint32_t ports, int relay_families,
+                                            size_t listeners,
+                                            uint64_t open_files) {
+  AllocationCapacity capacity;
+  capacity.by_ports = Clamp32(uint64_t{ports} * 3 / 4);
+  const uint64_t reserved = kReservedDescriptors + listeners;
+  const uint64_t budget = open_files > reserved ? open_files - reserved : 0;
+  const uint64_t families = std::max(relay_families, 1);
+  capacity.by_descriptors = Clamp32(budget * 3 / 4 / families);
+  // 0 would mean unlimited: a host that cannot hold one allocation still
+  // gets a limit of 1 (and its 508s say why in the log line).
+  capacity.total =
+      std::max<uint32_t>(1, std::min(capacity.by_ports, capacity.by_descriptors));
+  return capacity;
+}
+
+EffectiveLimits ApplyDerivedLimits(Settings& settings, uint64_t open_files) {
+  const runtime::RelayOptions& relay = settings.worker.relay;
+  const int families = (relay.ipv4 ? 1 : 0) + (relay.ipv6 ? 1 : 0);
+  const AllocationCapacity capacity = DeriveAllocationCapacity(
+      uint32_t{relay.max_port} - relay.min_port + 1, families,
+      settings.worker.listeners.size(), open_files);
+  std::string total;
+  if (settings.max_allocations_given) {
+    total = absl::StrCat(Limit(settings.quotas.total), " (configured)");
+  } else {
+    settings.quotas.total = capacity.total;
+    total = absl::StrCat(capacity.total, " (derived: ", capacity.by_ports,
+                         " by relay ports ", relay.min_port, "-",
+                         relay.max_port, ", ", capacity.by_descriptors,
+                         " by ", open_files, " open files for ", families,
+                         families == 1 ? " family" : " families", ")");
+  }
+  const core::ServerConfig& server = settings.worker.server;
+  EffectiveLimits out;
+  out.derived_max_allocations = capacity.total;
+  out.summary = absl::StrCat(
+      "limits: max-allocations ", total, ", user-quota ",
+      Limit(settings.quotas.per_user), ", ip-quota ",
+      Limit(settings.quotas.per_client_ip), ", bandwidth ",
+      Limit(server.bandwidth_bytes_per_second, " B/s"),
+      " per allocation, unauthenticated-rate ",
+      Limit(server.unauthenticated_rate, "/s"),
+      server.unauthenticated_rate == 0
+          ? std::string()
+          : absl::StrCat(" per source (burst ", server.unauthenticated_burst,
+                         ")"));
+  return out;
+}
+
+}  // namespace turnpike::cli
