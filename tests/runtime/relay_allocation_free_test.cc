@@ -128,6 +128,9 @@ TEST_CASE("the worker relays packets without a heap allocation") {
   config.relay.ipv4 =
       runtime::RelayAddress{*IpAddress::Parse("127.0.0.1"), std::nullopt};
   config.server.peer_rules.allow = {*core::Cidr::Parse("127.0.0.0/8")};
+  // The peer below binds an ephemeral port on the server's own (loopback)
+  // address: only relay-range ports of its own addresses are reachable.
+  config.relay.min_port = 1024;
   auto worker = runtime::Worker::Create(
       config, core::Deps{&random, &*users, &authenticator, &quotas});
   REQUIRE_MESSAGE(worker.ok(), worker.status().ToString());
