@@ -24,6 +24,8 @@ enum class DropReason : uint8_t {
   kBadIndication,      // a Send indication without XOR-PEER-ADDRESS or DATA
   kRetransmitPending,  // an Allocate retransmitted while its relay opens
   kTooLarge,           // a peer datagram too large to frame for the client
+  kResponseTooLarge,   // an answer that would not fit its buffer (a bug:
+                       // the configuration check rules it out)
   kCount,
 };
 std::string_view DropReasonName(DropReason reason);
