@@ -15,8 +15,8 @@ namespace turnpike::testing {
 namespace {
 
 TEST_CASE(
-    "a failed CHECK prints file, line, condition and message, then "
-    "aborts") {
+    "a failed CHECK prints file and line and condition and message "
+    "then aborts") {
   std::unique_ptr<Subprocess> probe =
       Subprocess::Start(TURNPIKE_CHECK_PROBE, {});
   REQUIRE(probe);

@@ -100,7 +100,7 @@ std::optional<wire::Message> Ask(UdpSocket& socket,
 
 TEST_CASE(
     "check-config refuses the longest realm beside the longest "
-    "software, naming both") {
+    "software and names both") {
   std::string output;
   std::optional<ExitInfo> exit =
       CheckConfig(std::string(kRfcMaxSoftware, 's'), &output);

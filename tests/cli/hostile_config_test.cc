@@ -35,7 +35,7 @@ TEST_CASE("realm and software that fit alone but not together are refused") {
   CHECK_FALSE(Load({"--realm", realm, "--software", fits + "s"}).ok());
 }
 
-TEST_CASE("password-algorithms takes sha256, md5 or both in order") {
+TEST_CASE("password-algorithms takes sha256 or md5 or both in order") {
   using stun::PasswordAlgorithmId;
   auto algorithms = [](std::string_view value) {
     absl::StatusOr<Settings> loaded = Load({"--password-algorithms", value});
