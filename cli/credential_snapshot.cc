@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "core/auth/credential_chain.h"
 #include "core/auth/rest_credential_store.h"
 #include "core/auth/static_credential_store.h"
@@ -45,7 +46,8 @@ class Snapshot final : public core::CredentialStore {
 
 absl::StatusOr<std::unique_ptr<core::CredentialStore>> BuildCredentialSnapshot(
     const std::string& realm, std::vector<core::Credential> users,
-    std::vector<std::string> rest_secrets) {
+    std::vector<std::string> rest_secrets,
+    std::chrono::seconds rest_max_lifetime) {
   absl::StatusOr<core::auth::StaticCredentialStore> static_users =
       core::auth::StaticCredentialStore::Create(realm, std::move(users));
   if (!static_users.ok()) {
@@ -55,7 +57,9 @@ absl::StatusOr<std::unique_ptr<core::CredentialStore>> BuildCredentialSnapshot(
   std::optional<core::auth::RestCredentialStore> rest;
   if (!rest_secrets.empty()) {
     absl::StatusOr<core::auth::RestCredentialStore> created =
-        core::auth::RestCredentialStore::Create(realm, std::move(rest_secrets));
+        core::auth::RestCredentialStore::Create(
+            realm, std::move(rest_secrets),
+            absl::FromChrono(rest_max_lifetime));
     if (!created.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("rest-secret: ", created.status().message()));

@@ -6,6 +6,7 @@
 #ifndef TURNPIKE_CLI_CREDENTIAL_SNAPSHOT_H_
 #define TURNPIKE_CLI_CREDENTIAL_SNAPSHOT_H_
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,7 +21,8 @@ namespace turnpike::cli {
 // input (an unpreparable name, a name given twice, an empty secret).
 absl::StatusOr<std::unique_ptr<core::CredentialStore>> BuildCredentialSnapshot(
     const std::string& realm, std::vector<core::Credential> users,
-    std::vector<std::string> rest_secrets);
+    std::vector<std::string> rest_secrets,
+    std::chrono::seconds rest_max_lifetime);
 
 class ReloadableCredentials final : public core::CredentialStore {
  public:

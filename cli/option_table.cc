@@ -1,5 +1,6 @@
 #include "cli/option_table.h"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <utility>
@@ -7,6 +8,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "cli/load_state.h"
 #include "cli/users_file.h"
 #include "cli/value_parsers.h"
@@ -19,6 +22,9 @@ namespace {
 // Upper bounds that keep a typo from meaning "forever": a day for a
 // lifetime, and the width of the ledger's counters.
 constexpr int64_t kMaxLifetimeSeconds = 86400;
+// TURN REST credentials may be minted for longer than an allocation lives
+// (a week-long session token), but not for more than 30 days.
+constexpr int64_t kMaxRestLifetimeSeconds = 30 * 86400;
 constexpr uint64_t kMaxQuota = UINT32_MAX;
 // Far above any legitimate need; keeps burst (5 x rate) within 32 bits.
 constexpr uint64_t kMaxUnauthenticatedRate = 1'000'000;
@@ -233,6 +239,41 @@ absl::Status ApplyRestSecret(std::string_view value, LoadState& state) {
     return s;
   }
   state.settings.rest_secrets.emplace_back(value);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyRestMaxLifetime(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(seconds,
+                            ParseSeconds(value, kMaxRestLifetimeSeconds));
+  state.settings.rest_max_lifetime = seconds;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyPasswordAlgorithms(std::string_view value, LoadState& state) {
+  // RFC 8489 §14.11: offered in order of preference, each once.
+  std::vector<stun::PasswordAlgorithmId> algorithms;
+  for (absl::string_view item : absl::StrSplit(ToAbsl(value), ',')) {
+    const std::string name =
+        absl::AsciiStrToLower(absl::StripAsciiWhitespace(item));
+    stun::PasswordAlgorithmId id;
+    if (name == "sha256") {
+      id = stun::PasswordAlgorithmId::kSha256;
+    } else if (name == "md5") {
+      id = stun::PasswordAlgorithmId::kMd5;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "'", name,
+          "' is not a password algorithm; write sha256, md5, or both "
+          "separated by a comma in order of preference (sha256,md5)"));
+    }
+    if (std::find(algorithms.begin(), algorithms.end(), id) !=
+        algorithms.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "'", name, "' is given twice; name each algorithm once"));
+    }
+    algorithms.push_back(id);
+  }
+  state.settings.worker.server.password_algorithms = std::move(algorithms);
   return absl::OkStatus();
 }
 
@@ -454,6 +495,18 @@ constexpr OptionSpec kOptions[] = {
      "Shared secret of the TURN REST API (time-limited credentials\n"
      "minted by your web service); repeat to rotate secrets.",
      kList, kFromAnywhere, true, &ApplyRestSecret},
+    {"rest-max-lifetime", "", "SECONDS", "86400",
+     "Longest a TURN REST credential may still be valid when used: one\n"
+     "whose expiry lies further ahead is refused (401), so a credential\n"
+     "minted for years, or forged with a leaked secret, is not honoured.\n"
+     "Allocations never outlive their credential's expiry.",
+     kScalar, kFromAnywhere, true, &ApplyRestMaxLifetime},
+    {"password-algorithms", "", "LIST", "sha256,md5",
+     "Password algorithms offered (RFC 8489 §14.11), in order of\n"
+     "preference: sha256, md5 or both. sha256 alone refuses MD5 keys,\n"
+     "which locks out RFC 5389 clients (they only know MD5; they get a\n"
+     "401 offering SHA-256, see docs/security.md).",
+     kScalar, kFromAnywhere, false, &ApplyPasswordAlgorithms},
     {"nonce-lifetime", "", "SECONDS", "600",
      "How long a nonce stays fresh before a 438 (RFC 8489 §9.2).", kScalar,
      kFromAnywhere, false, &ApplyNonceLifetime},

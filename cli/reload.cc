@@ -18,7 +18,8 @@ absl::StatusOr<std::shared_ptr<const core::CredentialStore>> ServingCredentials(
   std::vector<core::Credential> users = settings.users;
   if (stand_in) users.push_back(*generated);
   absl::StatusOr<std::unique_ptr<core::CredentialStore>> built =
-      BuildCredentialSnapshot(realm, std::move(users), settings.rest_secrets);
+      BuildCredentialSnapshot(realm, std::move(users), settings.rest_secrets,
+                              settings.rest_max_lifetime);
   if (!built.ok()) return built.status();
   return std::shared_ptr<const core::CredentialStore>(*std::move(built));
 }

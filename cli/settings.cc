@@ -14,6 +14,7 @@
 #include "cli/load_state.h"
 #include "cli/option_table.h"
 #include "core/server.h"
+#include "core/response_budget.h"
 #include "core/util/absl_compat.h"
 
 namespace turnpike::cli {
@@ -318,7 +319,8 @@ absl::Status ResolveRelay(LoadState& state) {
 absl::Status BuildCredentials(Settings& settings) {
   absl::StatusOr<std::unique_ptr<core::CredentialStore>> snapshot =
       BuildCredentialSnapshot(settings.worker.server.realm, settings.users,
-                              settings.rest_secrets);
+                              settings.rest_secrets,
+                              settings.rest_max_lifetime);
   if (!snapshot.ok()) return snapshot.status();
   settings.credentials = *std::move(snapshot);
   return absl::OkStatus();
@@ -341,7 +343,8 @@ absl::Status Finish(LoadState& state, const Provenance& provenance) {
   if (state.debug) settings.log.level = runtime::LogLevel::kDebug;
   for (absl::Status status :
        {CheckPorts(state, provenance), CheckLifetimes(state, provenance),
-        CheckNatDiscovery(state, provenance), ResolveRelay(state),
+        CheckNatDiscovery(state, provenance),
+        core::CheckResponseBudget(settings.worker.server), ResolveRelay(state),
         BuildCredentials(settings)}) {
     if (!status.ok()) return status;
   }

@@ -8,6 +8,7 @@
 #ifndef TURNPIKE_CLI_SETTINGS_H_
 #define TURNPIKE_CLI_SETTINGS_H_
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
@@ -32,6 +33,8 @@ struct Settings {
   // refused, so the relay never runs open.
   std::vector<core::Credential> users;
   std::vector<std::string> rest_secrets;
+  // A REST credential whose expiry is further ahead than this is refused.
+  std::chrono::seconds rest_max_lifetime{86400};
   // Both, prepared and indexed for lookups (cli/credential_snapshot.h).
   std::shared_ptr<const core::CredentialStore> credentials;
   // max-allocations is derived from the host at start-up unless given

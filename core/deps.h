@@ -35,6 +35,10 @@ class Random {
 struct Credential {
   std::string username;  // the name the keys hash (for USERHASH: resolved)
   std::string password;
+  // When the credential stops being valid (TURN REST credentials carry it
+  // in the username); nullopt for ones that do not expire. No allocation
+  // is granted a lifetime past it.
+  std::optional<absl::Time> expires = std::nullopt;
 };
 
 // What a lookup may return: usually one credential; several while TURN REST

@@ -17,6 +17,7 @@
 #include "core/server_internal.h"
 #include "core/stun/channel_data.h"
 #include "core/stun/message_builder.h"
+#include "core/util/check.h"
 
 namespace turnpike::core {
 
@@ -58,6 +59,8 @@ std::string_view DropReasonName(DropReason reason) {
       return "unauthenticated_limited";
     case DropReason::kUnauthenticatedTableFull:
       return "unauthenticated_table_full";
+    case DropReason::kResponseTooLarge:
+      return "response_too_large";
     case DropReason::kCount:
       break;
   }
@@ -84,6 +87,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
   if (config.realm.empty() || config.realm.size() > stun::kMaxRealmBytes) {
     return absl::InvalidArgumentError(
         "realm: must be 1 to 763 bytes (RFC 8489 §14.9)");
+  }
+  // Issue 13: every response fits its buffer by construction.
+  if (absl::Status fits = CheckResponseBudget(config); !fits.ok()) {
+    return fits;
   }
   const auto& algorithms = config.password_algorithms;
   if (algorithms.empty() || algorithms.size() > 2 ||
@@ -440,11 +447,19 @@ void Server::HandleBinding(const FiveTuple& from,
     }
     response.AddAddress(AttributeType::kResponseOrigin, origin->address);
     // RFC 5780 §7.6: PADDING asks for a response of the same size; we pad
-    // no further than the request came, so nothing is amplified.
+    // no further than the request came, so nothing is amplified, and no
+    // further than the buffer holds beside what SendResponse adds after
+    // it (PADDING is best effort: a shorter one still answers).
     if (std::optional<absl::Span<const uint8_t>> padding = request.Padding()) {
-      static constexpr std::array<uint8_t, 1200> kZeros{};
-      const size_t size =
-          std::min({padding->size(), kZeros.size(), request.bytes().size()});
+      static constexpr std::array<uint8_t, kResponseBufferSize> kZeros{};
+      const size_t reserved =
+          stun::kAttributeHeaderSize +
+          ResponseTrailerSize(internal::SoftwareSize(config_));
+      const size_t room = response.room() > reserved
+                              ? (response.room() - reserved) & ~size_t{3}
+                              : 0;
+      const size_t size = std::min(
+          {padding->size(), kZeros.size(), request.bytes().size(), room});
       response.AddBytes(AttributeType::kPadding,
                         absl::MakeConstSpan(kZeros.data(), size));
     }
@@ -485,11 +500,9 @@ void Server::Shutdown(const Now& /*now*/) {
 
 void Server::CheckInvariants() const {
   auto check = [](bool ok, const char* what) {
-    if (!ok) {
-      // A broken invariant is a bug in the core, never network input.
-      __builtin_trap();
-    }
-    (void)what;
+    // A broken invariant is a bug in the core, never network input; the
+    // message names the one that broke.
+    if (!ok) CheckFailed(__FILE__, __LINE__, "CheckInvariants", what);
   };
   check(by_five_tuple_.size() == allocations_.size(),
         "one 5-tuple index entry per allocation");

@@ -147,6 +147,8 @@ class Server {
     stun::HmacKey key;
     stun::PasswordAlgorithmId algorithm = stun::PasswordAlgorithmId::kMd5;
     bool sha256 = false;
+    // The credential's expiry (TURN REST), past which no lifetime reaches.
+    std::optional<absl::Time> credential_expiry;
     Protection protection() const {
       return {key, sha256, request.Fingerprint().has_value()};
     }

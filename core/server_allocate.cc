@@ -33,6 +33,16 @@ Duration NegotiateLifetime(std::optional<uint32_t> requested_seconds,
   return std::clamp(requested, default_lifetime, max_lifetime);
 }
 
+// Issue 13: a lifetime never outlasts the credential that asked for it,
+// in the whole seconds LIFETIME can say; zero when less than one is left.
+Duration CapToCredential(Duration lifetime, std::optional<absl::Time> expires,
+                         absl::Time wall) {
+  if (!expires) return lifetime;
+  const int64_t left = absl::ToInt64Seconds(*expires - wall);
+  if (left <= 0) return Duration::zero();
+  return std::min(lifetime, Duration(std::chrono::seconds(left)));
+}
+
 stun::MessageHeader AllocateHeader(const stun::TransactionId& id) {
   stun::MessageHeader header;
   header.message_class = stun::MessageClass::kRequest;
@@ -154,6 +164,7 @@ void Server::HandleAllocate(const Now& now, const RequestContext& ctx) {
   allocation.realm = ctx.realm;
   allocation.key = ctx.key;
   allocation.algorithm = ctx.algorithm;
+  allocation.credential_expiry = ctx.credential_expiry;
   allocation.lifetime = NegotiateLifetime(
       request.Lifetime(), config_.default_lifetime, config_.max_lifetime);
   allocation.allocate_transaction = request.transaction_id();
@@ -292,6 +303,15 @@ void Server::FailAllocate(turn::Allocation& allocation, int code) {
 }
 
 void Server::FinishAllocate(const Now& now, turn::Allocation& allocation) {
+  // Capped when the relay is ready, not when asked: binding took time.
+  allocation.lifetime = CapToCredential(allocation.lifetime,
+                                        allocation.credential_expiry, now.wall);
+  if (allocation.lifetime == Duration::zero()) {
+    // The credential ran out while the relay port was being bound (it had
+    // at least a second when the request was authenticated).
+    FailAllocate(allocation, error_code::kUnauthenticated);
+    return;
+  }
   std::array<uint8_t, kResponseBufferSize> buffer;
   stun::MessageBuilder response(
       absl::MakeSpan(buffer), stun::MessageClass::kSuccessResponse,
@@ -355,8 +375,10 @@ void Server::HandleRefresh(const Now& now, const RequestContext& ctx) {
   const bool remove = requested && *requested == 0;
   const Duration lifetime =
       remove ? Duration::zero()
-             : NegotiateLifetime(requested, config_.default_lifetime,
-                                 config_.max_lifetime);
+             : CapToCredential(
+                   NegotiateLifetime(requested, config_.default_lifetime,
+                                     config_.max_lifetime),
+                   ctx.credential_expiry, now.wall);
 
   std::array<uint8_t, kResponseBufferSize> buffer;
   stun::MessageBuilder response(absl::MakeSpan(buffer),

@@ -14,6 +14,11 @@ using stun::PasswordAlgorithmId;
 
 namespace {
 
+// The password of the stand-in credential an unknown username is checked
+// against. Nothing is granted with it: the request is refused whatever its
+// integrity says.
+constexpr std::string_view kNoSuchUserPassword = "turnpike: no such user";
+
 // RFC 8489 §9.2.4 bid-down check (2): the PASSWORD-ALGORITHMS the client
 // echoes must be exactly the list this server sent with the nonce.
 bool EchoesOffer(absl::Span<const stun::PasswordAlgorithmValue> echoed,
@@ -43,7 +48,8 @@ std::optional<Server::RequestContext> Server::Authenticate(
   const bool has_sha256 = request.MessageIntegritySha256().has_value();
   if (!has_sha256 && !request.MessageIntegrity().has_value()) {
     verdict(AuthOutcome::kChallenged, "");
-    ChallengeUnauthenticated(now, from, request, stun::error_code::kUnauthenticated);
+    ChallengeUnauthenticated(now, from, request,
+                             stun::error_code::kUnauthenticated);
     return std::nullopt;
   }
   // Integrity but not the rest of the credentials → 400.
@@ -65,7 +71,8 @@ std::optional<Server::RequestContext> Server::Authenticate(
       nonces_.Check(*nonce, now.mono, from.client);
   if (nonce_check.status == auth::NonceStatus::kInvalid) {
     verdict(AuthOutcome::kStaleNonce, std::string(username.value_or("")));
-    ChallengeUnauthenticated(now, from, request, stun::error_code::kStaleNonce);
+    ChallengeUnauthenticated(now, from, request,
+                             stun::error_code::kStaleNonce);
     return std::nullopt;
   }
 
@@ -94,10 +101,17 @@ std::optional<Server::RequestContext> Server::Authenticate(
                        config_.password_algorithms.end(),
                        PasswordAlgorithmId::kMd5) ==
              config_.password_algorithms.end()) {
-    // An RFC 5389 client can only use MD5 keys, which the operator has
-    // switched off.
+    // RFC 8489 §9.2.4: without PASSWORD-ALGORITHM(S) the key is MD5's,
+    // which the operator has switched off, so no key this server accepts
+    // can have made the integrity: the credentials are not valid, which
+    // §9.2.4 answers with 401, REALM and a fresh NONCE whose
+    // PASSWORD-ALGORITHMS offers SHA-256 only. An RFC 8489 client retries
+    // with it (§9.2.5); an RFC 5389 client cannot, and fails to
+    // authenticate. Decided before the user lookup, so the answer does not
+    // depend on the username.
     verdict(AuthOutcome::kBidDown, std::string(username.value_or("")));
-    RespondError(from, request.header(), stun::error_code::kBadRequest, none);
+    ChallengeUnauthenticated(now, from, request,
+                             stun::error_code::kUnauthenticated);
     return std::nullopt;
   }
 
@@ -114,11 +128,11 @@ std::optional<Server::RequestContext> Server::Authenticate(
     candidates = deps_.credentials->FindByUserhash(*userhash, *realm, now.wall);
   }
   const std::string named(username.value_or(""));
-  if (candidates.empty()) {
-    verdict(AuthOutcome::kUnknownUser, named);
-    ChallengeUnauthenticated(now, from, request, stun::error_code::kUnauthenticated);
-    return std::nullopt;
-  }
+  // An unknown user costs the same key derivation and HMAC as a known one
+  // with a wrong password, so the time to the 401 does not tell which
+  // usernames exist. The stand-in's verdict is ignored.
+  const bool unknown = candidates.empty();
+  if (unknown) candidates.push_back({named, std::string(kNoSuchUserPassword)});
   const Credential* matched = nullptr;
   stun::HmacKey key;
   for (const Credential& candidate : candidates) {
@@ -130,9 +144,16 @@ std::optional<Server::RequestContext> Server::Authenticate(
       break;
     }
   }
+  if (unknown) {
+    verdict(AuthOutcome::kUnknownUser, named);
+    ChallengeUnauthenticated(now, from, request,
+                             stun::error_code::kUnauthenticated);
+    return std::nullopt;
+  }
   if (!matched) {
     verdict(AuthOutcome::kBadIntegrity, named);
-    ChallengeUnauthenticated(now, from, request, stun::error_code::kUnauthenticated);
+    ChallengeUnauthenticated(now, from, request,
+                             stun::error_code::kUnauthenticated);
     return std::nullopt;
   }
   // RFC 8489 §9.2.4: the nonce is checked for staleness only after the
@@ -145,7 +166,7 @@ std::optional<Server::RequestContext> Server::Authenticate(
 
   RequestContext ctx{
       from,           request,   matched->username, std::string(*realm),
-      std::move(key), algorithm, has_sha256};
+      std::move(key), algorithm, has_sha256,        matched->expires};
   // RFC 8656 §5: requests on an allocation must use its credentials.
   if (request.method() != static_cast<uint16_t>(stun::Method::kAllocate)) {
     if (const turn::Allocation* allocation = FindAllocation(from)) {

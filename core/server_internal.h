@@ -6,16 +6,24 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 
+#include "core/config.h"
+#include "core/response_budget.h"
 #include "core/stun/constants.h"
 #include "core/types.h"
 
 namespace turnpike::core::internal {
 
-// Large enough for any response the server writes: the longest is an
-// Allocate success with two relayed addresses, a reservation token,
-// SOFTWARE (≤ 763 bytes), integrity and fingerprint.
-inline constexpr size_t kResponseBufferSize = 1280;
+// Large enough for any response the server writes, by the configuration
+// check of core/response_budget.h.
+using ::turnpike::core::kResponseBufferSize;
+
+// The SOFTWARE value's size, for the response size arithmetic.
+inline std::optional<size_t> SoftwareSize(const ServerConfig& config) {
+  if (!config.software) return std::nullopt;
+  return config.software->size();
+}
 
 inline uint8_t FamilyCode(AddressFamily family) {
   return static_cast<uint8_t>(family);

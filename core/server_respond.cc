@@ -32,7 +32,17 @@ uint16_t MethodOf(absl::Span<const uint8_t> message) {
 Bytes Server::SendResponse(const FiveTuple& to, stun::MessageBuilder& response,
                            const Protection& protection) {
   // RFC 8489 §14.14: SOFTWARE is optional; operators may hide the version.
-  if (config_.software && protection.software) {
+  // The configuration check makes it always fit; should it not, the answer
+  // goes without it rather than not at all.
+  const size_t integrity_size =
+      protection.key.empty() ? 0
+      : protection.sha256 ? AttributeSize(stun::kMaxMessageIntegritySha256Size)
+                          : AttributeSize(stun::kMessageIntegritySize);
+  const size_t after_software =
+      integrity_size + (protection.fingerprint ? AttributeSize(4) : 0);
+  if (config_.software && protection.software &&
+      response.room() >=
+          AttributeSize(config_.software->size()) + after_software) {
     response.AddString(AttributeType::kSoftware, *config_.software);
   }
   // RFC 8489 §9.2.4: a response to an authenticated request is protected
@@ -48,9 +58,13 @@ Bytes Server::SendResponse(const FiveTuple& to, stun::MessageBuilder& response,
   if (protection.fingerprint) response.AddFingerprint();
   Expected<absl::Span<const uint8_t>, stun::BuildError> bytes =
       response.Finish();
-  // The buffer is sized for the longest response and every value written
-  // was checked against its RFC limit first: failing here is a bug.
-  if (!bytes.ok()) __builtin_trap();
+  // The buffer is sized for the longest response the configuration allows
+  // (core/response_budget.h), so this is a bug; but a packet reaches it,
+  // so it drops the answer and counts it rather than end the process.
+  if (!bytes.ok()) {
+    Drop(DropReason::kResponseTooLarge);
+    return {};
+  }
   const size_t slot = ServerStats::MethodSlot(MethodOf(*bytes));
   if (!IsErrorResponse(*bytes)) ++stats_.success_responses[slot];
   Bytes copy(bytes->begin(), bytes->end());

@@ -31,6 +31,8 @@ enum class DropReason : uint8_t {
   // limiter's table had no room for it (core/policy/source_rate_limiter.h).
   kUnauthenticatedLimited,
   kUnauthenticatedTableFull,
+  kResponseTooLarge,   // an answer that would not fit its buffer (a bug:
+                       // the configuration check rules it out)
   kCount,
 };
 std::string_view DropReasonName(DropReason reason);

@@ -55,10 +55,10 @@ void FuzzRandom::Fill(absl::Span<uint8_t> out) {
 }
 
 core::CredentialCandidates FuzzCredentials::Find(std::string_view username,
-                                                 std::string_view realm,
+                                                 std::string_view in_realm,
                                                  absl::Time) const {
   core::CredentialCandidates out;
-  if (realm != kRealm) return out;
+  if (in_realm != realm) return out;
   if (std::optional<std::string_view> user = KnownUser(username)) {
     out.push_back({std::string(*user), std::string(*user)});
   }
@@ -66,12 +66,12 @@ core::CredentialCandidates FuzzCredentials::Find(std::string_view username,
 }
 
 core::CredentialCandidates FuzzCredentials::FindByUserhash(
-    absl::Span<const uint8_t> userhash, std::string_view realm,
+    absl::Span<const uint8_t> userhash, std::string_view in_realm,
     absl::Time) const {
   core::CredentialCandidates out;
-  if (realm != kRealm) return out;
+  if (in_realm != realm) return out;
   for (std::string_view user : kUsers) {
-    const auto hash = stun::ComputeUserhash(user, kRealm);
+    const auto hash = stun::ComputeUserhash(user, realm);
     if (absl::MakeConstSpan(hash) == userhash) {
       out.push_back({std::string(user), std::string(user)});
     }

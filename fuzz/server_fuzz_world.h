@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "absl/types/span.h"
@@ -17,6 +18,10 @@
 #include "core/types.h"
 
 namespace turnpike::fuzz {
+
+inline constexpr std::string_view kRealm = "turnpike";
+inline constexpr std::array<std::string_view, 3> kUsers = {"alice", "bob",
+                                                           "carol"};
 
 // A SplitMix64 stream restarted for every input, so a saved input replays
 // the same nonce key, tokens and transaction IDs.
@@ -32,6 +37,9 @@ class FuzzRandom final : public core::Random {
 // §14.4).
 class FuzzCredentials final : public core::CredentialStore {
  public:
+  // The configuration's realm (server_fuzz_config.h varies it).
+  std::string realm = std::string(kRealm);
+
   core::CredentialCandidates Find(std::string_view username,
                                   std::string_view realm,
                                   absl::Time wall) const override;
@@ -50,10 +58,6 @@ class AcceptAllAuthenticator final : public core::MessageAuthenticator {
     return stun::IntegrityResult::kOk;
   }
 };
-
-inline constexpr std::string_view kRealm = "turnpike";
-inline constexpr std::array<std::string_view, 3> kUsers = {"alice", "bob",
-                                                           "carol"};
 
 // Small on purpose: total 3, per user 2, per client IP 2. Three of the four
 // tuples share one IP, so 486 (user and IP) and 508 (capacity) are reachable.

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "core/policy/peer_filter.h"
+#include "core/response_budget.h"
 #include "core/server.h"
 #include "core/stun/channel_data.h"
 #include "core/stun/integrity.h"
@@ -38,6 +39,7 @@
 #include "core/stun/message_view.h"
 #include "core/util/byte_io.h"
 #include "fuzz/fuzz_support.h"
+#include "fuzz/server_fuzz_config.h"
 #include "fuzz/server_fuzz_grants.h"
 #include "fuzz/server_fuzz_relays.h"
 #include "fuzz/server_fuzz_world.h"
@@ -116,10 +118,12 @@ class Driver {
  public:
   explicit Driver(FuzzedDataProvider& input)
       : in_(input),
-        quotas_(kQuotaLimits),
-        config_(FuzzConfig()),
+        setup_(VaryConfig(input)),
+        quotas_(setup_.quotas),
+        config_(setup_.config),
         filter_(config_.peer_rules),
         grants_(config_) {
+    credentials_.realm = config_.realm;
     auto created = core::Server::Create(
         config_,
         core::Deps{&random_, &credentials_, &authenticator_, &quotas_});
@@ -394,7 +398,7 @@ class Driver {
         b.AddString(AttributeType::kUsername, PickUsername());
       if (mask & 1u << 17) {
         b.AddString(AttributeType::kRealm,
-                    !in_.ConsumeBool() ? std::string(kRealm)
+                    !in_.ConsumeBool() ? config_.realm
                                        : in_.ConsumeRandomLengthString(16));
       }
       if (mask & 1u << 18) {
@@ -420,11 +424,11 @@ class Driver {
     const std::string username = PickUsername();
     if (auth == 3) {
       b.AddBytes(AttributeType::kUserhash,
-                 stun::ComputeUserhash(username, kRealm));
+                 stun::ComputeUserhash(username, config_.realm));
     } else {
       b.AddString(AttributeType::kUsername, username);
     }
-    b.AddString(AttributeType::kRealm, kRealm);
+    b.AddString(AttributeType::kRealm, config_.realm);
     b.AddString(AttributeType::kNonce, nonce);
     if (auth == 2) {
       std::vector<stun::PasswordAlgorithmValue> offered;
@@ -742,6 +746,7 @@ class Driver {
     FUZZ_CHECK(parsed.ok());
     FUZZ_CHECK(parsed->message_class() == MessageClass::kSuccessResponse ||
                parsed->message_class() == MessageClass::kErrorResponse);
+    CheckFits(transmit.bytes, *parsed);
     const auto error = parsed->ErrorCode();
     Trace("  Transmit to client %zu: method 0x%03x %s %d\n", *tuple,
           parsed->method(), error ? "error" : "success",
@@ -761,6 +766,20 @@ class Driver {
         tokens_.push_back(*token);
       }
     }
+  }
+
+  // Issue 13: under the configuration drawn for this run, every response
+  // fits its buffer whole: nothing was dropped to make it fit, and SOFTWARE
+  // (the one attribute SendResponse would leave out) is there as configured.
+  void CheckFits(absl::Span<const uint8_t> bytes,
+                 const stun::MessageView& response) {
+    FUZZ_CHECK(bytes.size() <= core::kResponseBufferSize);
+    FUZZ_CHECK(response.Software() ==
+               (config_.software
+                    ? std::optional<std::string_view>(*config_.software)
+                    : std::nullopt));
+    FUZZ_CHECK(server_->stats().dropped(core::DropReason::kResponseTooLarge) ==
+               0);
   }
 
   void OnCommand(const core::OpenRelay& open) {
@@ -833,6 +852,7 @@ class Driver {
   }
 
   FuzzedDataProvider& in_;
+  FuzzSetup setup_;
   FuzzRandom random_;
   FuzzCredentials credentials_;
   AcceptAllAuthenticator authenticator_;

@@ -20,7 +20,8 @@ absl::Span<const uint8_t> Bytes(std::string_view text) {
 }  // namespace
 
 absl::StatusOr<RestCredentialStore> RestCredentialStore::Create(
-    std::string realm, std::vector<std::string> secrets) {
+    std::string realm, std::vector<std::string> secrets,
+    absl::Duration max_lifetime) {
   if (secrets.empty()) {
     return absl::InvalidArgumentError(
         "rest-secret: give at least one shared secret");
@@ -31,9 +32,15 @@ absl::StatusOr<RestCredentialStore> RestCredentialStore::Create(
           "rest-secret: a secret is empty; remove it or set a value");
     }
   }
+  if (max_lifetime <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "rest-max-lifetime: must be positive; give the longest time, in "
+        "seconds, your web service's credentials are valid for");
+  }
   RestCredentialStore store;
   store.realm_ = std::move(realm);
   store.secrets_ = std::move(secrets);
+  store.max_lifetime_ = max_lifetime;
   return store;
 }
 
@@ -58,16 +65,22 @@ CredentialCandidates RestCredentialStore::Find(std::string_view username,
   CredentialCandidates out;
   if (realm != realm_) return out;
   std::optional<absl::Time> expiry = ExpiryOf(username);
-  // The credential is dead from its expiry second on.
-  if (!expiry || *expiry <= wall) return out;
+  // The credential is dead from its expiry second on, and useless once less
+  // than a whole second (the unit of LIFETIME) is left. One that claims to
+  // live longer than the operator's maximum was not minted by a web service
+  // that follows it: refused like an unknown user.
+  if (!expiry || *expiry - wall < absl::Seconds(1) ||
+      *expiry - wall > max_lifetime_) {
+    return out;
+  }
   for (const std::string& secret : secrets_) {
     // password = base64(HMAC-SHA1(secret, username)), RFC 4648 §4 alphabet
     // with padding (draft-uberti-behave-turn-rest-00).
     const auto mac = stun::HmacSha1(Bytes(secret), Bytes(username));
-    out.push_back(
-        {std::string(username),
-         absl::Base64Escape(ToAbsl(std::string_view(
-             reinterpret_cast<const char*>(mac.data()), mac.size())))});
+    out.push_back({std::string(username),
+                   absl::Base64Escape(ToAbsl(std::string_view(
+                       reinterpret_cast<const char*>(mac.data()), mac.size()))),
+                   expiry});
   }
   return out;
 }

@@ -21,12 +21,18 @@ namespace turnpike::core::auth {
 
 class RestCredentialStore final : public CredentialStore {
  public:
-  // Fails when there is no secret or one is empty.
+  // Fails when there is no secret or one is empty, or when `max_lifetime`
+  // is not positive. A credential whose expiry lies more than
+  // `max_lifetime` after the time it is used is refused: a leaked one
+  // minted (or forged with a leaked secret) for "forever" is not honoured.
   static absl::StatusOr<RestCredentialStore> Create(
-      std::string realm, std::vector<std::string> secrets);
+      std::string realm, std::vector<std::string> secrets,
+      absl::Duration max_lifetime = absl::InfiniteDuration());
 
-  // Nothing unless `username` starts with a decimal expiry that is still in
-  // the future at `wall` (a credential expires at its expiry second).
+  // Nothing unless `username` starts with a decimal expiry that is at least
+  // one second and at most the maximum lifetime after `wall` (a credential
+  // expires at its expiry second, and an allocation is granted whole
+  // seconds that end no later). Each candidate carries that expiry.
   CredentialCandidates Find(std::string_view username, std::string_view realm,
                             absl::Time wall) const override;
   // REST users cannot be enumerated, so USERHASH finds none.
@@ -44,6 +50,7 @@ class RestCredentialStore final : public CredentialStore {
 
   std::string realm_;
   std::vector<std::string> secrets_;
+  absl::Duration max_lifetime_ = absl::InfiniteDuration();
 };
 
 }  // namespace turnpike::core::auth

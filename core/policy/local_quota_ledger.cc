@@ -1,6 +1,7 @@
 #include "core/policy/local_quota_ledger.h"
 
 #include "core/util/absl_compat.h"
+#include "core/util/check.h"
 
 namespace turnpike::core {
 
@@ -31,9 +32,8 @@ void LocalQuotaLedger::Release(std::string_view username,
                                const IpAddress& client_ip) {
   auto user = by_user_.find(ToAbsl(username));
   auto ip = by_ip_.find(client_ip);
-  if (total_ == 0 || user == by_user_.end() || ip == by_ip_.end()) {
-    __builtin_trap();  // a release without an acquire: a bug, not input
-  }
+  TURNPIKE_CHECK(total_ != 0 && user != by_user_.end() && ip != by_ip_.end(),
+                 "Release without a matching TryAcquire (a bug, not input)");
   --total_;
   if (--user->second == 0) by_user_.erase(user);
   if (--ip->second == 0) by_ip_.erase(ip);

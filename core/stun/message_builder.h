@@ -93,6 +93,9 @@ class MessageBuilder {
   Expected<absl::Span<const uint8_t>, BuildError> Finish() const;
   bool failed() const { return error_.has_value(); }
   size_t size() const { return size_; }
+  // Bytes still free in the buffer (0 once failed), so a caller can size an
+  // optional attribute to fit rather than fail the whole message.
+  size_t room() const { return error_ ? 0 : buffer_.size() - size_; }
 
  private:
   // Reserves an attribute header plus padded value; returns the value's start

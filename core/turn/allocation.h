@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
+#include "absl/time/time.h"
 #include "core/command.h"
 #include "core/events.h"
 #include "core/net/transport_address.h"
@@ -65,6 +66,9 @@ struct Allocation {
 
   Duration lifetime{};
   MonoTime expiry;  // valid once answered
+  // The expiry of the credential that created it (TURN REST): no lifetime
+  // granted reaches past it.
+  std::optional<absl::Time> credential_expiry;
 
   // The Allocate this allocation answers: a retransmission (same ID) gets
   // `response` again (RFC 8656 §7.2).

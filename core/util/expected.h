@@ -4,9 +4,10 @@
 #ifndef TURNPIKE_CORE_UTIL_EXPECTED_H_
 #define TURNPIKE_CORE_UTIL_EXPECTED_H_
 
-#include <cassert>
 #include <utility>
 #include <variant>
+
+#include "core/util/check.h"
 
 namespace turnpike {
 
@@ -31,19 +32,19 @@ class Expected {
   explicit operator bool() const { return ok(); }
 
   T& value() & {
-    assert(ok());
+    TURNPIKE_CHECK(ok(), "value() of an Expected that holds an error");
     return std::get<0>(storage_);
   }
   const T& value() const& {
-    assert(ok());
+    TURNPIKE_CHECK(ok(), "value() of an Expected that holds an error");
     return std::get<0>(storage_);
   }
   T&& value() && {
-    assert(ok());
+    TURNPIKE_CHECK(ok(), "value() of an Expected that holds an error");
     return std::get<0>(std::move(storage_));
   }
   const E& error() const {
-    assert(!ok());
+    TURNPIKE_CHECK(!ok(), "error() of an Expected that holds a value");
     return std::get<1>(storage_);
   }
 

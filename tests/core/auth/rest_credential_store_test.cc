@@ -77,14 +77,21 @@ TEST_CASE("the user part may hold anything, colons included") {
   }
 }
 
-TEST_CASE("a credential is dead from its expiry second on") {
+TEST_CASE("a credential is dead once less than a whole second of it is left") {
   const RestCredentialStore store = MakeStore({"s3cret"});
   const std::string_view username = "1700000000:bob";
   CHECK(store.Find(username, kRealm, kBeforeExpiry).size() == 1);
+  // LIFETIME counts whole seconds, and no allocation may outlive its
+  // credential: with less than one second left there is nothing to grant.
+  const CredentialCandidates last = store.Find(
+      username, kRealm, absl::FromUnixSeconds(kExpiry) - absl::Seconds(1));
+  REQUIRE(last.size() == 1);
+  CHECK(last[0].expires == absl::FromUnixSeconds(kExpiry));
   CHECK(store
             .Find(username, kRealm,
-                  absl::FromUnixSeconds(kExpiry) - absl::Nanoseconds(1))
-            .size() == 1);
+                  absl::FromUnixSeconds(kExpiry) - absl::Seconds(1) +
+                      absl::Nanoseconds(1))
+            .empty());
   CHECK(store.Find(username, kRealm, absl::FromUnixSeconds(kExpiry)).empty());
   CHECK(
       store.Find(username, kRealm, absl::FromUnixSeconds(kExpiry + 1)).empty());
@@ -173,6 +180,32 @@ TEST_CASE("Create refuses no secret and an empty secret") {
   CHECK(absl::IsInvalidArgument(empty.status()));
   CHECK(FromAbsl(empty.status().message()) ==
         "rest-secret: a secret is empty; remove it or set a value");
+}
+
+TEST_CASE(
+    "a credential valid for longer than the maximum lifetime is refused") {
+  absl::StatusOr<RestCredentialStore> store = RestCredentialStore::Create(
+      std::string(kRealm), {"s3cret"}, absl::Hours(1));
+  REQUIRE(store.ok());
+  const absl::Time now = absl::FromUnixSeconds(kExpiry) - absl::Hours(1);
+  // Exactly the maximum ahead: accepted; a second more: refused, as if the
+  // user did not exist.
+  CHECK(store->Find("1700000000:bob", kRealm, now).size() == 1);
+  CHECK(store->Find("1700000001:bob", kRealm, now).empty());
+  CHECK(store->Find("9999999999:bob", kRealm, now).empty());
+  // The same credential is fine once it is close enough to its expiry.
+  CHECK(store->Find("1700000001:bob", kRealm, now + absl::Seconds(1)).size() ==
+        1);
+}
+
+TEST_CASE("the maximum REST lifetime must be positive") {
+  for (absl::Duration bad : {absl::ZeroDuration(), -absl::Seconds(1)}) {
+    const absl::StatusOr<RestCredentialStore> store =
+        RestCredentialStore::Create(std::string(kRealm), {"s3cret"}, bad);
+    REQUIRE_FALSE(store.ok());
+    CHECK(store.status().message().find("rest-max-lifetime") !=
+          absl::string_view::npos);
+  }
 }
 
 }  // namespace

@@ -226,7 +226,8 @@ TEST_CASE(
   server.users.Add("alice", "secret");
   TestClient client(server, ClientTuple(), "alice", "secret");
   client.GetNonce();
-  ExpectAllocateRejected(server, client, AuthOutcome::kBidDown, 400);
+  // RFC 8489 §9.2.4: processed as MD5, which no key here can be: 401.
+  ExpectAllocateRejected(server, client, AuthOutcome::kBidDown, 401);
 }
 
 TEST_CASE("USERHASH names the user without sending the name (RFC 8489 §14.4)") {

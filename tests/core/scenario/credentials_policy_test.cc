@@ -41,9 +41,10 @@ auto Udp() {
 }
 
 struct RestServer {
-  explicit RestServer(std::vector<std::string> secrets)
-      : rest(
-            *auth::RestCredentialStore::Create("turnpike", std::move(secrets))),
+  explicit RestServer(std::vector<std::string> secrets,
+                      absl::Duration max_lifetime = absl::InfiniteDuration())
+      : rest(*auth::RestCredentialStore::Create("turnpike", std::move(secrets),
+                                                max_lifetime)),
         server(TestConfig(), {}, &rest) {}
   auth::RestCredentialStore rest;
   TestServer server;
@@ -59,10 +60,11 @@ TEST_CASE("REST credentials: valid until their expiry second") {
                     RestPassword("s3cret", username));
   client.Allocate(kRelay4);
 
-  // 60 s later the same credential names an expired user: 401.
+  // With one second left it still allocates; with less, or 60 s later,
+  // the same credential names an expired user: 401.
   TestClient later(r.server, ClientTuple("192.0.2.10:2"), username,
                    RestPassword("s3cret", username));
-  r.server.Advance(std::chrono::seconds(60) - std::chrono::nanoseconds(1));
+  r.server.Advance(std::chrono::seconds(59));
   later.GetNonce();
   later.Send(later.Request(Method::kAllocate, Udp()));
   Expect(r.server, {Verdict(AuthOutcome::kAccepted), Open()});
@@ -73,6 +75,81 @@ TEST_CASE("REST credentials: valid until their expiry second") {
   expired.Send(expired.Request(Method::kAllocate, Udp()));
   Expect(r.server, {Verdict(AuthOutcome::kUnknownUser),
                     Error(Method::kAllocate, ec::kUnauthenticated)});
+}
+
+TEST_CASE(
+    "REST credentials: one valid for longer than rest-max-lifetime is 401") {
+  RestServer r({"s3cret"}, absl::Hours(1));
+  const std::string too_long = absl::StrCat(kWallT0 + 3601, ":alice");
+  TestClient greedy(r.server, ClientTuple("192.0.2.10:1"), too_long,
+                    RestPassword("s3cret", too_long));
+  greedy.GetNonce();
+  greedy.Send(greedy.Request(Method::kAllocate, Udp()));
+  // Treated as a username that does not exist.
+  Expect(r.server, {Verdict(AuthOutcome::kUnknownUser),
+                    Error(Method::kAllocate, ec::kUnauthenticated)});
+  const std::string in_bounds = absl::StrCat(kWallT0 + 3600, ":alice");
+  TestClient fine(r.server, ClientTuple("192.0.2.10:2"), in_bounds,
+                  RestPassword("s3cret", in_bounds));
+  fine.Allocate(kRelay4);
+}
+
+TEST_CASE(
+    "REST credentials: no lifetime granted past the credential's expiry") {
+  RestServer r({"s3cret"});
+  // Default 600 s, maximum 3600 s; the credential has 100 s left.
+  const std::string username = absl::StrCat(kWallT0 + 100, ":alice");
+  TestClient client(r.server, ClientTuple(), username,
+                    RestPassword("s3cret", username));
+  client.GetNonce();
+  client.Send(client.Request(Method::kAllocate, [](MessageBuilder& b) {
+    b.AddRequestedTransport(17);
+    b.AddLifetime(3600);
+  }));
+  RelayId relay;
+  Expect(r.server, {Verdict(AuthOutcome::kAccepted),
+                    Open([&](const OpenRelay& o) { relay = o.id; })});
+  // The relay port takes 10 s to bind: 90 s are left when it is granted.
+  r.server.Advance(std::chrono::seconds(10));
+  r.server->HandleRelayOpened(r.server.now, relay, kRelay4);
+  Expect(r.server, {EventOf<AllocationCreated>("AllocationCreated"),
+                    Success(Method::kAllocate, [](const MessageView& m) {
+                      CHECK(m.Lifetime() == 90u);
+                    })});
+  CHECK(r.server->NextDeadline() ==
+        r.server.now.mono + std::chrono::seconds(90));
+
+  // A Refresh asking for an hour 40 s later gets the 50 s that are left.
+  r.server.Advance(std::chrono::seconds(40));
+  client.Send(client.Request(Method::kRefresh,
+                             [](MessageBuilder& b) { b.AddLifetime(3600); }));
+  Expect(r.server, {Verdict(AuthOutcome::kAccepted),
+                    Success(Method::kRefresh, [](const MessageView& m) {
+                      CHECK(m.Lifetime() == 50u);
+                    })});
+  // The allocation ends with its credential.
+  r.server.Advance(std::chrono::seconds(50));
+  CHECK(r.server->allocation_count() == 0);
+}
+
+TEST_CASE(
+    "REST credentials: expiring while the relay port binds fails the "
+    "Allocate") {
+  RestServer r({"s3cret"});
+  const std::string username = absl::StrCat(kWallT0 + 2, ":alice");
+  TestClient client(r.server, ClientTuple(), username,
+                    RestPassword("s3cret", username));
+  client.GetNonce();
+  client.Send(client.Request(Method::kAllocate, Udp()));
+  RelayId relay;
+  Expect(r.server, {Verdict(AuthOutcome::kAccepted),
+                    Open([&](const OpenRelay& o) { relay = o.id; })});
+  r.server.Advance(std::chrono::seconds(2));
+  r.server->HandleRelayOpened(r.server.now, relay, kRelay4);
+  Expect(r.server,
+         {EventOf<AllocationError>("AllocationError"),
+          Error(Method::kAllocate, ec::kUnauthenticated), Close(relay)});
+  CHECK(r.server->allocation_count() == 0);
 }
 
 TEST_CASE("REST credentials: a password from another secret is 401") {
