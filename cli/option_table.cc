@@ -20,6 +20,9 @@ namespace {
 // lifetime, and the width of the ledger's counters.
 constexpr int64_t kMaxLifetimeSeconds = 86400;
 constexpr uint64_t kMaxQuota = UINT32_MAX;
+// A cap on permissions or channels per allocation: a channel number is one
+// of 16384 (RFC 5766 §11), and more permissions than that is no cap.
+constexpr uint64_t kMaxPerAllocation = 16384;
 // Relay ports below this are privileged or belong to well-known services.
 constexpr uint16_t kMinRelayPort = 1024;
 
@@ -272,6 +275,20 @@ absl::Status ApplyIpQuota(std::string_view value, LoadState& state) {
   return absl::OkStatus();
 }
 
+absl::Status ApplyMaxPermissions(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(count, ParseCount(value, kMaxPerAllocation));
+  state.settings.worker.server.max_permissions_per_allocation =
+      static_cast<uint32_t>(count);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyMaxChannels(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(count, ParseCount(value, kMaxPerAllocation));
+  state.settings.worker.server.max_channels_per_allocation =
+      static_cast<uint32_t>(count);
+  return absl::OkStatus();
+}
+
 absl::Status ApplyBandwidth(std::string_view value, LoadState& state) {
   TURNPIKE_ASSIGN_OR_RETURN(rate, ParseRate(value));
   state.settings.worker.server.bandwidth_bytes_per_second = rate;
@@ -459,6 +476,15 @@ constexpr OptionSpec kOptions[] = {
     {"ip-quota", "", "COUNT", "0 (unlimited)",
      "Allocations at once per client IP address; more get 486.", kScalar,
      kFromAnywhere, true, &ApplyIpQuota},
+    {"max-permissions-per-allocation", "", "COUNT", "256",
+     "Permissions (peer IP addresses) one allocation may hold; one more\n"
+     "is 508 (RFC 8656 §9.2). 0 means no cap. With the next option, it\n"
+     "bounds what one user can make the server hold (docs/security.md).",
+     kScalar, kFromAnywhere, false, &ApplyMaxPermissions},
+    {"max-channels-per-allocation", "", "COUNT", "256",
+     "Channel bindings one allocation may hold; one more is 508\n"
+     "(RFC 8656 §12.2). 0 means no cap.",
+     kScalar, kFromAnywhere, false, &ApplyMaxChannels},
     {"bandwidth", "", "BYTES/S", "0 (unlimited)",
      "Bytes per second relayed per allocation in each direction, e.g.\n"
      "512K; bursts up to one second's worth.",

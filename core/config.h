@@ -63,7 +63,8 @@ struct ServerConfig {
   // channel bindings (§12) it may hold; one more is 508 (§9.2, §12.2).
   // A WebRTC client needs one permission per remote candidate IP and at
   // most one channel per remote candidate, a few dozen at the very most;
-  // the caps are what bound one user's memory (docs/security.md).
+  // the caps are what bound one user's memory (docs/security.md). 0 means
+  // no cap.
   uint32_t max_permissions_per_allocation = 256;
   uint32_t max_channels_per_allocation = 256;
 

@@ -93,14 +93,6 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
         "lifetimes: default-lifetime must be positive and at most "
         "max-lifetime");
   }
-  if (config.max_permissions_per_allocation == 0) {
-    return absl::InvalidArgumentError(
-        "max-permissions-per-allocation: must be at least 1");
-  }
-  if (config.max_channels_per_allocation == 0) {
-    return absl::InvalidArgumentError(
-        "max-channels-per-allocation: must be at least 1");
-  }
   if (config.nonce_lifetime <= Duration::zero()) {
     return absl::InvalidArgumentError("nonce-lifetime: must be positive");
   }
@@ -450,10 +442,13 @@ void Server::CheckInvariants() const {
       check(!allocation->cooling_channels.contains(number),
             "a bound number is not cooling down");
     }
-    check(allocation->permissions.size() <=
-                  config_.max_permissions_per_allocation &&
-              allocation->channels.size() <=
-                  config_.max_channels_per_allocation,
+    auto within = [](size_t count, uint32_t cap) {
+      return cap == 0 || count <= cap;
+    };
+    check(within(allocation->permissions.size(),
+                 config_.max_permissions_per_allocation) &&
+              within(allocation->channels.size(),
+                     config_.max_channels_per_allocation),
           "permissions and channels within their caps");
     const uint64_t owner = allocation->id.value;
     using turn::DeadlineKey;

@@ -17,6 +17,11 @@ namespace turnpike::core::internal {
 // SOFTWARE (≤ 763 bytes), integrity and fingerprint.
 inline constexpr size_t kResponseBufferSize = 1280;
 
+// Whether `count` objects fill a per-allocation cap; 0 is no cap.
+inline bool AtCap(size_t count, uint32_t cap) {
+  return cap != 0 && count >= cap;
+}
+
 inline uint8_t FamilyCode(AddressFamily family) {
   return static_cast<uint8_t>(family);
 }

@@ -74,15 +74,16 @@ void Server::HandleCreatePermission(const Now& now, const RequestContext& ctx) {
   // §9.2: more permissions than the allocation may hold is 508, and again
   // none is installed. Peers already permitted, or named twice, are not
   // new; the count stops at the cap, so a request naming thousands of
-  // peers costs at most cap × cap comparisons.
+  // peers costs at most cap × cap comparisons. 0 is no cap (the operator's
+  // choice; the memory per user is then unbounded, docs/security.md).
   absl::InlinedVector<IpAddress, 2> fresh;
   for (const TransportAddress& peer : peers) {
     if (allocation->permissions.contains(peer.ip) ||
         std::find(fresh.begin(), fresh.end(), peer.ip) != fresh.end()) {
       continue;
     }
-    if (allocation->permissions.size() + fresh.size() >=
-        config_.max_permissions_per_allocation) {
+    if (internal::AtCap(allocation->permissions.size() + fresh.size(),
+                        config_.max_permissions_per_allocation)) {
       RespondError(ctx.from, request.header(),
                    error_code::kInsufficientCapacity, ctx.protection());
       return;
@@ -152,10 +153,11 @@ void Server::HandleChannelBind(const Now& now, const RequestContext& ctx) {
   // and nothing is installed.
   const bool new_channel = !allocation->channels.contains(*number);
   const bool new_permission = !allocation->permissions.contains(peer.ip);
-  if ((new_channel && allocation->channels.size() >=
-                          config_.max_channels_per_allocation) ||
-      (new_permission && allocation->permissions.size() >=
-                             config_.max_permissions_per_allocation)) {
+  if ((new_channel && internal::AtCap(allocation->channels.size(),
+                                      config_.max_channels_per_allocation)) ||
+      (new_permission &&
+       internal::AtCap(allocation->permissions.size(),
+                       config_.max_permissions_per_allocation))) {
     RespondError(ctx.from, request.header(), error_code::kInsufficientCapacity,
                  ctx.protection());
     return;

@@ -108,17 +108,26 @@ ServerConfig Caps(uint32_t permissions, uint32_t channels) {
   return config;
 }
 
-TEST_CASE("Server::Create refuses a zero permission or channel cap") {
-  TestServer ok;  // the defaults are accepted
-  Deps deps{&ok.random, &ok.users, &ok.hmac, &ok.quotas};
-  auto zero_permissions = Server::Create(Caps(0, 1), deps);
-  REQUIRE_FALSE(zero_permissions.ok());
-  CHECK(zero_permissions.status().message().find(
-            "max-permissions-per-allocation") != std::string_view::npos);
-  auto zero_channels = Server::Create(Caps(1, 0), deps);
-  REQUIRE_FALSE(zero_channels.ok());
-  CHECK(zero_channels.status().message().find("max-channels-per-allocation") !=
-        std::string_view::npos);
+TEST_CASE("the caps default to 256, and 0 means no cap") {
+  CHECK(TestConfig().max_permissions_per_allocation == 256);
+  CHECK(TestConfig().max_channels_per_allocation == 256);
+  for (uint32_t cap : {256u, 0u}) {
+    CAPTURE(cap);
+    Allocated a(Caps(cap, cap));
+    // 300 ordinary public addresses, 100 per request (a request must fit
+    // the test client's buffer); nothing is sent to them.
+    int last = -1;
+    for (int request = 0; request < 3; ++request) {
+      std::vector<TransportAddress> peers;
+      for (int i = 0; i < 100; ++i) {
+        peers.push_back(
+            Addr(absl::StrCat("11.0.", request, ".", i + 1, ":7000")));
+      }
+      last = Ask(a.server, a.client, Method::kCreatePermission, Peers(peers))
+                 .code;
+    }
+    CHECK(last == (cap == 0 ? 0 : ec::kInsufficientCapacity));
+  }
 }
 
 TEST_CASE("CreatePermission past the per-allocation cap is 508, all or none") {
