@@ -451,28 +451,26 @@ void Server::CheckInvariants() const {
                      config_.max_channels_per_allocation),
           "permissions and channels within their caps");
     const uint64_t owner = allocation->id.value;
-    using turn::DeadlineKey;
     using turn::DeadlineKind;
     for (const auto& [peer, expiry] : allocation->permissions) {
-      check(deadlines_.Find(DeadlineKey{DeadlineKind::kPermission, owner,
-                                        peer, 0}) == expiry,
+      check(deadlines_.Find(DeadlineKind::kPermission, owner, peer) == expiry,
             "a permission's timer is due at its expiry");
     }
     for (const auto& [number, binding] : allocation->channels) {
-      check(deadlines_.Find(DeadlineKey{DeadlineKind::kChannel, owner, {},
-                                        number}) == binding.expiry,
+      check(deadlines_.Find(DeadlineKind::kChannel, owner, {}, number) ==
+                binding.expiry,
             "a channel's timer is due at its expiry");
     }
     for (const auto& [number, binding] : allocation->cooling_channels) {
-      check(deadlines_.Find(DeadlineKey{DeadlineKind::kChannelCooldown, owner,
-                                        {}, number}) == binding.expiry,
+      check(deadlines_.Find(DeadlineKind::kChannelCooldown, owner, {},
+                            number) == binding.expiry,
             "a cool-down's timer is due when it ends");
     }
     timed += allocation->permissions.size() + allocation->channels.size() +
              allocation->cooling_channels.size();
     if (allocation->answered) {
       check(allocation->AllRelaysSettled(), "answered after relays settled");
-      check(deadlines_.Find(DeadlineKey{DeadlineKind::kAllocation, owner, {}, 0}) ==
+      check(deadlines_.Find(DeadlineKind::kAllocation, owner) ==
                 allocation->expiry,
             "an allocation's timer is due at its expiry");
       ++timed;
@@ -483,12 +481,11 @@ void Server::CheckInvariants() const {
   }
   check(by_relay_.size() == relays, "relay index has no strays");
   for (const auto& [token, reservation] : reservations_) {
-    check(deadlines_.Find(turn::DeadlineKey{turn::DeadlineKind::kReservation,
-                                            token, {}, 0}) == reservation.expiry,
+    check(deadlines_.Find(turn::DeadlineKind::kReservation, token) ==
+              reservation.expiry,
           "a reservation's timer is due at its expiry");
     // While its allocation lives the two share one quota slot.
-    check(reservation.holds_quota !=
-              allocations_.contains(reservation.creator),
+    check(reservation.holds_quota != allocations_.contains(reservation.creator),
           "a reservation holds a slot exactly when its allocation is gone");
   }
   timed += reservations_.size();

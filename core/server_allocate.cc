@@ -337,7 +337,7 @@ void Server::FinishAllocate(const Now& now, turn::Allocation& allocation) {
   allocation.answered = true;
   allocation.expiry = now.mono + allocation.lifetime;
   deadlines_.Set(allocation.expiry, turn::DeadlineKind::kAllocation,
-                  allocation.id.value);
+                 allocation.id.value);
   if (config_.bandwidth_bytes_per_second != 0) {
     allocation.to_peer_budget =
         turn::TokenBucket(config_.bandwidth_bytes_per_second, now.mono);
@@ -397,7 +397,7 @@ void Server::HandleRefresh(const Now& now, const RequestContext& ctx) {
   allocation->lifetime = lifetime;
   allocation->expiry = now.mono + lifetime;
   deadlines_.Set(allocation->expiry, turn::DeadlineKind::kAllocation,
-                  allocation->id.value);
+                 allocation->id.value);
 }
 
 turn::Reservation* Server::PendingReservationOf(

@@ -45,7 +45,7 @@ void Server::InstallPermission(const Now& now, turn::Allocation& allocation,
   const MonoTime expiry = now.mono + config_.permission_lifetime;
   auto [it, created] = allocation.permissions.insert_or_assign(peer, expiry);
   deadlines_.Set(expiry, turn::DeadlineKind::kPermission, allocation.id.value,
-                  peer);
+                 peer);
   if (created) {
     Emit(PermissionCreated{SubjectOf(allocation),
                            allocation.RelayFor(peer.family())->address, peer});
@@ -168,11 +168,11 @@ void Server::HandleChannelBind(const Now& now, const RequestContext& ctx) {
       *number, turn::ChannelBinding{peer, expiry});
   allocation->channel_by_peer[peer] = *number;
   if (allocation->cooling_channels.erase(*number) != 0) {
-    deadlines_.Erase(turn::DeadlineKind::kChannelCooldown,
-                     allocation->id.value, {}, *number);
+    deadlines_.Erase(turn::DeadlineKind::kChannelCooldown, allocation->id.value,
+                     {}, *number);
   }
-  deadlines_.Set(expiry, turn::DeadlineKind::kChannel, allocation->id.value,
-                  {}, *number);
+  deadlines_.Set(expiry, turn::DeadlineKind::kChannel, allocation->id.value, {},
+                 *number);
   // RFC 8656 §12.2: binding a channel installs or refreshes the permission.
   InstallPermission(now, *allocation, peer.ip);
   if (created) {

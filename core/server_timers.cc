@@ -129,8 +129,8 @@ void Server::ExpireChannel(const Now& /*now*/, turn::Allocation& allocation,
   const MonoTime until = expired_at + config_.channel_cooldown;
   allocation.cooling_channels.insert_or_assign(
       number, turn::ChannelBinding{peer, until});
-  deadlines_.Set(until, DeadlineKind::kChannelCooldown, allocation.id.value,
-                  {}, number);
+  deadlines_.Set(until, DeadlineKind::kChannelCooldown, allocation.id.value, {},
+                 number);
   const turn::Relay* relay = allocation.RelayFor(peer.family());
   Emit(ChannelDeleted{SubjectOf(allocation),
                       relay ? relay->address : TransportAddress{}, peer,

@@ -101,8 +101,10 @@ class DeadlineQueue {
   size_t size() const { return heap_.size(); }
 
   // When the object is due, if it has an entry (for CheckInvariants).
-  std::optional<MonoTime> Find(const DeadlineKey& key) const {
-    auto it = index_.find(key);
+  std::optional<MonoTime> Find(DeadlineKind kind, uint64_t owner,
+                               IpAddress peer_ip = {},
+                               uint16_t channel = 0) const {
+    auto it = index_.find(DeadlineKey{kind, owner, peer_ip, channel});
     if (it == index_.end()) return std::nullopt;
     return heap_[it->second].at;
   }

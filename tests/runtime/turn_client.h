@@ -107,8 +107,8 @@ class TurnClient {
   // client that does not wait for each answer). Needs a nonce (after
   // Allocate). Returns how many got a success response; stops early when
   // an answer is overdue (kDefaultTimeout).
-  int Burst(stun::Method method, const AddAttributes& add_attributes,
-            int count, int window);
+  int Burst(stun::Method method, const AddAttributes& add_attributes, int count,
+            int window);
 
   // RFC 8656 §11.1 (indications carry no integrity) and §12.4.
   bool SendIndication(const TransportAddress& peer, const Payload& data);
@@ -119,7 +119,6 @@ class TurnClient {
       std::chrono::milliseconds timeout = kDefaultTimeout);
 
  private:
-
   TurnClient(UdpSocket socket, TransportAddress server)
       : socket_(std::move(socket)),
         server_(server),

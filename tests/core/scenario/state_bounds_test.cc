@@ -108,7 +108,7 @@ ServerConfig Caps(uint32_t permissions, uint32_t channels) {
   return config;
 }
 
-TEST_CASE("the caps default to 256, and 0 means no cap") {
+TEST_CASE("the caps default to 256 and 0 means no cap") {
   CHECK(TestConfig().max_permissions_per_allocation == 256);
   CHECK(TestConfig().max_channels_per_allocation == 256);
   for (uint32_t cap : {256u, 0u}) {
@@ -123,14 +123,15 @@ TEST_CASE("the caps default to 256, and 0 means no cap") {
         peers.push_back(
             Addr(absl::StrCat("11.0.", request, ".", i + 1, ":7000")));
       }
-      last = Ask(a.server, a.client, Method::kCreatePermission, Peers(peers))
-                 .code;
+      last =
+          Ask(a.server, a.client, Method::kCreatePermission, Peers(peers)).code;
     }
     CHECK(last == (cap == 0 ? 0 : ec::kInsufficientCapacity));
   }
 }
 
-TEST_CASE("CreatePermission past the per-allocation cap is 508, all or none") {
+TEST_CASE(
+    "CreatePermission past the per-allocation cap is 508 for all or none") {
   Allocated a(Caps(3, 3));
   const MonoTime start = a.server.now.mono;
   Outcome two = Ask(a.server, a.client, Method::kCreatePermission,
@@ -242,35 +243,33 @@ TEST_CASE("ChannelBind needing a permission past the permission cap is 508") {
   CHECK(over.channels_created() == 0);
 }
 
-TEST_CASE("the timer queue holds one entry per live object after 10000 "
-          "refreshes") {
+TEST_CASE("10000 refreshes leave one timer entry per live object") {
   Allocated a(TestConfig());
   TestClient other(a.server, ClientTuple("192.0.2.10:40001"), "alice",
                    "secret");
   other.Allocate(Addr("203.0.113.5:50002"));  // 600 s
-  REQUIRE(Ask(a.server, a.client, Method::kChannelBind,
-              Bind(0x4000, PeerAt(0)))
+  REQUIRE(Ask(a.server, a.client, Method::kChannelBind, Bind(0x4000, PeerAt(0)))
               .code == 0);
   // Two allocations, one permission, one channel.
   CHECK(a.server->deadline_count() == 4);
   for (int i = 0; i < 10000; ++i) {
     a.server.Advance(std::chrono::milliseconds(1));
-    REQUIRE(Ask(a.server, a.client, Method::kRefresh,
-                [](MessageBuilder& b) { b.AddLifetime(3600); })
-                .code == 0);
-    REQUIRE(Ask(a.server, a.client, Method::kCreatePermission,
-                Peers({PeerAt(0)}))
-                .code == 0);
-    REQUIRE(Ask(a.server, a.client, Method::kChannelBind,
-                Bind(0x4000, PeerAt(0)))
-                .code == 0);
+    REQUIRE(Ask(a.server, a.client, Method::kRefresh, [](MessageBuilder& b) {
+              b.AddLifetime(3600);
+            }).code == 0);
+    REQUIRE(
+        Ask(a.server, a.client, Method::kCreatePermission, Peers({PeerAt(0)}))
+            .code == 0);
+    REQUIRE(
+        Ask(a.server, a.client, Method::kChannelBind, Bind(0x4000, PeerAt(0)))
+            .code == 0);
   }
   CHECK(a.server->deadline_count() == 4);
   // A deleted allocation takes its entries with it at once, not when they
   // come due: what is left is the other allocation.
-  REQUIRE(Ask(a.server, a.client, Method::kRefresh,
-              [](MessageBuilder& b) { b.AddLifetime(0); })
-              .code == 0);
+  REQUIRE(Ask(a.server, a.client, Method::kRefresh, [](MessageBuilder& b) {
+            b.AddLifetime(0);
+          }).code == 0);
   CHECK(a.server->deadline_count() == 1);
   CHECK(a.server->NextDeadline() ==
         std::optional<MonoTime>(kT0.mono + std::chrono::seconds(600)));
@@ -377,9 +376,9 @@ TEST_CASE("a claimed reservation hands its quota slot to the new allocation") {
   const EvenAllocate reserved = ReserveAndDelete(server, c1, EvenRelay(0));
   REQUIRE(reserved.code == 0);
   CHECK(server.quotas.for_user("alice") == 1);
-  Outcome claimed = Ask(server, c2, Method::kAllocate, Udp([&](MessageBuilder& b) {
-                          b.AddReservationToken(reserved.token);
-                        }));
+  Outcome claimed = Ask(
+      server, c2, Method::kAllocate,
+      Udp([&](MessageBuilder& b) { b.AddReservationToken(reserved.token); }));
   CHECK(claimed.code == 0);
   CHECK(server.quotas.for_user("alice") == 1);  // moved, not counted twice
   CHECK(Ask(server, c3, Method::kAllocate, Udp()).code == -1);  // opening
@@ -402,15 +401,16 @@ TEST_CASE("a reservation claimed while its allocation lives needs a slot") {
   // The allocation and its reservation share one slot.
   CHECK(server.quotas.for_user("alice") == 1);
   CHECK(Ask(server, c2, Method::kAllocate, Udp([&](MessageBuilder& b) {
-          b.AddReservationToken(reserved.token);
-        })).code == 0);
+              b.AddReservationToken(reserved.token);
+            }))
+            .code == 0);
   CHECK(server.quotas.for_user("alice") == 2);
   CHECK(Ask(server, c3, Method::kAllocate, Udp()).code ==
         ec::kAllocationQuotaReached);
   // With its reservation claimed, deleting the first gives its slot back.
-  REQUIRE(Ask(server, c1, Method::kRefresh,
-              [](MessageBuilder& b) { b.AddLifetime(0); })
-              .code == 0);
+  REQUIRE(Ask(server, c1, Method::kRefresh, [](MessageBuilder& b) {
+            b.AddLifetime(0);
+          }).code == 0);
   CHECK(server.quotas.for_user("alice") == 1);
 }
 
@@ -423,8 +423,9 @@ TEST_CASE("a reservation claimed by another user moves the slot to them") {
   const EvenAllocate reserved = ReserveAndDelete(server, alice, EvenRelay(0));
   REQUIRE(reserved.code == 0);
   CHECK(Ask(server, bob, Method::kAllocate, Udp([&](MessageBuilder& b) {
-          b.AddReservationToken(reserved.token);
-        })).code == 0);
+              b.AddReservationToken(reserved.token);
+            }))
+            .code == 0);
   CHECK(server.quotas.for_user("alice") == 0);
   CHECK(server.quotas.for_user("bob") == 1);
   CHECK(server.quotas.total() == 1);
