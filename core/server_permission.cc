@@ -76,19 +76,21 @@ void Server::HandleCreatePermission(const Now& now, const RequestContext& ctx) {
   // new; the count stops at the cap, so a request naming thousands of
   // peers costs at most cap × cap comparisons. 0 is no cap (the operator's
   // choice; the memory per user is then unbounded, docs/security.md).
-  absl::InlinedVector<IpAddress, 2> fresh;
-  for (const TransportAddress& peer : peers) {
-    if (allocation->permissions.contains(peer.ip) ||
-        std::find(fresh.begin(), fresh.end(), peer.ip) != fresh.end()) {
-      continue;
+  if (config_.max_permissions_per_allocation != 0) {
+    absl::InlinedVector<IpAddress, 2> fresh;
+    for (const TransportAddress& peer : peers) {
+      if (allocation->permissions.contains(peer.ip) ||
+          std::find(fresh.begin(), fresh.end(), peer.ip) != fresh.end()) {
+        continue;
+      }
+      if (internal::AtCap(allocation->permissions.size() + fresh.size(),
+                          config_.max_permissions_per_allocation)) {
+        RespondError(ctx.from, request.header(),
+                     error_code::kInsufficientCapacity, ctx.protection());
+        return;
+      }
+      fresh.push_back(peer.ip);
     }
-    if (internal::AtCap(allocation->permissions.size() + fresh.size(),
-                        config_.max_permissions_per_allocation)) {
-      RespondError(ctx.from, request.header(),
-                   error_code::kInsufficientCapacity, ctx.protection());
-      return;
-    }
-    fresh.push_back(peer.ip);
   }
   for (const TransportAddress& peer : peers) {
     InstallPermission(now, *allocation, peer.ip);
