@@ -28,6 +28,9 @@ constexpr int64_t kMaxRestLifetimeSeconds = 30 * 86400;
 constexpr uint64_t kMaxQuota = UINT32_MAX;
 // Far above any legitimate need; keeps burst (5 x rate) within 32 bits.
 constexpr uint64_t kMaxUnauthenticatedRate = 1'000'000;
+// A cap on permissions or channels per allocation: a channel number is one
+// of 16384 (RFC 5766 §11), and more permissions than that is no cap.
+constexpr uint64_t kMaxPerAllocation = 16384;
 // Relay ports below this are privileged or belong to well-known services.
 constexpr uint16_t kMinRelayPort = 1024;
 
@@ -316,6 +319,20 @@ absl::Status ApplyIpQuota(std::string_view value, LoadState& state) {
   return absl::OkStatus();
 }
 
+absl::Status ApplyMaxPermissions(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(count, ParseCount(value, kMaxPerAllocation));
+  state.settings.worker.server.max_permissions_per_allocation =
+      static_cast<uint32_t>(count);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyMaxChannels(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(count, ParseCount(value, kMaxPerAllocation));
+  state.settings.worker.server.max_channels_per_allocation =
+      static_cast<uint32_t>(count);
+  return absl::OkStatus();
+}
+
 absl::Status ApplyBandwidth(std::string_view value, LoadState& state) {
   TURNPIKE_ASSIGN_OR_RETURN(rate, ParseRate(value));
   state.settings.worker.server.bandwidth_bytes_per_second = rate;
@@ -535,6 +552,15 @@ constexpr OptionSpec kOptions[] = {
      "default fits ~250 people in calls behind one NAT. 0 or unlimited:\n"
      "no limit.",
      kScalar, kFromAnywhere, true, &ApplyIpQuota},
+    {"max-permissions-per-allocation", "", "COUNT", "256",
+     "Permissions (peer IP addresses) one allocation may hold; one more\n"
+     "is 508 (RFC 8656 §9.2). 0 means no cap. With the next option, it\n"
+     "bounds what one user can make the server hold (docs/security.md).",
+     kScalar, kFromAnywhere, false, &ApplyMaxPermissions},
+    {"max-channels-per-allocation", "", "COUNT", "256",
+     "Channel bindings one allocation may hold; one more is 508\n"
+     "(RFC 8656 §12.2). 0 means no cap.",
+     kScalar, kFromAnywhere, false, &ApplyMaxChannels},
     {"bandwidth", "", "BYTES/S", "6M (about 50 Mbit/s)",
      "Bytes per second relayed per allocation in each direction, e.g.\n"
      "512K; bursts up to one second's worth. The default is above what a\n"

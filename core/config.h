@@ -61,6 +61,15 @@ struct ServerConfig {
   // RFC 8656 §7.2 RESERVATION-TOKEN: how long port+1 stays held.
   Duration reservation_lifetime = std::chrono::seconds(30);
 
+  // Per allocation, the most permissions (peer IPs, RFC 8656 §9) and
+  // channel bindings (§12) it may hold; one more is 508 (§9.2, §12.2).
+  // A WebRTC client needs one permission per remote candidate IP and at
+  // most one channel per remote candidate, a few dozen at the very most;
+  // the caps are what bound one user's memory (docs/security.md). 0 means
+  // no cap.
+  uint32_t max_permissions_per_allocation = 256;
+  uint32_t max_channels_per_allocation = 256;
+
   // Which relay address families the runtime can bind (REQUESTED-ADDRESS-
   // FAMILY of another family gets 440).
   bool relay_ipv4 = true;

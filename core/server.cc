@@ -225,13 +225,11 @@ EventSubject Server::SubjectOf(const turn::Allocation& allocation) {
 std::optional<Forward> Server::HandleClientMessage(
     const Now& now, const FiveTuple& from, absl::Span<const uint8_t> message) {
   ExpireDue(now);
-  std::optional<Forward> forward;
   // RFC 8656 §12: the first two bits tell ChannelData (01) from STUN (00).
   if (!message.empty() && stun::LooksLikeChannelData(message[0])) {
-    forward = HandleChannelData(now, from, message);
-    PruneDeadlines();
-    return forward;
+    return HandleChannelData(now, from, message);
   }
+  std::optional<Forward> forward;
   Expected<stun::MessageView, stun::ParseFailure> parsed =
       stun::MessageView::Parse(message);
   if (!parsed.ok()) {
@@ -286,7 +284,6 @@ std::optional<Forward> Server::HandleClientMessage(
       Drop(DropReason::kUnexpectedClass);
       break;
   }
-  PruneDeadlines();
   return forward;
 }
 
@@ -475,7 +472,6 @@ void Server::HandleConnectionClosed(const Now& now,
   if (turn::Allocation* allocation = FindAllocation(five_tuple)) {
     DeleteAllocation(*allocation, DeleteReason::kConnectionClosed);
   }
-  PruneDeadlines();
 }
 
 void Server::Shutdown(const Now& /*now*/) {
@@ -491,11 +487,7 @@ void Server::Shutdown(const Now& /*now*/) {
   for (const auto& [token, reservation] : reservations_)
     tokens.push_back(token);
   std::sort(tokens.begin(), tokens.end());
-  for (uint64_t token : tokens) {
-    commands_.push_back(CloseRelay{reservations_[token].relay});
-    reservations_.erase(token);
-  }
-  PruneDeadlines();
+  for (uint64_t token : tokens) DropReservation(token);
 }
 
 void Server::CheckInvariants() const {
@@ -507,6 +499,7 @@ void Server::CheckInvariants() const {
   check(by_five_tuple_.size() == allocations_.size(),
         "one 5-tuple index entry per allocation");
   size_t relays = 0;
+  size_t timed = 0;  // live objects with a timer
   for (const auto& [id, allocation] : allocations_) {
     check(allocation->id == id, "allocation knows its id");
     auto tuple = by_five_tuple_.find(allocation->five_tuple);
@@ -532,14 +525,55 @@ void Server::CheckInvariants() const {
       check(!allocation->cooling_channels.contains(number),
             "a bound number is not cooling down");
     }
+    auto within = [](size_t count, uint32_t cap) {
+      return cap == 0 || count <= cap;
+    };
+    check(within(allocation->permissions.size(),
+                 config_.max_permissions_per_allocation) &&
+              within(allocation->channels.size(),
+                     config_.max_channels_per_allocation),
+          "permissions and channels within their caps");
+    const uint64_t owner = allocation->id.value;
+    using turn::DeadlineKind;
+    for (const auto& [peer, expiry] : allocation->permissions) {
+      check(deadlines_.Find(DeadlineKind::kPermission, owner, peer) == expiry,
+            "a permission's timer is due at its expiry");
+    }
+    for (const auto& [number, binding] : allocation->channels) {
+      check(deadlines_.Find(DeadlineKind::kChannel, owner, {}, number) ==
+                binding.expiry,
+            "a channel's timer is due at its expiry");
+    }
+    for (const auto& [number, binding] : allocation->cooling_channels) {
+      check(deadlines_.Find(DeadlineKind::kChannelCooldown, owner, {},
+                            number) == binding.expiry,
+            "a cool-down's timer is due when it ends");
+    }
+    timed += allocation->permissions.size() + allocation->channels.size() +
+             allocation->cooling_channels.size();
     if (allocation->answered) {
       check(allocation->AllRelaysSettled(), "answered after relays settled");
+      check(deadlines_.Find(DeadlineKind::kAllocation, owner) ==
+                allocation->expiry,
+            "an allocation's timer is due at its expiry");
+      ++timed;
     } else {
       check(allocation->permissions.empty() && allocation->channels.empty(),
             "nothing is installed before the allocation exists");
     }
   }
   check(by_relay_.size() == relays, "relay index has no strays");
+  for (const auto& [token, reservation] : reservations_) {
+    check(deadlines_.Find(turn::DeadlineKind::kReservation, token) ==
+              reservation.expiry,
+          "a reservation's timer is due at its expiry");
+    // While its allocation lives the two share one quota slot.
+    check(reservation.holds_quota != allocations_.contains(reservation.creator),
+          "a reservation holds a slot exactly when its allocation is gone");
+  }
+  timed += reservations_.size();
+  // One timer per live object, so the queue cannot outgrow them.
+  check(deadlines_.size() == timed, "no timer without a live object");
   for (const auto& [id, reserve] : abandoned_opens_) {
     check(!by_relay_.contains(id), "an abandoned open belongs to nobody");
     check(!reserve || !by_relay_.contains(*reserve),

@@ -122,6 +122,10 @@ class Server {
     return unauthenticated_limiter_;
   }
   size_t allocation_count() const { return allocations_.size(); }
+  // Entries in the timer queue: one per live allocation, permission,
+  // channel binding, cooling channel and reservation, however often each
+  // is refreshed (docs/security.md).
+  size_t deadline_count() const { return deadlines_.size(); }
 
   // O(n) consistency check of every index against the allocation table;
   // aborts on a broken invariant. For tests and fuzzers.
@@ -191,6 +195,11 @@ class Server {
   // allocation had been created (answered).
   void DeleteAllocation(turn::Allocation& allocation, DeleteReason reason);
   void CloseRelayOf(turn::Allocation& allocation, RelayId relay);
+  // An unclaimed reservation goes (expiry, shutdown): its port is closed,
+  // its timer and any quota slot it holds are given back.
+  void DropReservation(uint64_t token);
+  // The reservation `allocation` made, while it is still unclaimed.
+  turn::Reservation* PendingReservationOf(const turn::Allocation& allocation);
 
   // Permissions and channels (server_permission.cc).
   // The request's allocation, or nullptr after answering 437.
@@ -233,7 +242,8 @@ class Server {
   // allocation, permission or channel carry data past its deadline.
   void ExpireDue(const Now& now);
   void Expire(const Now& now, const turn::Deadline& deadline);
-  void PruneDeadlines();
+  // Removes the timers of everything `allocation` holds.
+  void EraseDeadlinesOf(const turn::Allocation& allocation);
   void ExpireChannel(const Now& now, turn::Allocation& allocation,
                      uint16_t number);
 

@@ -139,8 +139,17 @@ void Server::HandleAllocate(const Now& now, const RequestContext& ctx) {
     }
     reservation = it->second;
   }
+  // A reservation holding its own slot (its allocation is gone) hands it
+  // to the allocation that claims it, when the slot is counted for the
+  // same user and address; otherwise the claim is a new allocation.
+  const bool takes_slot = reservation && reservation->holds_quota &&
+                          reservation->username == ctx.username &&
+                          reservation->client_ip == ctx.from.client.ip;
   // §7.2 step 10: quotas (486), and the server's capacity (508).
-  switch (deps_.quotas->TryAcquire(ctx.username, ctx.from.client.ip)) {
+  const QuotaVerdict verdict =
+      takes_slot ? QuotaVerdict::kGranted
+                 : deps_.quotas->TryAcquire(ctx.username, ctx.from.client.ip);
+  switch (verdict) {
     case QuotaVerdict::kGranted:
       break;
     case QuotaVerdict::kUserQuota:
@@ -153,7 +162,13 @@ void Server::HandleAllocate(const Now& now, const RequestContext& ctx) {
       RejectAllocate(ctx, error_code::kInsufficientCapacity);
       return;
   }
-  if (reservation) reservations_.erase(*token);
+  if (reservation) {
+    if (reservation->holds_quota && !takes_slot) {
+      deps_.quotas->Release(reservation->username, reservation->client_ip);
+    }
+    deadlines_.Erase(turn::DeadlineKind::kReservation, *token);
+    reservations_.erase(*token);
+  }
 
   auto owned = std::make_unique<turn::Allocation>();
   turn::Allocation& allocation = *owned;
@@ -244,9 +259,12 @@ void Server::HandleRelayOpened(const Now& now, RelayId id,
       TransportAddress next = bound;
       next.port = static_cast<uint16_t>(bound.port + 1);
       const MonoTime expiry = now.mono + config_.reservation_lifetime;
-      reservations_.emplace(
-          token, turn::Reservation{*allocation.reserve_id, next, expiry});
-      deadlines_.Push(expiry, turn::DeadlineKind::kReservation, token);
+      turn::Reservation& reservation = reservations_[token];
+      reservation.relay = *allocation.reserve_id;
+      reservation.address = next;
+      reservation.expiry = expiry;
+      reservation.creator = allocation.id;
+      deadlines_.Set(expiry, turn::DeadlineKind::kReservation, token);
       allocation.reservation_token = token;
       allocation.reserve_id.reset();
     }
@@ -338,8 +356,8 @@ void Server::FinishAllocate(const Now& now, turn::Allocation& allocation) {
 
   allocation.answered = true;
   allocation.expiry = now.mono + allocation.lifetime;
-  deadlines_.Push(allocation.expiry, turn::DeadlineKind::kAllocation,
-                  allocation.id.value);
+  deadlines_.Set(allocation.expiry, turn::DeadlineKind::kAllocation,
+                 allocation.id.value);
   if (config_.bandwidth_bytes_per_second != 0) {
     allocation.to_peer_budget =
         turn::TokenBucket(config_.bandwidth_bytes_per_second, now.mono);
@@ -400,8 +418,19 @@ void Server::HandleRefresh(const Now& now, const RequestContext& ctx) {
   // (docs/rfc-matrix.md records this simplification of §7.3).
   allocation->lifetime = lifetime;
   allocation->expiry = now.mono + lifetime;
-  deadlines_.Push(allocation->expiry, turn::DeadlineKind::kAllocation,
-                  allocation->id.value);
+  deadlines_.Set(allocation->expiry, turn::DeadlineKind::kAllocation,
+                 allocation->id.value);
+}
+
+turn::Reservation* Server::PendingReservationOf(
+    const turn::Allocation& allocation) {
+  if (!allocation.reservation_token) return nullptr;
+  auto it = reservations_.find(*allocation.reservation_token);
+  // A claimed or expired token may since name another allocation's.
+  if (it == reservations_.end() || it->second.creator != allocation.id) {
+    return nullptr;
+  }
+  return &it->second;
 }
 
 void Server::CloseRelayOf(turn::Allocation& allocation, RelayId relay) {
@@ -460,8 +489,17 @@ void Server::DeleteAllocation(turn::Allocation& allocation,
     }
   }
   if (allocation.holds_quota) {
-    deps_.quotas->Release(allocation.username, allocation.five_tuple.client.ip);
+    if (turn::Reservation* orphan = PendingReservationOf(allocation)) {
+      // Its port+1 stays held, so the slot stays counted (docs/security.md).
+      orphan->holds_quota = true;
+      orphan->username = allocation.username;
+      orphan->client_ip = allocation.five_tuple.client.ip;
+    } else {
+      deps_.quotas->Release(allocation.username,
+                            allocation.five_tuple.client.ip);
+    }
   }
+  EraseDeadlinesOf(allocation);
   by_five_tuple_.erase(allocation.five_tuple);
   // Last: `allocation` dies here.
   allocations_.erase(allocation.id);

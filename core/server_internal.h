@@ -25,6 +25,11 @@ inline std::optional<size_t> SoftwareSize(const ServerConfig& config) {
   return config.software->size();
 }
 
+// Whether `count` objects fill a per-allocation cap; 0 is no cap.
+inline bool AtCap(size_t count, uint32_t cap) {
+  return cap != 0 && count >= cap;
+}
+
 inline uint8_t FamilyCode(AddressFamily family) {
   return static_cast<uint8_t>(family);
 }

@@ -55,8 +55,8 @@ void Server::InstallPermission(const Now& now, turn::Allocation& allocation,
   // by CreatePermission and ChannelBind.
   const MonoTime expiry = now.mono + config_.permission_lifetime;
   auto [it, created] = allocation.permissions.insert_or_assign(peer, expiry);
-  deadlines_.Push(expiry, turn::DeadlineKind::kPermission, allocation.id.value,
-                  peer);
+  deadlines_.Set(expiry, turn::DeadlineKind::kPermission, allocation.id.value,
+                 peer);
   if (created) {
     Emit(PermissionCreated{SubjectOf(allocation),
                            allocation.RelayFor(peer.family())->address, peer});
@@ -81,6 +81,27 @@ void Server::HandleCreatePermission(const Now& now, const RequestContext& ctx) {
         code != 0) {
       RespondError(ctx.from, request.header(), code, ctx.protection());
       return;
+    }
+  }
+  // §9.2: more permissions than the allocation may hold is 508, and again
+  // none is installed. Peers already permitted, or named twice, are not
+  // new; the count stops at the cap, so a request naming thousands of
+  // peers costs at most cap × cap comparisons. 0 is no cap (the operator's
+  // choice; the memory per user is then unbounded, docs/security.md).
+  if (config_.max_permissions_per_allocation != 0) {
+    absl::InlinedVector<IpAddress, 2> fresh;
+    for (const TransportAddress& peer : peers) {
+      if (allocation->permissions.contains(peer.ip) ||
+          std::find(fresh.begin(), fresh.end(), peer.ip) != fresh.end()) {
+        continue;
+      }
+      if (internal::AtCap(allocation->permissions.size() + fresh.size(),
+                          config_.max_permissions_per_allocation)) {
+        RespondError(ctx.from, request.header(),
+                     error_code::kInsufficientCapacity, ctx.protection());
+        return;
+      }
+      fresh.push_back(peer.ip);
     }
   }
   for (const TransportAddress& peer : peers) {
@@ -142,14 +163,30 @@ void Server::HandleChannelBind(const Now& now, const RequestContext& ctx) {
     RespondError(ctx.from, request.header(), code, ctx.protection());
     return;
   }
+  // §12.2: a binding or permission the allocation has no room for is 508,
+  // and nothing is installed.
+  const bool new_channel = !allocation->channels.contains(*number);
+  const bool new_permission = !allocation->permissions.contains(peer.ip);
+  if ((new_channel && internal::AtCap(allocation->channels.size(),
+                                      config_.max_channels_per_allocation)) ||
+      (new_permission &&
+       internal::AtCap(allocation->permissions.size(),
+                       config_.max_permissions_per_allocation))) {
+    RespondError(ctx.from, request.header(), error_code::kInsufficientCapacity,
+                 ctx.protection());
+    return;
+  }
 
   const MonoTime expiry = now.mono + config_.channel_lifetime;
   auto [it, created] = allocation->channels.insert_or_assign(
       *number, turn::ChannelBinding{peer, expiry});
   allocation->channel_by_peer[peer] = *number;
-  allocation->cooling_channels.erase(*number);
-  deadlines_.Push(expiry, turn::DeadlineKind::kChannel, allocation->id.value,
-                  {}, *number);
+  if (allocation->cooling_channels.erase(*number) != 0) {
+    deadlines_.Erase(turn::DeadlineKind::kChannelCooldown, allocation->id.value,
+                     {}, *number);
+  }
+  deadlines_.Set(expiry, turn::DeadlineKind::kChannel, allocation->id.value, {},
+                 *number);
   // RFC 8656 §12.2: binding a channel installs or refreshes the permission.
   InstallPermission(now, *allocation, peer.ip);
   if (created) {

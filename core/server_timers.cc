@@ -44,9 +44,10 @@ void Server::HandleTimeout(const Now& now) {
     if (top->at > now.mono) break;
     const turn::Deadline due = *top;
     deadlines_.Pop();
+    // Every entry belongs to a live object (CheckInvariants); the check
+    // only keeps a bookkeeping bug from expiring the wrong thing.
     if (IsLive(due)) Expire(now, due);
   }
-  PruneDeadlines();
 }
 
 void Server::ExpireDue(const Now& now) {
@@ -55,20 +56,36 @@ void Server::ExpireDue(const Now& now) {
   if (top && top->at <= now.mono) HandleTimeout(now);
 }
 
-void Server::PruneDeadlines() {
-  // Refreshes and deletions leave entries behind; dropping them from the
-  // top keeps NextDeadline() exact, so the runtime never wakes for nothing.
-  while (const turn::Deadline* top = deadlines_.Top()) {
-    if (IsLive(*top)) break;
-    deadlines_.Pop();
+void Server::EraseDeadlinesOf(const turn::Allocation& allocation) {
+  const uint64_t owner = allocation.id.value;
+  deadlines_.Erase(DeadlineKind::kAllocation, owner);
+  for (const auto& [peer, expiry] : allocation.permissions) {
+    deadlines_.Erase(DeadlineKind::kPermission, owner, peer);
   }
+  for (const auto& [number, binding] : allocation.channels) {
+    deadlines_.Erase(DeadlineKind::kChannel, owner, {}, number);
+  }
+  for (const auto& [number, binding] : allocation.cooling_channels) {
+    deadlines_.Erase(DeadlineKind::kChannelCooldown, owner, {}, number);
+  }
+}
+
+void Server::DropReservation(uint64_t token) {
+  auto it = reservations_.find(token);
+  if (it == reservations_.end()) return;
+  const turn::Reservation& reservation = it->second;
+  // RFC 8656 §7.2: an unclaimed reserved port is given back.
+  commands_.push_back(CloseRelay{reservation.relay});
+  if (reservation.holds_quota) {
+    deps_.quotas->Release(reservation.username, reservation.client_ip);
+  }
+  deadlines_.Erase(DeadlineKind::kReservation, token);
+  reservations_.erase(it);
 }
 
 void Server::Expire(const Now& now, const turn::Deadline& d) {
   if (d.kind == DeadlineKind::kReservation) {
-    // RFC 8656 §7.2: an unclaimed reserved port is given back.
-    commands_.push_back(CloseRelay{reservations_.at(d.owner).relay});
-    reservations_.erase(d.owner);
+    DropReservation(d.owner);
     return;
   }
   turn::Allocation& allocation = *allocations_.at(turn::AllocationId{d.owner});
@@ -112,8 +129,8 @@ void Server::ExpireChannel(const Now& /*now*/, turn::Allocation& allocation,
   const MonoTime until = expired_at + config_.channel_cooldown;
   allocation.cooling_channels.insert_or_assign(
       number, turn::ChannelBinding{peer, until});
-  deadlines_.Push(until, DeadlineKind::kChannelCooldown, allocation.id.value,
-                  {}, number);
+  deadlines_.Set(until, DeadlineKind::kChannelCooldown, allocation.id.value, {},
+                 number);
   const turn::Relay* relay = allocation.RelayFor(peer.family());
   Emit(ChannelDeleted{SubjectOf(allocation),
                       relay ? relay->address : TransportAddress{}, peer,

@@ -125,10 +125,20 @@ struct Allocation {
 
 // RFC 8656 §7.2 EVEN-PORT R=1: port+1 of an even relay port, held for a
 // later Allocate carrying the token.
+//
+// A held port is a socket, so it counts against the quotas: while the
+// allocation that made it lives, the two share that allocation's slot;
+// when the allocation goes first, the slot stays with the reservation
+// (holds_quota) until it is claimed or expires.
 struct Reservation {
   RelayId relay;
   TransportAddress address;
   MonoTime expiry;
+  AllocationId creator;
+  bool holds_quota = false;
+  // Whose slot it holds, when holds_quota.
+  std::string username;
+  IpAddress client_ip;
 };
 
 }  // namespace turnpike::core::turn

@@ -181,6 +181,20 @@ TEST_CASE("ports, lifetimes, quotas, bandwidth, buffers, realm, software") {
   CHECK(s->worker.server.software == "turnpike test");
 }
 
+TEST_CASE("permission and channel caps per allocation") {
+  absl::StatusOr<Settings> defaults = Load({});
+  REQUIRE(defaults.ok());
+  CHECK(defaults->worker.server.max_permissions_per_allocation == 256);
+  CHECK(defaults->worker.server.max_channels_per_allocation == 256);
+  absl::StatusOr<Settings> s = Load({"--max-permissions-per-allocation=10",
+                                     "--max-channels-per-allocation=0"});
+  REQUIRE(s.ok());
+  CHECK(s->worker.server.max_permissions_per_allocation == 10);
+  CHECK(s->worker.server.max_channels_per_allocation == 0);
+  CHECK_FALSE(Load({"--max-channels-per-allocation=16385"}).ok());
+  CHECK_FALSE(Load({"--max-permissions-per-allocation=-1"}).ok());
+}
+
 TEST_CASE("users from user and users-file, REST secrets") {
   const FileReader read = FakeFiles({{"/etc/users",
                                       "# team\n"

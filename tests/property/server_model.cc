@@ -211,6 +211,9 @@ void Model::CreatePermission(int client, int peer, Effects& e) {
     e.response = 443;
   } else if (!kPeers[peer].allowed) {
     e.response = 403;
+  } else if (!a.permissions.contains(PeerIp(peer)) &&
+             a.permissions.size() >= kMaxPermissions) {
+    e.response = 508;
   } else {
     if (!a.permissions.contains(PeerIp(peer))) ++e.permissions_created;
     a.permissions[PeerIp(peer)] = now + kPermissionLifetime;
@@ -246,6 +249,12 @@ void Model::ChannelBind(int client, uint16_t number, int peer, Effects& e) {
   }
   if (!kPeers[peer].allowed) {
     e.response = 403;
+    return;
+  }
+  if ((!a.channels.contains(number) && a.channels.size() >= kMaxChannels) ||
+      (!a.permissions.contains(PeerIp(peer)) &&
+       a.permissions.size() >= kMaxPermissions)) {
+    e.response = 508;
     return;
   }
   if (!a.channels.contains(number)) ++e.channels_created;

@@ -58,6 +58,10 @@ inline constexpr Duration kMaxLifetime = std::chrono::seconds(3600);
 inline constexpr Duration kPermissionLifetime = std::chrono::seconds(300);
 inline constexpr Duration kChannelLifetime = std::chrono::seconds(600);
 inline constexpr Duration kChannelCooldown = std::chrono::minutes(5);
+// Caps per allocation (508 past them, RFC 8656 §9.2, §12.2), small enough
+// for the cast above to reach (three allowed peer IPs, four peers).
+inline constexpr size_t kMaxPermissions = 2;
+inline constexpr size_t kMaxChannels = 2;
 
 // RFC 8656 §7.2: at least the default, at most the maximum.
 Duration Negotiate(std::optional<uint32_t> requested_seconds);

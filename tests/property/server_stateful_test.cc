@@ -55,6 +55,8 @@ core::ServerConfig StatefulConfig() {
   core::ServerConfig config = core::testing::TestConfig();
   config.default_lifetime = model::kDefaultLifetime;
   config.max_lifetime = model::kMaxLifetime;
+  config.max_permissions_per_allocation = model::kMaxPermissions;
+  config.max_channels_per_allocation = model::kMaxChannels;
   return config;
 }
 

@@ -97,10 +97,11 @@ void TurnClient::LearnChallenge(const TurnReply& reply) {
                            password_);
 }
 
-std::optional<TurnReply> TurnClient::RoundTrip(
-    Method method, const AddAttributes& add_attributes, bool authenticate) {
+std::optional<Payload> TurnClient::Encode(Method method,
+                                          const AddAttributes& add_attributes,
+                                          bool authenticate,
+                                          const stun::TransactionId& id) {
   std::array<uint8_t, kMessageBufferSize> buffer{};
-  const stun::TransactionId id = NewTransactionId();
   MessageBuilder builder(absl::MakeSpan(buffer), MessageClass::kRequest, method,
                          id);
   if (add_attributes) add_attributes(builder);
@@ -114,7 +115,41 @@ std::optional<TurnReply> TurnClient::RoundTrip(
   builder.AddFingerprint();
   auto encoded = builder.Finish();
   if (!encoded.ok()) return std::nullopt;
-  if (!Send(Payload(encoded->begin(), encoded->end()))) return std::nullopt;
+  return Payload(encoded->begin(), encoded->end());
+}
+
+int TurnClient::Burst(Method method, const AddAttributes& add_attributes,
+                      int count, int window) {
+  int sent = 0;
+  int answered = 0;
+  int succeeded = 0;
+  while (answered < count) {
+    while (sent < count && sent - answered < window) {
+      std::optional<Payload> request =
+          Encode(method, add_attributes, true, NewTransactionId());
+      if (!request || !Send(*request)) return succeeded;
+      ++sent;
+    }
+    std::optional<Datagram> datagram = socket_.ReceiveFrom(kDefaultTimeout);
+    if (!datagram) return succeeded;  // overdue: lost or never answered
+    if (!FromServer(*datagram) || KeepIfRelayed(datagram->bytes)) continue;
+    auto view = MessageView::Parse(datagram->bytes);
+    if (!view.ok() || view->method() != static_cast<uint16_t>(method)) {
+      ++stray_responses_;
+      continue;
+    }
+    ++answered;
+    if (view->message_class() == MessageClass::kSuccessResponse) ++succeeded;
+  }
+  return succeeded;
+}
+
+std::optional<TurnReply> TurnClient::RoundTrip(
+    Method method, const AddAttributes& add_attributes, bool authenticate) {
+  const stun::TransactionId id = NewTransactionId();
+  std::optional<Payload> request =
+      Encode(method, add_attributes, authenticate, id);
+  if (!request || !Send(*request)) return std::nullopt;
 
   const Clock::time_point deadline = Clock::now() + kDefaultTimeout;
   for (;;) {

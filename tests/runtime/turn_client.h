@@ -106,6 +106,15 @@ class TurnClient {
   // Without `lifetime` the server's default applies; 0 deletes (§7.4).
   std::optional<TurnReply> Refresh(std::optional<uint32_t> lifetime);
 
+  using AddAttributes = std::function<void(stun::MessageBuilder&)>;
+  // `count` authenticated requests of `method`, each with a fresh
+  // transaction ID, with up to `window` of them unanswered at a time (a
+  // client that does not wait for each answer). Needs a nonce (after
+  // Allocate). Returns how many got a success response; stops early when
+  // an answer is overdue (kDefaultTimeout).
+  int Burst(stun::Method method, const AddAttributes& add_attributes, int count,
+            int window);
+
   // RFC 8656 §11.1 (indications carry no integrity) and §12.4.
   bool SendIndication(const TransportAddress& peer, const Payload& data);
   bool SendChannelData(uint16_t channel, const Payload& data);
@@ -115,8 +124,6 @@ class TurnClient {
       std::chrono::milliseconds timeout = kDefaultTimeout);
 
  private:
-  using AddAttributes = std::function<void(stun::MessageBuilder&)>;
-
   TurnClient(UdpSocket socket, TransportAddress server)
       : socket_(std::move(socket)),
         server_(server),
@@ -126,6 +133,11 @@ class TurnClient {
   std::optional<TurnReply> Transact(stun::Method method,
                                     const AddAttributes& add_attributes,
                                     bool authenticate);
+  // An authenticated request as sent on the wire, under transaction `id`.
+  std::optional<Payload> Encode(stun::Method method,
+                                const AddAttributes& add_attributes,
+                                bool authenticate,
+                                const stun::TransactionId& id);
   // One request/response round trip, credentials included when known.
   std::optional<TurnReply> RoundTrip(stun::Method method,
                                      const AddAttributes& add_attributes,
