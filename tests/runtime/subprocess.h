@@ -33,6 +33,7 @@ class Subprocess {
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;
 
+  // The child's process id (for /proc/<pid>/ in tests that watch it).
   pid_t pid() const { return pid_; }
   // False once the child has exited (and reaps it).
   bool Running();
@@ -41,8 +42,6 @@ class Subprocess {
   std::optional<ExitInfo> WaitForExit(std::chrono::milliseconds timeout);
   // Everything the child wrote to stdout and stderr so far.
   std::string Output() const;
-  // The child's process id (for /proc/<pid>/ in tests that watch it).
-  pid_t pid() const { return pid_; }
 
  private:
   Subprocess(pid_t pid, std::string output_path)
