@@ -108,7 +108,11 @@ TEST_CASE("a user flooding every cap stays within the memory bound") {
   QuietAllocatorForChildren();
   std::optional<RunningTurnpike> server = StartTurnpike(
       kIp, {"--relay-ip", kIp, "--user", "alice:secret", "--user", "bob:secret",
-            "--user-quota", std::to_string(kQuota)});
+            "--user-quota", std::to_string(kQuota),
+            // The documentation peers below are special-purpose addresses
+            // the filter refuses by default (docs/security.md).
+            "--peer-allow", "198.51.100.0/24", "--peer-allow",
+            "203.0.113.0/24"});
   REQUIRE(server.has_value());
   const pid_t pid = server->process->pid();
 

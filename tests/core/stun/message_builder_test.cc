@@ -335,6 +335,20 @@ TEST_CASE("padding byte and value layout") {
   CHECK(ToHex(z.Finish()->subspan(kHeaderSize)) == "00 18 00 01 00 00 00 00");
 }
 
+TEST_CASE("padding overwrites what the buffer held before (CVE-2020-4067 class)") {
+  // coturn sent uninitialised buffer bytes as attribute padding. The
+  // builder writes every padding byte itself, whatever the buffer held.
+  std::array<uint8_t, 64> buffer;
+  buffer.fill(0xAA);
+  MessageBuilder b(absl::MakeSpan(buffer), MessageClass::kRequest,
+                   Method::kBinding, kTestTransactionId);
+  b.AddString(AT::kUsername, "abcde");
+  auto out = b.Finish();
+  REQUIRE(out.ok());
+  CHECK(ToHex(out->subspan(kHeaderSize)) ==
+        "00 06 00 05 61 62 63 64 65 00 00 00");
+}
+
 TEST_CASE("message type encoding matches RFC 8489 section 5") {
   struct Case {
     MessageClass message_class;
