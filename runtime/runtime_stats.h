@@ -23,9 +23,15 @@ struct RuntimeStats {
   // UV_EAGAIN: the socket send buffer was full. UDP sends are never queued,
   // so this is a drop (DESIGN.md "Core API": drop and count).
   uint64_t send_would_block = 0;
+  // Stream endpoints: messages (or their unsent tails) that waited in the
+  // connection's write queue, and whole messages dropped because it was full
+  // (runtime/transport/write_queue.h).
+  uint64_t send_queued = 0;
+  uint64_t send_queue_full = 0;
   // Any other send failure (unreachable destination, bad address, ...).
   uint64_t send_errors = 0;
-  // A command named a socket this worker does not have (a bug).
+  // A command named a socket this worker does not have, or one of another
+  // transport than the core believes (a bug).
   uint64_t send_no_socket = 0;
 };
 

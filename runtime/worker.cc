@@ -29,15 +29,6 @@ constexpr int kPortAttempts = 32;
 // the same); the kernel caps it at net.core.rmem_max / wmem_max.
 constexpr int kListenerBufferBytes = 4 << 20;
 
-// Zero bytes for a Forward's padding (at most 3).
-constexpr uint8_t kZeros[4] = {};
-
-uv_buf_t ConstBuf(const void* data, size_t size) {
-  // uv_buf_t's base is non-const, but uv_udp_try_send only reads it.
-  return uv_buf_init(const_cast<char*>(static_cast<const char*>(data)),
-                     static_cast<unsigned int>(size));
-}
-
 const char* SignalName(int signum) {
   switch (signum) {
     case SIGHUP:
@@ -132,7 +123,8 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(WorkerConfig config,
   for (size_t i = 0; i < worker->listeners_.size(); ++i) {
     // Listen gives the n-th bound socket ListenerId n.
     config.server.listeners.push_back(
-        {core::ListenerId{static_cast<uint16_t>(i)}, core::Transport::kUdp,
+        {core::ListenerId{static_cast<uint16_t>(i)},
+         worker->listeners_[i]->transport(),
          worker->listeners_[i]->local_address()});
   }
   absl::StatusOr<core::SelfAddressConfig> own =
@@ -271,8 +263,10 @@ void Worker::OnSignal(uv_signal_t* handle, int signum) {
 
 absl::Status Worker::Run() {
   std::vector<std::string> addresses;
-  for (const TransportAddress& address : listening_addresses()) {
-    addresses.push_back(absl::StrCat("udp ", address.ToString()));
+  for (const std::unique_ptr<Endpoint>& listener : listeners_) {
+    addresses.push_back(
+        absl::StrCat(ToAbsl(core::TransportName(listener->transport())), " ",
+                     listener->local_address().ToString()));
   }
   LogInfo(absl::StrCat("listening on ", absl::StrJoin(addresses, ", ")));
 
@@ -283,7 +277,8 @@ absl::Status Worker::Run() {
   LogInfo(absl::StrCat(
       "stopped: ", stats_.datagrams_received, " datagrams received, ",
       stats_.datagrams_sent, " sent, ",
-      stats_.send_would_block + stats_.send_errors + stats_.send_no_socket,
+      stats_.send_would_block + stats_.send_queue_full + stats_.send_errors +
+          stats_.send_no_socket,
       " sends failed, ",
       core_stats.dropped(core::DropReason::kUnauthenticatedLimited) +
           core_stats.dropped(core::DropReason::kUnauthenticatedTableFull),
@@ -295,7 +290,7 @@ void Worker::Stop() {
   if (stopping_) return;
   if (server_ == nullptr) {  // Create failed before the server existed
     stopping_ = true;
-    for (std::unique_ptr<UdpSocket>& listener : listeners_) listener->Close();
+    for (std::unique_ptr<Endpoint>& listener : listeners_) listener->Close();
     return;
   }
   // Allocations end first, while the sockets and the event sink are still
@@ -304,7 +299,7 @@ void Worker::Stop() {
   server_->Shutdown(now_);
   Pump();
   stopping_ = true;
-  for (std::unique_ptr<UdpSocket>& listener : listeners_) listener->Close();
+  for (std::unique_ptr<Endpoint>& listener : listeners_) listener->Close();
   for (auto& [id, relay] : relays_) relay->Close();
   relays_.clear();
   if (timer_ != nullptr) {
@@ -322,7 +317,7 @@ void Worker::Stop() {
 std::vector<TransportAddress> Worker::listening_addresses() const {
   std::vector<TransportAddress> addresses;
   addresses.reserve(listeners_.size());
-  for (const std::unique_ptr<UdpSocket>& listener : listeners_) {
+  for (const std::unique_ptr<Endpoint>& listener : listeners_) {
     addresses.push_back(listener->local_address());
   }
   return addresses;
@@ -330,7 +325,7 @@ std::vector<TransportAddress> Worker::listening_addresses() const {
 
 std::vector<std::pair<int, int>> Worker::listener_buffer_bytes() const {
   std::vector<std::pair<int, int>> sizes;
-  for (const std::unique_ptr<UdpSocket>& listener : listeners_) {
+  for (const std::unique_ptr<Endpoint>& listener : listeners_) {
     sizes.push_back(listener->buffer_bytes());
   }
   return sizes;
@@ -340,33 +335,38 @@ void Worker::SetPeerRules(core::PeerFilterRules rules) {
   server_->SetPeerRules(std::move(rules));
 }
 
-void Worker::OnDatagram(const core::Now& now, core::SocketRef socket,
-                        const TransportAddress& from,
-                        absl::Span<const uint8_t> bytes) {
+void Worker::OnMessage(const core::Now& now, Endpoint& endpoint,
+                       const TransportAddress& from,
+                       absl::Span<const uint8_t> bytes) {
   if (stopping_) return;
   // No socket callback is on the stack for these any more (a closed socket
   // gets no callbacks), so they can go.
   closed_relays_.clear();
   now_ = now;
   std::optional<core::Forward> forward;
+  const core::SocketRef socket = endpoint.id();
   if (const auto* listener = std::get_if<core::ListenerId>(&socket)) {
-    // The server side of the tuple is the listener's bound address; for a
-    // wildcard bind that is 0.0.0.0 or ::, since libuv does not report the
-    // datagram's destination address (IP_PKTINFO).
-    const core::FiveTuple tuple{core::Transport::kUdp, from,
-                                listeners_[listener->value]->local_address(),
-                                *listener};
+    // The server side of the tuple is the endpoint's bound address; for a
+    // wildcard UDP bind that is 0.0.0.0 or ::, since libuv does not report
+    // the datagram's destination address (IP_PKTINFO).
+    const core::FiveTuple tuple{endpoint.transport(), from,
+                                endpoint.local_address(), *listener};
     forward = server_->HandleClientMessage(now, tuple, bytes);
   } else {
     forward = server_->HandlePeerDatagram(now, std::get<core::RelayId>(socket),
                                           from, bytes);
   }
   // The Forward's payload borrows `bytes`, which live until we return.
-  if (forward) Send(*forward);
+  // RFC 8656 §11.4/§12.5: header, payload and padding as one message,
+  // gathered: the payload is never copied unless a stream must queue it.
+  if (forward) {
+    Send(forward->via, forward->transport, forward->to,
+         OutboundMessage::Of(*forward));
+  }
   Pump();
 }
 
-UdpSocket* Worker::SocketFor(core::SocketRef ref) {
+Endpoint* Worker::EndpointFor(core::SocketRef ref) {
   if (const auto* listener = std::get_if<core::ListenerId>(&ref)) {
     return listener->value < listeners_.size()
                ? listeners_[listener->value].get()
@@ -376,33 +376,37 @@ UdpSocket* Worker::SocketFor(core::SocketRef ref) {
   return it == relays_.end() ? nullptr : it->second.get();
 }
 
-void Worker::CountSend(int result) {
-  if (result >= 0) {
-    ++stats_.datagrams_sent;
-    stats_.bytes_sent += static_cast<uint64_t>(result);
-  } else if (result == UV_EAGAIN) {
-    ++stats_.send_would_block;  // full socket buffer: drop, never queue
-  } else {
-    ++stats_.send_errors;
+void Worker::CountSend(const SendResult& result) {
+  switch (result.outcome) {
+    case SendResult::Outcome::kSent:
+      ++stats_.datagrams_sent;
+      stats_.bytes_sent += result.bytes;
+      break;
+    case SendResult::Outcome::kQueued:
+      ++stats_.send_queued;
+      break;
+    case SendResult::Outcome::kWouldBlock:
+      ++stats_.send_would_block;  // full socket buffer: drop, never queue
+      break;
+    case SendResult::Outcome::kQueueFull:
+      ++stats_.send_queue_full;
+      break;
+    case SendResult::Outcome::kFailed:
+      ++stats_.send_errors;
+      break;
   }
 }
 
-void Worker::Send(const core::Forward& forward) {
-  UdpSocket* socket = SocketFor(forward.via);
-  if (socket == nullptr || forward.transport != core::Transport::kUdp) {
+void Worker::Send(core::SocketRef via, core::Transport transport,
+                  const TransportAddress& to, const OutboundMessage& message) {
+  Endpoint* endpoint = EndpointFor(via);
+  // The core and the runtime disagreeing on an endpoint's transport is the
+  // same bug as a missing endpoint: the core would have framed it wrong.
+  if (endpoint == nullptr || endpoint->transport() != transport) {
     ++stats_.send_no_socket;
     return;
   }
-  // RFC 8656 §11.4/§12.5: header, payload and padding as one datagram,
-  // gathered by sendmsg(2): the payload is never copied.
-  std::array<uv_buf_t, 3> parts;
-  size_t n = 0;
-  if (forward.prefix.size != 0) {
-    parts[n++] = ConstBuf(forward.prefix.bytes.data(), forward.prefix.size);
-  }
-  parts[n++] = ConstBuf(forward.payload.data(), forward.payload.size());
-  if (forward.padding != 0) parts[n++] = ConstBuf(kZeros, forward.padding);
-  CountSend(socket->TrySend(forward.to, absl::MakeConstSpan(parts.data(), n)));
+  CountSend(endpoint->Send(to, message));
 }
 
 void Worker::Pump() {
@@ -442,13 +446,8 @@ void Worker::OnTimer(uv_timer_t* handle) {
 }
 
 void Worker::Execute(const core::Transmit& transmit) {
-  UdpSocket* socket = SocketFor(transmit.from);
-  if (socket == nullptr || transmit.transport != core::Transport::kUdp) {
-    ++stats_.send_no_socket;
-    return;
-  }
-  const uv_buf_t part = ConstBuf(transmit.bytes.data(), transmit.bytes.size());
-  CountSend(socket->TrySend(transmit.to, absl::MakeConstSpan(&part, 1)));
+  Send(transmit.from, transmit.transport, transmit.to,
+       OutboundMessage::Of(absl::MakeConstSpan(transmit.bytes)));
 }
 
 absl::StatusOr<TransportAddress> Worker::OpenRelaySockets(

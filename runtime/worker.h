@@ -1,12 +1,15 @@
-// One worker: one libuv loop, one core::Server, the sockets that feed it.
+// One worker: one libuv loop, one core::Server, the endpoints that feed it.
 //
 // The loop is the core's run-loop contract made concrete (core/server.h):
-// every received datagram is pushed into the server and its Forward
+// every received message is pushed into the server and its Forward
 // (relayed data) sent at once; then Pump() drains the server's commands,
-// executes them, and arms one timer at NextDeadline(). Relay sockets are
-// opened and closed when the core says so, one uv_udp_t per relayed
-// address. Workers share nothing; several of them on SO_REUSEPORT sockets
-// come later, and so do stream listeners.
+// executes them, and arms one timer at NextDeadline(). The worker talks to
+// every socket through the transport-neutral Endpoint
+// (runtime/transport/endpoint.h), so client messages and sends take the
+// same path whatever the transport. Relay sockets are opened and closed
+// when the core says so, one uv_udp_t per relayed address. Workers share
+// nothing; several of them on SO_REUSEPORT sockets come later, and so do
+// stream listeners.
 #ifndef TURNPIKE_RUNTIME_WORKER_H_
 #define TURNPIKE_RUNTIME_WORKER_H_
 
@@ -27,7 +30,8 @@
 #include "runtime/event_sink.h"
 #include "runtime/receive_slab.h"
 #include "runtime/runtime_stats.h"
-#include "runtime/udp_socket.h"
+#include "runtime/transport/endpoint.h"
+#include "runtime/transport/udp_socket.h"
 
 namespace turnpike::runtime {
 
@@ -83,7 +87,7 @@ struct WorkerConfig {
   std::function<void(Worker&)> on_reload;
 };
 
-class Worker final : private DatagramSink {
+class Worker final : private MessageSink {
  public:
   // Creates the loop and the server, binds every listener and checks that
   // each relay address can be bound. Fails with InvalidArgument for a bad
@@ -130,15 +134,17 @@ class Worker final : private DatagramSink {
   absl::Status StartTimer();
   absl::Status WatchSignals();
 
-  // DatagramSink: one input to the core, its Forward, then its commands.
-  void OnDatagram(const core::Now& now, core::SocketRef socket,
-                  const TransportAddress& from,
-                  absl::Span<const uint8_t> bytes) override;
-  // Sends a relayed packet as {prefix, payload, padding}: one datagram,
-  // gathered without a copy.
-  void Send(const core::Forward& forward);
-  UdpSocket* SocketFor(core::SocketRef ref);
-  void CountSend(int result);
+  // MessageSink: one input to the core, its Forward, then its commands.
+  void OnMessage(const core::Now& now, Endpoint& endpoint,
+                 const TransportAddress& from,
+                 absl::Span<const uint8_t> bytes) override;
+  // Every send, relayed data and the core's Transmits alike: the endpoint
+  // the core named, checked against the transport the core believes it
+  // has, then counted.
+  void Send(core::SocketRef via, core::Transport transport,
+            const TransportAddress& to, const OutboundMessage& message);
+  Endpoint* EndpointFor(core::SocketRef ref);
+  void CountSend(const SendResult& result);
 
   // Drains server_->PollCommand() and executes each command, then arms the
   // timer. Runs after every input, so the core's queue is empty whenever
@@ -169,8 +175,9 @@ class Worker final : private DatagramSink {
   core::Now now_{};
   ReceiveSlab slab_;
   RuntimeStats stats_;
-  // Indexed by ListenerId::value.
-  std::vector<std::unique_ptr<UdpSocket>> listeners_;
+  // The client-side endpoints, indexed by ListenerId::value (today one UDP
+  // socket per listening address).
+  std::vector<std::unique_ptr<Endpoint>> listeners_;
   absl::flat_hash_map<core::RelayId, std::unique_ptr<UdpSocket>> relays_;
   // Closed relay sockets wait here until the next input: a CloseRelay can
   // come from inside that very socket's receive callback (a peer datagram

@@ -1,11 +1,12 @@
-// One bound UDP socket on a worker's loop, a listener or a relay socket:
-// receives datagrams in recvmmsg(2) batches into the worker's slab and hands
-// each one to a DatagramSink with the batch's timestamp and the SocketRef
-// the core knows the socket by; sends without blocking or queueing.
+// One bound UDP socket on a worker's loop, a listener or a relay socket: the
+// datagram Endpoint. Receives datagrams in recvmmsg(2) batches into the
+// worker's slab and hands each one to a MessageSink with the batch's
+// timestamp; sends without blocking or queueing (a full socket buffer drops
+// the datagram, which UDP may do).
 //
 // No protocol logic lives here: bytes go to the sink uninspected.
-#ifndef TURNPIKE_RUNTIME_UDP_SOCKET_H_
-#define TURNPIKE_RUNTIME_UDP_SOCKET_H_
+#ifndef TURNPIKE_RUNTIME_TRANSPORT_UDP_SOCKET_H_
+#define TURNPIKE_RUNTIME_TRANSPORT_UDP_SOCKET_H_
 
 #include <uv.h>
 
@@ -21,6 +22,7 @@
 #include "core/types.h"
 #include "runtime/receive_slab.h"
 #include "runtime/runtime_stats.h"
+#include "runtime/transport/endpoint.h"
 
 namespace turnpike::runtime {
 
@@ -32,21 +34,7 @@ struct UdpSocketOptions {
   std::optional<int> send_buffer_bytes;
 };
 
-// Where received datagrams go (the worker, which feeds the core).
-class DatagramSink {
- public:
-  // `bytes` lives in the receive slab and is valid only during the call.
-  // `now` is stamped once per receive batch, so datagrams of one batch share
-  // it. The sink may close any listener, including the calling one.
-  virtual void OnDatagram(const core::Now& now, core::SocketRef socket,
-                          const TransportAddress& from,
-                          absl::Span<const uint8_t> bytes) = 0;
-
- protected:
-  ~DatagramSink() = default;
-};
-
-class UdpSocket {
+class UdpSocket final : public Endpoint {
  public:
   // Opens a socket on `loop` bound to `address` and starts receiving.
   // IPv6 sockets are IPV6_V6ONLY, so a wildcard IPv4 socket and a wildcard
@@ -58,37 +46,39 @@ class UdpSocket {
   // `slab`, `sink` and `stats` must outlive the listener.
   static absl::StatusOr<std::unique_ptr<UdpSocket>> Bind(
       uv_loop_t* loop, core::SocketRef id, const TransportAddress& address,
-      const UdpSocketOptions& options, ReceiveSlab* slab, DatagramSink* sink,
+      const UdpSocketOptions& options, ReceiveSlab* slab, MessageSink* sink,
       RuntimeStats* stats);
 
   // Closes the socket. The loop must run once more before uv_loop_close()
   // so libuv can finish the close; the listener object itself may be
   // destroyed right away.
-  ~UdpSocket();
+  ~UdpSocket() override;
   UdpSocket(const UdpSocket&) = delete;
   UdpSocket& operator=(const UdpSocket&) = delete;
 
-  core::SocketRef id() const { return id_; }
+  core::SocketRef id() const override { return id_; }
+  core::Transport transport() const override { return core::Transport::kUdp; }
   // RFC 8656 §7.2 DONT-FRAGMENT: datagrams leave with DF set
   // (IP_PMTUDISC_DO / IPV6_DONTFRAG). Returns the failure to log.
   absl::Status SetDontFragment();
   // The address actually bound (the kernel's port when 0 was asked).
-  const TransportAddress& local_address() const { return local_address_; }
+  const TransportAddress& local_address() const override {
+    return local_address_;
+  }
   // SO_RCVBUF and SO_SNDBUF as granted (the kernel reports twice what it
   // grants, socket(7); this is halved back); {0, 0} once closed.
-  std::pair<int, int> buffer_bytes() const;
+  std::pair<int, int> buffer_bytes() const override;
 
-  // Sends one datagram gathered from `parts` (scatter-gather, so a frame
-  // prefix and a borrowed payload need no copy). Never blocks and never
-  // queues: returns the bytes sent or a negative libuv error, UV_EAGAIN when
-  // the socket buffer is full.
-  int TrySend(const TransportAddress& to, absl::Span<const uv_buf_t> parts);
+  // Sends `message` as one datagram, gathered by sendmsg(2) so a frame
+  // prefix and a borrowed payload need no copy. Never blocks and never
+  // queues: kWouldBlock when the socket buffer is full.
+  SendResult Send(const TransportAddress& to,
+                  const OutboundMessage& message) override;
 
-  // Stops receiving and closes the socket; idempotent.
-  void Close();
+  void Close() override;
 
  private:
-  UdpSocket(core::SocketRef id, ReceiveSlab* slab, DatagramSink* sink,
+  UdpSocket(core::SocketRef id, ReceiveSlab* slab, MessageSink* sink,
             RuntimeStats* stats);
 
   absl::Status Open(uv_loop_t* loop, const TransportAddress& address,
@@ -104,7 +94,7 @@ class UdpSocket {
 
   core::SocketRef id_;
   ReceiveSlab* slab_;
-  DatagramSink* sink_;
+  MessageSink* sink_;
   RuntimeStats* stats_;
   // Heap-allocated and freed by the close callback, because libuv touches
   // the handle after uv_close() returns; nullptr once closed.
@@ -119,4 +109,4 @@ class UdpSocket {
 
 }  // namespace turnpike::runtime
 
-#endif  // TURNPIKE_RUNTIME_UDP_SOCKET_H_
+#endif  // TURNPIKE_RUNTIME_TRANSPORT_UDP_SOCKET_H_

@@ -1,4 +1,4 @@
-#include "runtime/udp_socket.h"
+#include "runtime/transport/udp_socket.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -54,7 +54,7 @@ uv_handle_t* AsHandle(uv_udp_t* udp) {
 
 }  // namespace
 
-UdpSocket::UdpSocket(core::SocketRef id, ReceiveSlab* slab, DatagramSink* sink,
+UdpSocket::UdpSocket(core::SocketRef id, ReceiveSlab* slab, MessageSink* sink,
                      RuntimeStats* stats)
     : id_(id), slab_(slab), sink_(sink), stats_(stats) {}
 
@@ -62,7 +62,7 @@ UdpSocket::~UdpSocket() { Close(); }
 
 absl::StatusOr<std::unique_ptr<UdpSocket>> UdpSocket::Bind(
     uv_loop_t* loop, core::SocketRef id, const TransportAddress& address,
-    const UdpSocketOptions& options, ReceiveSlab* slab, DatagramSink* sink,
+    const UdpSocketOptions& options, ReceiveSlab* slab, MessageSink* sink,
     RuntimeStats* stats) {
   std::unique_ptr<UdpSocket> listener(new UdpSocket(id, slab, sink, stats));
   absl::Status status = listener->Open(loop, address, options);
@@ -182,14 +182,22 @@ absl::Status UdpSocket::SetDontFragment() {
   return absl::OkStatus();
 }
 
-int UdpSocket::TrySend(const TransportAddress& to,
-                       absl::Span<const uv_buf_t> parts) {
-  if (handle_ == nullptr) return UV_EBADF;
+SendResult UdpSocket::Send(const TransportAddress& to,
+                           const OutboundMessage& message) {
+  if (handle_ == nullptr) {
+    return {SendResult::Outcome::kFailed, 0, UV_EBADF};
+  }
   sockaddr_storage storage;
   ToSockaddr(to, &storage);
-  return uv_udp_try_send(handle_, parts.data(),
-                         static_cast<unsigned int>(parts.size()),
-                         reinterpret_cast<const sockaddr*>(&storage));
+  const GatheredMessage gathered = Gather(message);
+  const int sent = uv_udp_try_send(handle_, gathered.parts.data(),
+                                   static_cast<unsigned int>(gathered.count),
+                                   reinterpret_cast<const sockaddr*>(&storage));
+  if (sent >= 0) {
+    return {SendResult::Outcome::kSent, static_cast<size_t>(sent), 0};
+  }
+  if (sent == UV_EAGAIN) return {SendResult::Outcome::kWouldBlock, 0, sent};
+  return {SendResult::Outcome::kFailed, 0, sent};
 }
 
 void UdpSocket::Close() {
@@ -256,8 +264,8 @@ void UdpSocket::HandleReceive(ssize_t nread, const uv_buf_t* buf,
         batch_now_ = StampNow();
         batch_stamped_ = true;
       }
-      sink_->OnDatagram(
-          batch_now_, id_, *from,
+      sink_->OnMessage(
+          batch_now_, *this, *from,
           absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(buf->base),
                               static_cast<size_t>(nread)));
     }
