@@ -267,7 +267,7 @@ TEST_CASE("arbitrary bytes in arbitrary chunks never crash StreamFramer") {
           // Each STUN frame may go straight to Parse.
           ParseAndExercise(f.bytes);
         } else {
-          auto cd = stun::ParseChannelData(f.bytes);
+          auto cd = stun::ParseChannelData(f.bytes, max_channel);
           RC_ASSERT(cd.ok());
           RC_ASSERT(cd->payload.size() + 4 == f.bytes.size());
         }
