@@ -433,7 +433,8 @@ bool FeedStream(stun::StreamFramer& framer, absl::Span<const uint8_t> stream,
 
 void BM_StreamFramer(benchmark::State& state) {
   const FramedStream stream = MakeFramedStream();
-  stun::StreamFramer framer;
+  // The server's default range (ServerConfig::max_channel_number).
+  stun::StreamFramer framer({.max_channel = stun::kMaxRfc5766ChannelNumber});
   {
     // One checked pass; it also grows the framer's reassembly buffer to its
     // steady-state size, which the timed loop then reuses.

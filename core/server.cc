@@ -5,13 +5,13 @@
 // server_auth.cc; timers in server_timers.cc.
 #include "core/server.h"
 
+#include <openssl/sha.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
-
-#include <openssl/sha.h>
 
 #include "absl/strings/str_cat.h"
 #include "core/server_internal.h"
@@ -61,6 +61,8 @@ std::string_view DropReasonName(DropReason reason) {
       return "unauthenticated_table_full";
     case DropReason::kResponseTooLarge:
       return "response_too_large";
+    case DropReason::kRfc3489Unanswered:
+      return "rfc3489_unanswered";
     case DropReason::kCount:
       break;
   }
@@ -158,8 +160,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
   SHA256_Final(digest, &sha);
   std::array<uint64_t, 2> limiter_key{};
   std::memcpy(limiter_key.data(), digest, sizeof(limiter_key));
-  return std::unique_ptr<Server>(new Server(std::move(config), deps,
-                                            std::move(nonces), limiter_key));
+  return std::unique_ptr<Server>(
+      new Server(std::move(config), deps, std::move(nonces), limiter_key));
 }
 
 namespace {
@@ -250,6 +252,17 @@ std::optional<Forward> Server::HandleClientMessage(
           return std::nullopt;
         }
         Drop(DropReason::kMalformed);
+        return std::nullopt;
+      case stun::ParseError::kBadMagicCookie:
+        // RFC 8489 §12.2: no cookie may be an RFC 3489 client's Binding.
+        if (Expected<stun::MessageView, stun::ParseFailure> classic =
+                stun::MessageView::ParseRfc3489BindingRequest(message);
+            classic.ok()) {
+          ++stats_.requests[ServerStats::MethodSlot(classic->method())];
+          HandleRfc3489Binding(from, *classic);
+          return std::nullopt;
+        }
+        Drop(DropReason::kNotStun);
         return std::nullopt;
       default:
         // RFC 8489 §6.3: header checks failing means silent discard.
@@ -462,6 +475,65 @@ void Server::HandleBinding(const FiveTuple& from,
     }
   }
   SendResponse(reply_to, response, protection);
+}
+
+// RFC 8489 §12.2 with RFC 3489 §8.2 and §11.2: a Binding request without
+// the magic cookie. The answer has MAPPED-ADDRESS (RFC 3489 knew no XOR),
+// echoes the 16-byte transaction ID (cookie field included), and with NAT
+// discovery on carries RFC 3489's SOURCE-ADDRESS and CHANGED-ADDRESS (the
+// values RFC 5780 §7.3/§7.4 calls RESPONSE-ORIGIN and OTHER-ADDRESS) and
+// honours CHANGE-REQUEST as HandleBinding does. Nothing is answered with an
+// error: RFC 3489 clients (Vovida's `stun` among them) do not look at the
+// class of an answer, so a 420 to "change IP and port" would tell them their
+// NAT is open; silence tells them the truth, that no such answer came.
+void Server::HandleRfc3489Binding(const FiveTuple& from,
+                                  const stun::MessageView& request) {
+  // RFC 3489 §11.1: SOURCE-ADDRESS and CHANGED-ADDRESS (0x0004, 0x0005)
+  // are not in RFC 8489's registry under these names, only as reserved.
+  constexpr auto kSourceAddress = static_cast<AttributeType>(0x0004);
+  constexpr auto kChangedAddress = static_cast<AttributeType>(0x0005);
+  if (!request.unknown_comprehension_required().empty()) {
+    // RESPONSE-ADDRESS (0x0002), which would reflect answers to any
+    // address, PASSWORD and the like: RFC 8489 §12.2 supports none.
+    Drop(DropReason::kRfc3489Unanswered);
+    return;
+  }
+  const ListenerConfig* own =
+      config_.nat_discovery ? FindListener(config_.listeners, from.listener)
+                            : nullptr;
+  const ListenerConfig* origin = own;
+  FiveTuple reply_to = from;
+  if (std::optional<stun::ChangeRequestValue> change = request.ChangeRequest();
+      change && (change->change_ip || change->change_port)) {
+    // RFC 5780 §6.1 (RFC 3489 §8.2): the answer leaves from the partner
+    // listener; without NAT discovery there is none to leave from.
+    origin = own ? FindPartner(config_.listeners, *own, change->change_ip,
+                               change->change_port)
+                 : nullptr;
+    if (!origin) {
+      Drop(DropReason::kRfc3489Unanswered);
+      return;
+    }
+    reply_to.listener = origin->id;
+  }
+
+  std::array<uint8_t, kResponseBufferSize> buffer;
+  stun::MessageBuilder response(absl::MakeSpan(buffer),
+                                stun::MessageClass::kSuccessResponse,
+                                Method::kBinding, request.transaction_id());
+  response.SetCookieField(request.rfc3489_cookie_field());
+  response.AddAddress(AttributeType::kMappedAddress, from.client);
+  if (own) {
+    response.AddAddress(kSourceAddress, origin->address);
+    if (const ListenerConfig* other =
+            FindPartner(config_.listeners, *own, true, true)) {
+      response.AddAddress(kChangedAddress, other->address);
+    }
+  }
+  // No SOFTWARE or FINGERPRINT: RFC 3489 defines neither.
+  SendResponse(
+      reply_to, response,
+      Protection{{}, false, /*fingerprint=*/false, /*software=*/false});
 }
 
 void Server::HandleConnectionClosed(const Now& now,

@@ -166,6 +166,8 @@ class Server {
   void HandleRequest(const Now& now, const FiveTuple& from,
                      const stun::MessageView& request);
   void HandleBinding(const FiveTuple& from, const stun::MessageView& request);
+  void HandleRfc3489Binding(const FiveTuple& from,
+                            const stun::MessageView& request);
 
   // RFC 8489 §9.2.4 (server_auth.cc). Returns the context of an
   // authenticated request; otherwise has answered it (400/401/438/441).

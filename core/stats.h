@@ -31,8 +31,12 @@ enum class DropReason : uint8_t {
   // limiter's table had no room for it (core/policy/source_rate_limiter.h).
   kUnauthenticatedLimited,
   kUnauthenticatedTableFull,
-  kResponseTooLarge,   // an answer that would not fit its buffer (a bug:
-                       // the configuration check rules it out)
+  kResponseTooLarge,  // an answer that would not fit its buffer (a bug:
+                      // the configuration check rules it out)
+  // An RFC 3489 Binding request (no cookie) asking what cannot be given:
+  // a change of address without NAT discovery, RESPONSE-ADDRESS, or other
+  // unknown comprehension-required attributes (core/server.cc).
+  kRfc3489Unanswered,
   kCount,
 };
 std::string_view DropReasonName(DropReason reason);

@@ -69,7 +69,8 @@ void CheckReencoded(const ChannelDataView& view, bool stream) {
   if (stream) {
     // A stream carrying exactly this frame yields it, without the padding,
     // and nothing is left over.
-    StreamFramer framer;
+    // The same range ParseChannelData was given above.
+    StreamFramer framer({.max_channel = kMaxChannelNumber});
     Bytes input = absl::MakeConstSpan(wire);
     const auto frame = framer.Next(&input);
     FUZZ_CHECK(frame.ok() && frame->has_value());

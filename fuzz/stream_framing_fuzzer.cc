@@ -6,16 +6,18 @@
 //            default bound, otherwise the bound is 8 + v (8 is the smallest
 //            bound the framer can honour: it must see 8 bytes of a STUN
 //            header before it knows the length);
-//   [2]      the low 3 bits + 1 give the number k of chunk sizes;
+//   [2]      the low 3 bits + 1 give the number k of chunk sizes; bit 3
+//            picks the highest channel number: set, RFC 5766's 0x7FFF,
+//            clear, RFC 8656's 0x4FFF (the two ServerConfig allows);
 //   [3..3+k) chunk sizes, used in turn (0 is a call with empty input);
 //   rest     the stream.
 //
 // Properties: every frame parses as what it claims to be (STUN frames pass
 // Parse()'s framing checks; ChannelData frames pass ParseChannelData with the
-// padding stripped), frames are consecutive slices of the stream, buffered()
-// never exceeds the bound, an error sticks and repeats, and feeding the
-// stream in chunks gives the same frames, the same error and the same
-// leftover as feeding it in one piece.
+// padding stripped, and the configured range), frames are consecutive slices of
+// the stream, buffered() never exceeds the bound, an error sticks and repeats,
+// and feeding the stream in chunks gives the same frames, the same error and
+// the same leftover as feeding it in one piece.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -53,8 +55,9 @@ struct Outcome {
 };
 
 // One frame: it must parse as its kind and be the next slice of the stream.
-void CheckFrame(const Frame& frame, Bytes stream, size_t max_frame_size,
+void CheckFrame(const Frame& frame, Bytes stream, const FramerLimits& limits,
                 Outcome& out) {
+  const size_t max_frame_size = limits.max_frame_size;
   const Bytes bytes = frame.bytes;
   size_t on_wire = 0;
   if (frame.kind == FrameKind::kStun) {
@@ -72,7 +75,7 @@ void CheckFrame(const Frame& frame, Bytes stream, size_t max_frame_size,
     }
     on_wire = bytes.size();
   } else {
-    const auto parsed = ParseChannelData(bytes);
+    const auto parsed = ParseChannelData(bytes, limits.max_channel);
     FUZZ_CHECK(parsed.ok());
     // The frame is header + payload, the stream padding stripped.
     FUZZ_CHECK(parsed->payload.size() + kChannelDataHeaderSize == bytes.size());
@@ -87,7 +90,8 @@ void CheckFrame(const Frame& frame, Bytes stream, size_t max_frame_size,
 
 // Calls Next() until `chunk` is used up or the framer fails.
 void Drain(StreamFramer& framer, Bytes chunk, Bytes stream,
-           size_t max_frame_size, Outcome& out) {
+           const FramerLimits& limits, Outcome& out) {
+  const size_t max_frame_size = limits.max_frame_size;
   for (;;) {
     const size_t before = chunk.size();
     const auto next = framer.Next(&chunk);
@@ -95,6 +99,10 @@ void Drain(StreamFramer& framer, Bytes chunk, Bytes stream,
     FUZZ_CHECK(chunk.size() <= before);
     if (!next.ok()) {
       FUZZ_CHECK(FramingErrorName(next.error()) != "?");
+      // Under RFC 5766's range every 0b01 first byte starts a valid channel.
+      if (next.error() == FramingError::kBadChannel) {
+        FUZZ_CHECK(limits.max_channel < kMaxRfc5766ChannelNumber);
+      }
       // Once broken, always broken, with the same error.
       if (out.error) FUZZ_CHECK(*out.error == next.error());
       out.error = next.error();
@@ -108,25 +116,25 @@ void Drain(StreamFramer& framer, Bytes chunk, Bytes stream,
     }
     // CheckFrame bounds the number of frames by the stream length, so a
     // framer that returned frames forever would trip it.
-    CheckFrame(**next, stream, max_frame_size, out);
+    CheckFrame(**next, stream, limits, out);
   }
 }
 
-Outcome Feed(Bytes stream, size_t max_frame_size,
+Outcome Feed(Bytes stream, const FramerLimits& limits,
              absl::Span<const size_t> chunk_sizes) {
-  StreamFramer framer(max_frame_size);
+  StreamFramer framer(limits);
   Outcome out;
   size_t position = 0;
   size_t turn = 0;
   while (position < stream.size()) {
     const size_t n = std::min(chunk_sizes[turn++ % chunk_sizes.size()],
                               stream.size() - position);
-    Drain(framer, stream.subspan(position, n), stream, max_frame_size, out);
+    Drain(framer, stream.subspan(position, n), stream, limits, out);
     position += n;
   }
   // One more call with nothing new: no frame appears from nowhere, and an
   // error is repeated.
-  Drain(framer, Bytes(), stream, max_frame_size, out);
+  Drain(framer, Bytes(), stream, limits, out);
   if (out.error) {
     Bytes more = stream;
     const auto again = framer.Next(&more);
@@ -156,6 +164,10 @@ void Run(Bytes input) {
   const uint16_t bound = LoadBe16(input.data());
   const size_t max_frame_size =
       bound >= 0x8000 ? StreamFramer::kDefaultMaxFrameSize : 8u + bound;
+  const uint16_t max_channel =
+      (input[2] & 0x08) != 0 ? kMaxRfc5766ChannelNumber : kMaxChannelNumber;
+  const FramerLimits limits{.max_channel = max_channel,
+                            .max_frame_size = max_frame_size};
   const size_t k = (input[2] & 0x07) + 1u;
   if (input.size() < 3 + k) return;
   std::vector<size_t> chunk_sizes(input.begin() + 3, input.begin() + 3 + k);
@@ -166,9 +178,9 @@ void Run(Bytes input) {
   }
   const Bytes stream = input.subspan(3 + k);
 
-  const Outcome chunked = Feed(stream, max_frame_size, chunk_sizes);
+  const Outcome chunked = Feed(stream, limits, chunk_sizes);
   const size_t one_piece[] = {stream.size()};
-  const Outcome whole = Feed(stream, max_frame_size, one_piece);
+  const Outcome whole = Feed(stream, limits, one_piece);
   CheckSameOutcome(chunked, whole);
 }
 

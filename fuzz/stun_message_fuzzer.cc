@@ -10,7 +10,9 @@
 //     message rebuilt from its raw attributes (integrity and FINGERPRINT
 //     recomputed with the fuzz key) parses to the same attributes and the
 //     same typed values, and rebuilding is idempotent; and the values
-//     re-encoded through the typed builder methods decode to themselves.
+//     re-encoded through the typed builder methods decode to themselves;
+//   * ParseRfc3489BindingRequest accepts only a cookie-less Binding request
+//     with sound framing and no FINGERPRINT, which Parse() refused.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -602,6 +604,37 @@ void CheckAccepted(Bytes input, const MessageView& m) {
 }  // namespace
 }  // namespace turnpike::stun
 
+namespace turnpike::stun {
+namespace {
+
+// The RFC 3489 entry (RFC 8489 §12.2) takes only what Parse() refused for
+// its cookie, and only an exact Binding request with sound framing and no
+// FINGERPRINT; its failures carry no header (nothing is answered).
+void CheckRfc3489(Bytes input, bool strict_ok,
+                  std::optional<ParseError> strict_error) {
+  const auto classic = MessageView::ParseRfc3489BindingRequest(input);
+  if (!classic.ok()) {
+    FUZZ_CHECK(!classic.error().header.has_value());
+    return;
+  }
+  FUZZ_CHECK(!strict_ok && strict_error == ParseError::kBadMagicCookie);
+  FUZZ_CHECK(input.size() >= kHeaderSize);
+  FUZZ_CHECK(LoadBe16(&input[0]) == 0x0001);
+  FUZZ_CHECK(LoadBe32(&input[4]) != kMagicCookie);
+  FUZZ_CHECK(LoadBe16(&input[2]) + kHeaderSize == input.size());
+  FUZZ_CHECK(classic->rfc3489());
+  FUZZ_CHECK(classic->rfc3489_cookie_field() == LoadBe32(&input[4]));
+  FUZZ_CHECK(!classic->Fingerprint().has_value());
+  FUZZ_CHECK(classic->method() == 0x001 && classic->header().IsRequest());
+  for (const RawAttribute& a : classic->Attributes()) {
+    FUZZ_CHECK(a.offset + kAttributeHeaderSize + a.value.size() <=
+               input.size());
+  }
+}
+
+}  // namespace
+}  // namespace turnpike::stun
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using turnpike::stun::MessageView;
   const absl::Span<const uint8_t> input(data, size);
@@ -611,5 +644,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else {
     turnpike::stun::CheckRejected(input, parsed.error());
   }
+  turnpike::stun::CheckRfc3489(
+      input, parsed.ok(),
+      parsed.ok()
+          ? std::nullopt
+          : std::optional<turnpike::stun::ParseError>(parsed.error().error));
   return 0;
 }

@@ -59,6 +59,11 @@ MessageBuilder::MessageBuilder(absl::Span<uint8_t> buffer,
   size_ = kHeaderSize;
 }
 
+MessageBuilder& MessageBuilder::SetCookieField(uint32_t value) {
+  if (!error_) StoreBe32(&buffer_[4], value);
+  return *this;
+}
+
 void MessageBuilder::SetLength(size_t body_length) {
   StoreBe16(&buffer_[2], static_cast<uint16_t>(body_length));
 }

@@ -45,6 +45,11 @@ class MessageBuilder {
     return *this;
   }
 
+  // RFC 8489 §12.2: an answer to an RFC 3489 client carries, where the
+  // cookie goes, the first 4 bytes of that client's 16-byte transaction ID.
+  // Only for such answers (XOR attributes still mask with the real cookie).
+  MessageBuilder& SetCookieField(uint32_t value);
+
   // Generic forms.
   MessageBuilder& AddBytes(AttributeType type, absl::Span<const uint8_t> value);
   MessageBuilder& AddBytes(uint16_t type, absl::Span<const uint8_t> value);

@@ -168,6 +168,21 @@ bool MessageView::LooksLikeStun(absl::Span<const uint8_t> bytes) {
 
 Expected<MessageView, ParseFailure> MessageView::Parse(
     absl::Span<const uint8_t> bytes) {
+  return ParseAs(bytes, /*rfc3489=*/false);
+}
+
+Expected<MessageView, ParseFailure> MessageView::ParseRfc3489BindingRequest(
+    absl::Span<const uint8_t> bytes) {
+  Expected<MessageView, ParseFailure> view = ParseAs(bytes, /*rfc3489=*/true);
+  // Nothing of a failed RFC 3489 parse is answered: no header is passed on,
+  // so a caller cannot send it an error (RFC 3489 clients take any answer
+  // as a success, and random bytes must not draw one).
+  if (!view.ok()) return Unexpected(ParseFailure{view.error().error, {}, 0});
+  return view;
+}
+
+Expected<MessageView, ParseFailure> MessageView::ParseAs(
+    absl::Span<const uint8_t> bytes, bool rfc3489) {
   auto fail = [](ParseError e, std::optional<MessageHeader> header = {},
                  uint16_t type = 0) {
     return Unexpected(ParseFailure{e, header, type});
@@ -175,10 +190,18 @@ Expected<MessageView, ParseFailure> MessageView::Parse(
   // RFC 8489 §5 and §6.3: header checks.
   if (bytes.size() < kHeaderSize) return fail(ParseError::kTooShort);
   if ((bytes[0] & 0xC0) != 0) return fail(ParseError::kNotStun);
-  if (LoadBe32(&bytes[4]) != kMagicCookie) {
+  if ((LoadBe32(&bytes[4]) == kMagicCookie) == rfc3489) {
     return fail(ParseError::kBadMagicCookie);
   }
+  // RFC 3489 §11.1: without the cookie only the exact Binding request type
+  // is accepted (0x0001; RFC 3489 had no indications and a server answers
+  // nothing else), which with the length and attribute checks below keeps
+  // random datagrams from passing for one.
+  if (rfc3489 && LoadBe16(&bytes[0]) != 0x0001) {
+    return fail(ParseError::kNotStun);
+  }
   MessageView view;
+  view.rfc3489_ = rfc3489;
   view.bytes_ = bytes;
   const uint16_t type = LoadBe16(&bytes[0]);
   // M11..M0 are bits 13..9, 7..5 and 3..0; C1 is bit 8, C0 bit 4.
@@ -217,6 +240,9 @@ Expected<MessageView, ParseFailure> MessageView::Parse(
       return fail(ParseError::kFingerprintNotLast, header, attr_type);
     }
     if (attr_type == static_cast<uint16_t>(AT::kFingerprint)) {
+      // FINGERPRINT's CRC covers the cookie (RFC 8489 §14.7): a message
+      // without the cookie that carries one is not an RFC 3489 message.
+      if (rfc3489) return fail(ParseError::kBadMagicCookie, header, attr_type);
       if (!ValidValue(AT::kFingerprint, value)) {
         return fail(ParseError::kMalformedAttribute, header, attr_type);
       }
@@ -270,6 +296,8 @@ Expected<MessageView, ParseFailure> MessageView::Parse(
   }
   return view;
 }
+
+uint32_t MessageView::LoadCookieField() const { return LoadBe32(&bytes_[4]); }
 
 absl::Span<const uint8_t> MessageView::ValueAt(size_t offset) const {
   return bytes_.subspan(offset + kAttributeHeaderSize,

@@ -70,6 +70,16 @@ class MessageView {
   static Expected<MessageView, ParseFailure> Parse(
       absl::Span<const uint8_t> bytes);
 
+  // An RFC 3489 ("classic") Binding request: no magic cookie, so its
+  // transaction ID is all 16 bytes from offset 4 (RFC 8489 §12.2). Accepted
+  // only when the bytes could not be anything else: first two bits 00, type
+  // exactly 0x0001, length a multiple of 4 equal to the datagram's body,
+  // every attribute well formed, and no FINGERPRINT. Bytes with the cookie
+  // fail (kBadMagicCookie): Parse() is the only path for RFC 5389+ messages.
+  // A failure carries no header: nothing about it may be answered.
+  static Expected<MessageView, ParseFailure> ParseRfc3489BindingRequest(
+      absl::Span<const uint8_t> bytes);
+
   // Cheap pre-check used to demultiplex (RFC 7983): first two bits zero and
   // the magic cookie present. Does not validate the rest.
   static bool LooksLikeStun(absl::Span<const uint8_t> bytes);
@@ -79,6 +89,10 @@ class MessageView {
   uint16_t method() const { return header_.method; }
   const TransactionId& transaction_id() const { return header_.transaction_id; }
   absl::Span<const uint8_t> bytes() const { return bytes_; }
+  // From ParseRfc3489BindingRequest(): transaction_id() then holds only the
+  // last 12 of the 16 ID bytes; the first 4 are rfc3489_cookie_field().
+  bool rfc3489() const { return rfc3489_; }
+  uint32_t rfc3489_cookie_field() const { return LoadCookieField(); }
 
   bool Has(AttributeType type) const { return Find(type).has_value(); }
   // First occurrence among the attributes that count (RFC 8489 §14: later
@@ -153,12 +167,16 @@ class MessageView {
   static constexpr size_t kSlotCount = 40;
 
   MessageView() = default;
+  static Expected<MessageView, ParseFailure> ParseAs(
+      absl::Span<const uint8_t> bytes, bool rfc3489);
+  uint32_t LoadCookieField() const;
   std::optional<TransportAddress> AddressAt(AttributeType type,
                                             bool xored) const;
   absl::Span<const uint8_t> ValueAt(size_t offset) const;
 
   absl::Span<const uint8_t> bytes_;
   MessageHeader header_;
+  bool rfc3489_ = false;
   // Attributes at or beyond this offset are ignored (except FINGERPRINT).
   size_t counted_end_ = 0;
   size_t integrity_offset_ = 0;

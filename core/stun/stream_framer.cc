@@ -16,7 +16,8 @@ struct FrameShape {
   size_t unpadded;             // the frame without stream padding
 };
 
-Expected<FrameShape, FramingError> Inspect(absl::Span<const uint8_t> b) {
+Expected<FrameShape, FramingError> Inspect(absl::Span<const uint8_t> b,
+                                           uint16_t max_channel) {
   switch (b[0] >> 6) {
     case 0b00: {
       // STUN: the cookie is checked as soon as it is in, so garbage that
@@ -35,7 +36,7 @@ Expected<FrameShape, FramingError> Inspect(absl::Span<const uint8_t> b) {
       FrameShape shape{FrameKind::kChannelData, kChannelDataHeaderSize,
                        std::nullopt, 0};
       if (b.size() < kChannelDataHeaderSize) return shape;
-      if (!IsValidChannelNumber(LoadBe16(&b[0]))) {
+      if (!IsValidChannelNumber(LoadBe16(&b[0]), max_channel)) {
         return Unexpected(FramingError::kBadChannel);
       }
       const size_t length = LoadBe16(&b[2]);
@@ -77,7 +78,7 @@ Expected<std::optional<Frame>, FramingError> StreamFramer::Next(
 
   // Fast path: a whole frame at the front of the input, nothing buffered.
   if (buffer_.empty() && !input->empty()) {
-    Expected<FrameShape, FramingError> shape = Inspect(*input);
+    Expected<FrameShape, FramingError> shape = Inspect(*input, max_channel_);
     if (!shape.ok()) return Poison(shape.error());
     if (shape->size && *shape->size > max_frame_size_) {
       return Poison(FramingError::kFrameTooLarge);
@@ -98,7 +99,7 @@ Expected<std::optional<Frame>, FramingError> StreamFramer::Next(
     if (buffer_.empty()) {
       target = 1;
     } else {
-      Expected<FrameShape, FramingError> shape = Inspect(buffer_);
+      Expected<FrameShape, FramingError> shape = Inspect(buffer_, max_channel_);
       if (!shape.ok()) return Poison(shape.error());
       kind = shape->kind;
       if (shape->size) {
@@ -125,7 +126,7 @@ Expected<std::optional<Frame>, FramingError> StreamFramer::Next(
   // The input may have ended exactly on a header: check it now, so garbage
   // is reported without waiting for more bytes.
   if (!buffer_.empty()) {
-    Expected<FrameShape, FramingError> shape = Inspect(buffer_);
+    Expected<FrameShape, FramingError> shape = Inspect(buffer_, max_channel_);
     if (!shape.ok()) return Poison(shape.error());
     if (shape->size && *shape->size > max_frame_size_) {
       return Poison(FramingError::kFrameTooLarge);

@@ -33,18 +33,30 @@ enum class FramingError : uint8_t {
   kNotTurn,         // first two bits are neither 0b00 nor 0b01
   kBadMagicCookie,  // a STUN header without the RFC 8489 cookie
   kBadStunLength,   // a STUN length that is not a multiple of 4
-  kBadChannel,      // ChannelData outside 0x4000-0x4FFF
+  kBadChannel,      // ChannelData above the configured maximum channel
   kFrameTooLarge,   // longer than the configured bound
 };
 std::string_view FramingErrorName(FramingError error);
 
+// The largest STUN message a 16-bit length allows; ChannelData is smaller.
+inline constexpr size_t kDefaultMaxFrameSize = kHeaderSize + 0xFFFC;
+
+struct FramerLimits {
+  // The highest channel number accepted: pass the server's
+  // ServerConfig::max_channel_number (core/config.h), so a stream client is
+  // held to the same range as a UDP client (stun::IsValidChannelNumber).
+  // Deliberately without a default.
+  uint16_t max_channel;
+  size_t max_frame_size = kDefaultMaxFrameSize;
+};
+
 class StreamFramer {
  public:
-  // The largest STUN message a 16-bit length allows; ChannelData is smaller.
-  static constexpr size_t kDefaultMaxFrameSize = kHeaderSize + 0xFFFC;
+  static constexpr size_t kDefaultMaxFrameSize = stun::kDefaultMaxFrameSize;
 
-  explicit StreamFramer(size_t max_frame_size = kDefaultMaxFrameSize)
-      : max_frame_size_(max_frame_size) {}
+  explicit StreamFramer(FramerLimits limits)
+      : max_frame_size_(limits.max_frame_size),
+        max_channel_(limits.max_channel) {}
 
   // Consumes bytes from the front of `*input` until one frame is complete.
   // Returns:
@@ -67,6 +79,7 @@ class StreamFramer {
   }
 
   size_t max_frame_size_;
+  uint16_t max_channel_;
   std::vector<uint8_t> buffer_;
   bool release_buffer_ = false;  // buffer_ was returned by the last call
   std::optional<FramingError> error_;

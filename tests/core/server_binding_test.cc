@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <string>
 #include <variant>
 
 #include "core/server.h"
@@ -232,6 +233,167 @@ TEST_CASE("what must not be answered is dropped and counted") {
     CHECK(server->stats().dropped(DropReason::kUnknownIndication) == 1);
   }
   CHECK_FALSE(server->PollCommand().has_value());
+}
+
+// --- RFC 3489 clients (RFC 8489 §12.2) -------------------------------------
+
+constexpr uint32_t kClassicCookie = 0xC1A55100;  // not 0x2112A442
+
+// A request without the magic cookie: its 16-byte transaction ID is
+// kClassicCookie followed by Tid(seed).
+template <typename F>
+Encoded Classic(uint8_t seed, F add_attributes, uint16_t method = 0x001,
+                MessageClass c = MessageClass::kRequest) {
+  Encoded e;
+  MessageBuilder b(absl::MakeSpan(e.buffer), c, method, Tid(seed));
+  b.SetCookieField(kClassicCookie);
+  add_attributes(b);
+  auto out = b.Finish();
+  REQUIRE(out.ok());
+  e.size = out->size();
+  return e;
+}
+
+Encoded ClassicBinding(uint8_t seed, bool change_ip = false,
+                       bool change_port = false) {
+  // Vovida's `stun` always sends CHANGE-REQUEST, with no flags for test I.
+  return Classic(seed, [&](MessageBuilder& b) {
+    b.AddChangeRequest({change_ip, change_port});
+  });
+}
+
+// RFC 5780 §4.1: two IPs × two ports; the client arrives on listener 0.
+ServerConfig NatDiscovery() {
+  ServerConfig config;
+  config.nat_discovery = true;
+  config.listeners = {
+      {ListenerId{0}, Transport::kUdp,
+       *TransportAddress::Parse("198.51.100.1:3478")},
+      {ListenerId{1}, Transport::kUdp,
+       *TransportAddress::Parse("198.51.100.1:3479")},
+      {ListenerId{2}, Transport::kUdp,
+       *TransportAddress::Parse("198.51.100.2:3478")},
+      {ListenerId{3}, Transport::kUdp,
+       *TransportAddress::Parse("198.51.100.2:3479")},
+  };
+  return config;
+}
+
+FiveTuple ClientOnListener0() {
+  FiveTuple tuple = Client();
+  tuple.listener = ListenerId{0};
+  return tuple;
+}
+
+std::string Hex(absl::Span<const uint8_t> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : bytes) {
+    out += kDigits[b >> 4];
+    out += kDigits[b & 15];
+  }
+  return out;
+}
+
+TEST_CASE("an RFC 3489 Binding request gets MAPPED-ADDRESS and its whole ID") {
+  // SOFTWARE is configured but RFC 3489 has no such attribute.
+  auto server = MakeServer(WithSoftware("turnpike test"));
+  server->HandleClientMessage(kT0, Client(), ClassicBinding(20).span());
+  const Transmit sent = ExpectOneTransmit(*server);
+  CHECK(sent.to == Client().client);
+  CHECK(sent.from == Client().listener);
+  // Binding success (0x0101), 12 bytes of body, the client's 16-byte ID,
+  // then only MAPPED-ADDRESS (0x0001): IPv4, port 40000, 192.0.2.10.
+  CHECK(Hex(sent.bytes) ==
+        "0101000c"
+        "c1a55100"
+        "1415161718191a1b1c1d1e1f"
+        "00010008"
+        "00019c40"
+        "c000020a");
+  CHECK(server->stats().requests[1] == 1);
+  CHECK(server->stats().success_responses[1] == 1);
+}
+
+TEST_CASE("an RFC 3489 client gets a Binding answer and nothing else") {
+  auto server = MakeServer();
+  SUBCASE("TURN methods, indications and responses without the cookie") {
+    for (auto [method, c] :
+         {std::pair{uint16_t{0x003}, MessageClass::kRequest},
+          std::pair{uint16_t{0x004}, MessageClass::kRequest},
+          std::pair{uint16_t{0x001}, MessageClass::kIndication},
+          std::pair{uint16_t{0x016}, MessageClass::kIndication},
+          std::pair{uint16_t{0x001}, MessageClass::kSuccessResponse}}) {
+      CAPTURE(method);
+      server->HandleClientMessage(kT0, Client(),
+                                  Classic(
+                                      21, [](MessageBuilder&) {}, method, c)
+                                      .span());
+    }
+    CHECK(server->stats().dropped(DropReason::kNotStun) == 5);
+  }
+  SUBCASE("RESPONSE-ADDRESS (RFC 3489 §11.2.2) is not honoured") {
+    server->HandleClientMessage(
+        kT0, Client(), Classic(22, [](MessageBuilder& b) {
+                         b.AddAddress(
+                             static_cast<AttributeType>(0x0002),
+                             *TransportAddress::Parse("203.0.113.9:7"));
+                       }).span());
+    CHECK(server->stats().dropped(DropReason::kRfc3489Unanswered) == 1);
+  }
+  SUBCASE("a change of address without NAT discovery is not answered") {
+    for (auto [ip, port] : {std::pair{true, true}, std::pair{false, true},
+                            std::pair{true, false}}) {
+      server->HandleClientMessage(kT0, Client(),
+                                  ClassicBinding(23, ip, port).span());
+    }
+    CHECK(server->stats().dropped(DropReason::kRfc3489Unanswered) == 3);
+  }
+  SUBCASE("a FINGERPRINT, broken framing or garbage is not taken for one") {
+    Encoded with_fingerprint =
+        Classic(24, [](MessageBuilder& b) { b.AddFingerprint(); });
+    server->HandleClientMessage(kT0, Client(), with_fingerprint.span());
+    Encoded long_length = ClassicBinding(25);
+    long_length.buffer[3] = 12;
+    server->HandleClientMessage(kT0, Client(), long_length.span());
+    const std::array<uint8_t, 20> zeros{};  // type 0x0000
+    server->HandleClientMessage(kT0, Client(), zeros);
+    CHECK(server->stats().dropped(DropReason::kNotStun) == 3);
+  }
+  CHECK_FALSE(server->PollCommand().has_value());
+  CHECK(server->stats().success_responses[1] == 0);
+}
+
+TEST_CASE(
+    "RFC 3489 with NAT discovery: SOURCE-ADDRESS and CHANGED-ADDRESS and "
+    "CHANGE-REQUEST honoured") {
+  auto server = MakeServer(NatDiscovery());
+  struct Case {
+    bool ip, port;
+    uint16_t listener;
+    const char* source;  // SOURCE-ADDRESS: where the answer leaves from
+  };
+  for (const Case& c : {Case{false, false, 0, "00010d96c6336401"},
+                        Case{false, true, 1, "00010d97c6336401"},
+                        Case{true, false, 2, "00010d96c6336402"},
+                        Case{true, true, 3, "00010d97c6336402"}}) {
+    CAPTURE(c.listener);
+    server->HandleClientMessage(kT0, ClientOnListener0(),
+                                ClassicBinding(30, c.ip, c.port).span());
+    const Transmit sent = ExpectOneTransmit(*server);
+    CHECK(sent.from == ListenerId{c.listener});
+    CHECK(sent.to == Client().client);
+    // MAPPED-ADDRESS, SOURCE-ADDRESS (0x0004), CHANGED-ADDRESS (0x0005,
+    // the other IP and port: 198.51.100.2:3479), the ID echoed.
+    CHECK(Hex(sent.bytes) == std::string("01010024"
+                                         "c1a55100"
+                                         "1e1f20212223242526272829"
+                                         "0001000800019c40c000020a"
+                                         "00040008") +
+                                 c.source +
+                                 "00050008"
+                                 "00010d97c6336402");
+  }
 }
 
 TEST_CASE("Create rejects a SOFTWARE value over the RFC limit") {

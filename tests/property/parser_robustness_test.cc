@@ -240,7 +240,11 @@ TEST_CASE("arbitrary bytes in arbitrary chunks never crash StreamFramer") {
     if (!bytes.empty() && *rc::gen::arbitrary<bool>()) bytes[0] &= 0x7F;
     const size_t max_frame = *rc::gen::element<size_t>(
         8, 64, 1500, stun::StreamFramer::kDefaultMaxFrameSize);
-    stun::StreamFramer framer(max_frame);
+    const uint16_t max_channel = *rc::gen::arbitrary<bool>()
+                                     ? stun::kMaxChannelNumber
+                                     : stun::kMaxRfc5766ChannelNumber;
+    stun::StreamFramer framer(
+        {.max_channel = max_channel, .max_frame_size = max_frame});
     size_t offset = 0;
     bool failed = false;
     while (offset < bytes.size() && !failed) {
@@ -263,7 +267,7 @@ TEST_CASE("arbitrary bytes in arbitrary chunks never crash StreamFramer") {
           // Each STUN frame may go straight to Parse.
           ParseAndExercise(f.bytes);
         } else {
-          auto cd = stun::ParseChannelData(f.bytes);
+          auto cd = stun::ParseChannelData(f.bytes, max_channel);
           RC_ASSERT(cd.ok());
           RC_ASSERT(cd->payload.size() + 4 == f.bytes.size());
         }

@@ -1,7 +1,8 @@
 // StreamFramer properties: the frames out of a stream do not depend on how
 // the stream was cut into reads; garbage at a frame boundary is reported as
 // the right FramingError after exactly the frames before it; the buffer
-// bound holds.
+// bound holds. Each run picks one of the two channel ranges a server can be
+// configured with (ServerConfig::max_channel_number).
 #include <doctest/doctest.h>
 #include <rapidcheck.h>
 
@@ -19,8 +20,15 @@ namespace turnpike::testing {
 namespace {
 
 using stun::FrameKind;
+using stun::FramerLimits;
 using stun::FramingError;
 using stun::StreamFramer;
+
+// RFC 8656 §12 (0x4FFF) or RFC 5766 §11 (0x7FFF).
+uint16_t PickMaxChannel() {
+  return *rc::gen::arbitrary<bool>() ? stun::kMaxChannelNumber
+                                     : stun::kMaxRfc5766ChannelNumber;
+}
 
 struct WireFrame {
   FrameKind kind = FrameKind::kStun;
@@ -64,13 +72,14 @@ WireFrame PickStunFrame(size_t max_body_words) {
   return f;
 }
 
-// A ChannelData frame on a valid channel with its RFC 8656 §12.5 stream
-// padding (zeros, though the framer must skip whatever is there).
-WireFrame PickChannelDataFrame(size_t max_payload) {
+// A ChannelData frame on a channel up to `max_channel` with its RFC 8656
+// §12.5 stream padding (zeros, though the framer must skip whatever is
+// there).
+WireFrame PickChannelDataFrame(size_t max_payload, uint16_t max_channel) {
   WireFrame f;
   f.kind = FrameKind::kChannelData;
   const uint16_t channel = static_cast<uint16_t>(
-      Uniform<int>(stun::kMinChannelNumber, stun::kMaxChannelNumber + 1));
+      Uniform<int>(stun::kMinChannelNumber, max_channel + 1));
   const std::vector<uint8_t> payload = PickPayload(max_payload);
   const auto header = stun::EncodeChannelDataHeader(
       channel, static_cast<uint16_t>(payload.size()));
@@ -81,14 +90,15 @@ WireFrame PickChannelDataFrame(size_t max_payload) {
   return f;
 }
 
-std::vector<WireFrame> PickFrames(size_t max_frames, size_t max_size) {
+std::vector<WireFrame> PickFrames(size_t max_frames, size_t max_size,
+                                  uint16_t max_channel) {
   std::vector<WireFrame> frames;
   const size_t count = Uniform<size_t>(0, max_frames + 1);
   for (size_t i = 0; i < count; ++i) {
     if (*rc::gen::arbitrary<bool>()) {
       frames.push_back(PickStunFrame((max_size - stun::kHeaderSize) / 4));
     } else {
-      frames.push_back(PickChannelDataFrame(max_size - 4 - 3));
+      frames.push_back(PickChannelDataFrame(max_size - 4 - 3, max_channel));
     }
   }
   return frames;
@@ -177,10 +187,11 @@ FeedResult Feed(StreamFramer& framer, const std::vector<uint8_t>& stream,
 
 TEST_CASE("the same frames come out however the stream is split") {
   CheckProperty("split invariance", [] {
-    const std::vector<WireFrame> frames = PickFrames(12, 400);
+    const uint16_t max_channel = PickMaxChannel();
+    const std::vector<WireFrame> frames = PickFrames(12, 400, max_channel);
     const std::vector<uint8_t> stream = Concatenate(frames);
     const std::vector<size_t> split = PickSplit(stream.size());
-    StreamFramer framer;
+    StreamFramer framer(FramerLimits{.max_channel = max_channel});
     const FeedResult r = Feed(framer, stream, split);
     RC_ASSERT(!r.error.has_value());
     RC_ASSERT(r.frames == frames);
@@ -190,7 +201,8 @@ TEST_CASE("the same frames come out however the stream is split") {
 
 TEST_CASE("garbage at a frame boundary gives the right FramingError") {
   CheckProperty("garbage at a boundary", [] {
-    const std::vector<WireFrame> frames = PickFrames(6, 200);
+    const uint16_t max_channel = PickMaxChannel();
+    const std::vector<WireFrame> frames = PickFrames(6, 200, max_channel);
     const size_t boundary = Uniform<size_t>(0, frames.size() + 1);
     const std::vector<WireFrame> before(frames.begin(),
                                         frames.begin() + boundary);
@@ -203,7 +215,11 @@ TEST_CASE("garbage at a frame boundary gives the right FramingError") {
     std::vector<uint8_t> garbage;
     std::optional<FramingError> expected;
     size_t needed_after = 0;  // tail bytes needed before the error is known
-    switch (Uniform(0, 4)) {
+    int kind = Uniform(0, 4);
+    // With the RFC 5766 range every 0b01 byte starts a valid channel
+    // number, so there is no ChannelData garbage to insert.
+    if (kind == 1 && max_channel == stun::kMaxRfc5766ChannelNumber) kind = 0;
+    switch (kind) {
       case 0:
         // First two bits 0b10 or 0b11: neither STUN nor ChannelData
         // (RFC 7983), known from the first byte alone.
@@ -213,10 +229,11 @@ TEST_CASE("garbage at a frame boundary gives the right FramingError") {
         needed_after = 0;
         break;
       case 1:
-        // 0b01 with a channel number 0x5000-0x7FFF (RFC 8656 §12: reserved),
-        // known once the 2-byte channel and 2-byte length are in.
-        // (0x40-0x4F are valid channel numbers, not garbage: a byte there
-        // would start a well-formed frame and cannot be detected.)
+        // 0b01 with a channel number 0x5000-0x7FFF (RFC 8656 §12: reserved,
+        // refused under the RFC 8656 range), known once the 2-byte channel and
+        // 2-byte length are in. (0x40-0x4F are valid channel numbers, not
+        // garbage: a byte there would start a well-formed frame and cannot be
+        // detected.)
         garbage = {Uniform<uint8_t>(0x50, 0x80)};
         expected = FramingError::kBadChannel;
         needed_after = 3;
@@ -250,7 +267,7 @@ TEST_CASE("garbage at a frame boundary gives the right FramingError") {
       RC_PRE(LoadBe32(&stream[garbage_at + 4]) != stun::kMagicCookie);
     }
 
-    StreamFramer framer;
+    StreamFramer framer(FramerLimits{.max_channel = max_channel});
     const FeedResult r = Feed(framer, stream, PickSplit(stream.size()));
     // The frames before the garbage come out intact either way.
     RC_ASSERT(r.frames.size() >= before.size());
@@ -277,9 +294,11 @@ TEST_CASE("the buffered-bytes bound is enforced") {
     // below that a STUN header would have to be buffered past the bound
     // before its length is known.
     const size_t max_frame = Uniform<size_t>(8, 400);
-    const std::vector<WireFrame> frames = PickFrames(8, 450);
+    const uint16_t max_channel = PickMaxChannel();
+    const std::vector<WireFrame> frames = PickFrames(8, 450, max_channel);
     const std::vector<uint8_t> stream = Concatenate(frames);
-    StreamFramer framer(max_frame);
+    StreamFramer framer(
+        FramerLimits{.max_channel = max_channel, .max_frame_size = max_frame});
     const FeedResult r = Feed(framer, stream, PickSplit(stream.size()));
 
     // Expected: every frame up to the first one over the bound, then

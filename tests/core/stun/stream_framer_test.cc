@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "core/config.h"
 #include "core/stun/channel_data.h"
 #include "tests/harness/hex.h"
 #include "tests/harness/printers.h"
@@ -17,6 +18,10 @@ namespace {
 using testing::RawStun;
 using testing::ToHex;
 using AT = AttributeType;
+
+// The server's default range (RFC 5766 §11, ServerConfig), unless a test
+// says otherwise.
+constexpr FramerLimits kLimits{.max_channel = kMaxRfc5766ChannelNumber};
 
 struct Collected {
   std::vector<std::pair<FrameKind, std::vector<uint8_t>>> frames;
@@ -66,7 +71,7 @@ std::vector<uint8_t> Concat(std::initializer_list<std::vector<uint8_t>> parts) {
 
 TEST_CASE("a whole frame in one read is returned without copying") {
   const std::vector<uint8_t> stun = Stun("hello");
-  StreamFramer framer;
+  StreamFramer framer(kLimits);
   absl::Span<const uint8_t> input = stun;
   auto next = framer.Next(&input);
   REQUIRE(next.ok());
@@ -89,7 +94,7 @@ TEST_CASE("frames split across reads are assembled") {
   const std::vector<uint8_t> stream = Concat({a, b, padding, c});
 
   SUBCASE("one byte at a time") {
-    StreamFramer framer;
+    StreamFramer framer(kLimits);
     std::vector<std::vector<uint8_t>> chunks;
     for (uint8_t byte : stream) chunks.push_back({byte});
     const Collected got = Feed(framer, chunks);
@@ -104,14 +109,14 @@ TEST_CASE("frames split across reads are assembled") {
     CHECK(framer.buffered() == 0);
   }
   SUBCASE("all in one read") {
-    StreamFramer framer;
+    StreamFramer framer(kLimits);
     const Collected got = Feed(framer, {stream});
     CHECK_FALSE(got.error.has_value());
     REQUIRE(got.frames.size() == 3);
     CHECK(ToHex(got.frames[1].second) == ToHex(b));
   }
   SUBCASE("a split inside the padding") {
-    StreamFramer framer;
+    StreamFramer framer(kLimits);
     const size_t cut = a.size() + b.size() + 1;
     const Collected got = Feed(framer, {{stream.begin(), stream.begin() + cut},
                                         {stream.begin() + cut, stream.end()}});
@@ -123,7 +128,7 @@ TEST_CASE("frames split across reads are assembled") {
 
 TEST_CASE("buffered() counts the partial frame") {
   const std::vector<uint8_t> stun = Stun("abcdefgh");
-  StreamFramer framer;
+  StreamFramer framer(kLimits);
   absl::Span<const uint8_t> input = absl::MakeConstSpan(stun).first(13);
   auto next = framer.Next(&input);
   REQUIRE(next.ok());
@@ -140,8 +145,9 @@ TEST_CASE("buffered() counts the partial frame") {
 
 TEST_CASE("framing errors") {
   const std::vector<uint8_t> good = Stun("ok");
-  auto error_after = [](std::vector<uint8_t> stream) {
-    StreamFramer framer;
+  auto error_after = [](std::vector<uint8_t> stream,
+                        uint16_t max_channel = kMaxRfc5766ChannelNumber) {
+    StreamFramer framer({.max_channel = max_channel});
     return Feed(framer, {stream});
   };
   SUBCASE("first two bits 0b10 or 0b11") {
@@ -156,7 +162,7 @@ TEST_CASE("framing errors") {
     std::vector<uint8_t> bad = good;
     bad[5] ^= 0xFF;
     // Reported as soon as the cookie is in: 7 bytes are not enough ...
-    StreamFramer framer;
+    StreamFramer framer(kLimits);
     Collected got = Feed(framer, {{bad.begin(), bad.begin() + 7}});
     CHECK_FALSE(got.error.has_value());
     CHECK(framer.buffered() == 7);
@@ -169,15 +175,15 @@ TEST_CASE("framing errors") {
     bad[3] = 0x05;
     CHECK(error_after(bad).error == FramingError::kBadStunLength);
   }
-  SUBCASE("ChannelData outside 0x4000-0x4FFF") {
+  SUBCASE("ChannelData above an RFC 8656 maximum of 0x4FFF") {
     for (uint16_t channel : {0x5000, 0x7FFF}) {
       CAPTURE(channel);
-      CHECK(error_after(ChannelData(channel, {1})).error ==
+      CHECK(error_after(ChannelData(channel, {1}), kMaxChannelNumber).error ==
             FramingError::kBadChannel);
     }
   }
   SUBCASE("the error is sticky") {
-    StreamFramer framer;
+    StreamFramer framer(kLimits);
     Collected got = Feed(framer, {{0xFF}});
     CHECK(got.error == FramingError::kNotTurn);
     got = Feed(framer, {good});
@@ -195,14 +201,49 @@ TEST_CASE("framing errors") {
   }
 }
 
+// A stream client is held to the same channel range as a UDP client: the
+// framer and the core's check (IsValidChannelNumber with the server's
+// max_channel_number, core/server_permission.cc and core/server_data.cc)
+// agree on every channel number, for both ranges a server can be given.
+TEST_CASE("the framer accepts exactly the configured channel range") {
+  // The server's default is RFC 5766's 0x7FFF (turnutils_uclient and other
+  // RFC 5766 clients bind channels up there).
+  CHECK(core::ServerConfig{}.max_channel_number == kMaxRfc5766ChannelNumber);
+  for (uint16_t max_channel : {kMaxChannelNumber, kMaxRfc5766ChannelNumber}) {
+    CAPTURE(max_channel);
+    int accepted = 0;
+    // Every number whose first two bits are 0b01 (RFC 7983: ChannelData).
+    for (uint32_t channel = 0x4000; channel <= 0x7FFF; ++channel) {
+      const auto frame =
+          Concat({ChannelData(static_cast<uint16_t>(channel), {7}), {0, 0, 0}});
+      StreamFramer framer({.max_channel = max_channel});
+      const Collected got = Feed(framer, {frame});
+      const bool framed = !got.error.has_value() && got.frames.size() == 1;
+      if (framed) ++accepted;
+      if (framed !=
+          IsValidChannelNumber(static_cast<uint16_t>(channel), max_channel)) {
+        CAPTURE(channel);
+        FAIL("framer and IsValidChannelNumber disagree");
+      }
+      if (!framed) CHECK(got.error == FramingError::kBadChannel);
+      // What the framer passes, the core's ChannelData parser takes.
+      if (framed)
+        CHECK(ParseChannelData(got.frames[0].second, max_channel).ok());
+    }
+    CHECK(accepted == max_channel - kMinChannelNumber + 1);
+  }
+}
+
 TEST_CASE("frame size bound") {
   SUBCASE("a frame over the bound is refused before it is buffered") {
     const std::vector<uint8_t> big = Stun(std::string(100, 'x'));
-    StreamFramer framer(64);
+    StreamFramer framer(
+        {.max_channel = kMaxRfc5766ChannelNumber, .max_frame_size = 64});
     // Whole in one read.
     CHECK(Feed(framer, {big}).error == FramingError::kFrameTooLarge);
     // Byte by byte: refused once the header shows the length.
-    StreamFramer slow(64);
+    StreamFramer slow(
+        {.max_channel = kMaxRfc5766ChannelNumber, .max_frame_size = 64});
     std::vector<std::vector<uint8_t>> chunks;
     for (uint8_t byte : big) chunks.push_back({byte});
     CHECK(Feed(slow, chunks).error == FramingError::kFrameTooLarge);
@@ -211,18 +252,20 @@ TEST_CASE("frame size bound") {
     // 4 + 61 + 3 padding = 68 bytes on the wire.
     const std::vector<uint8_t> frame =
         Concat({ChannelData(0x4000, std::vector<uint8_t>(61, 1)), {0, 0, 0}});
-    StreamFramer fits(68);
+    StreamFramer fits(
+        {.max_channel = kMaxRfc5766ChannelNumber, .max_frame_size = 68});
     Collected got = Feed(fits, {frame});
     CHECK_FALSE(got.error.has_value());
     CHECK(got.frames.size() == 1);
-    StreamFramer too_small(67);
+    StreamFramer too_small(
+        {.max_channel = kMaxRfc5766ChannelNumber, .max_frame_size = 67});
     CHECK(Feed(too_small, {frame}).error == FramingError::kFrameTooLarge);
   }
   SUBCASE("the default bound admits the largest STUN message") {
     std::vector<uint8_t> largest(kHeaderSize + 0xFFFC, 0);
     const std::vector<uint8_t> header = RawStun().BuildWithLength(0xFFFC);
     std::copy(header.begin(), header.end(), largest.begin());
-    StreamFramer framer;
+    StreamFramer framer(kLimits);
     // Split so the slow path assembles it.
     const Collected got =
         Feed(framer, {{largest.begin(), largest.begin() + 100},
