@@ -183,7 +183,10 @@ Server::Server(ServerConfig config, Deps deps, auth::NonceCodec nonces,
       self_addresses_(config_.own_addresses, ListenerAddresses(config_)),
       unauthenticated_limiter_(
           {config_.unauthenticated_rate, config_.unauthenticated_burst},
-          config_.unauthenticated_sets, limiter_key) {
+          config_.unauthenticated_sets, limiter_key),
+      table_({config_.max_channel_number,
+              config_.max_permissions_per_allocation,
+              config_.max_channels_per_allocation}) {
   uint8_t seed[8];
   deps_.random->Fill(absl::MakeSpan(seed));
   for (uint8_t b : seed) indication_counter_ = indication_counter_ << 8 | b;
@@ -204,9 +207,7 @@ std::optional<Command> Server::PollCommand() {
 }
 
 std::optional<MonoTime> Server::NextDeadline() const {
-  const turn::Deadline* top = deadlines_.Top();
-  if (!top) return std::nullopt;
-  return top->at;
+  return table_.NextDeadline();
 }
 
 void Server::Drop(DropReason reason) {
@@ -214,11 +215,6 @@ void Server::Drop(DropReason reason) {
 }
 
 void Server::Emit(Event event) { commands_.push_back(std::move(event)); }
-
-turn::Allocation* Server::FindAllocation(const FiveTuple& five_tuple) {
-  auto it = by_five_tuple_.find(five_tuple);
-  return it == by_five_tuple_.end() ? nullptr : it->second;
-}
 
 EventSubject Server::SubjectOf(const turn::Allocation& allocation) {
   return {allocation.five_tuple, allocation.username, allocation.realm};
@@ -548,109 +544,14 @@ void Server::HandleConnectionClosed(const Now& now,
 
 void Server::Shutdown(const Now& /*now*/) {
   // In id order, not hash order, so the events come out the same every run.
-  std::vector<turn::AllocationId> ids;
-  ids.reserve(allocations_.size());
-  for (const auto& [id, allocation] : allocations_) ids.push_back(id);
-  std::sort(ids.begin(), ids.end());
-  for (turn::AllocationId id : ids) {
-    DeleteAllocation(*allocations_.at(id), DeleteReason::kShutdown);
+  for (turn::AllocationId id : table_.IdsInOrder()) {
+    DeleteAllocation(table_.Get(id), DeleteReason::kShutdown);
   }
-  std::vector<uint64_t> tokens;
-  for (const auto& [token, reservation] : reservations_)
-    tokens.push_back(token);
-  std::sort(tokens.begin(), tokens.end());
-  for (uint64_t token : tokens) DropReservation(token);
+  for (uint64_t token : table_.ReservationTokensInOrder()) {
+    DropReservation(token);
+  }
 }
 
-void Server::CheckInvariants() const {
-  auto check = [](bool ok, const char* what) {
-    // A broken invariant is a bug in the core, never network input; the
-    // message names the one that broke.
-    if (!ok) CheckFailed(__FILE__, __LINE__, "CheckInvariants", what);
-  };
-  check(by_five_tuple_.size() == allocations_.size(),
-        "one 5-tuple index entry per allocation");
-  size_t relays = 0;
-  size_t timed = 0;  // live objects with a timer
-  for (const auto& [id, allocation] : allocations_) {
-    check(allocation->id == id, "allocation knows its id");
-    auto tuple = by_five_tuple_.find(allocation->five_tuple);
-    check(tuple != by_five_tuple_.end() && tuple->second == allocation.get(),
-          "5-tuple index points at the allocation");
-    for (const turn::Relay& relay : allocation->relays) {
-      ++relays;
-      auto r = by_relay_.find(relay.id);
-      check(r != by_relay_.end() && r->second == allocation.get(),
-            "relay index points at the allocation");
-      check(relay.state != turn::RelayState::kFailed,
-            "failed relays are removed");
-    }
-    check(!allocation->relays.empty(), "an allocation has a relay");
-    check(allocation->channels.size() == allocation->channel_by_peer.size(),
-          "channel maps agree in size");
-    for (const auto& [number, binding] : allocation->channels) {
-      check(stun::IsValidChannelNumber(number, config_.max_channel_number),
-            "channel number in range");
-      auto peer = allocation->channel_by_peer.find(binding.peer);
-      check(peer != allocation->channel_by_peer.end() && peer->second == number,
-            "channel maps agree");
-      check(!allocation->cooling_channels.contains(number),
-            "a bound number is not cooling down");
-    }
-    auto within = [](size_t count, uint32_t cap) {
-      return cap == 0 || count <= cap;
-    };
-    check(within(allocation->permissions.size(),
-                 config_.max_permissions_per_allocation) &&
-              within(allocation->channels.size(),
-                     config_.max_channels_per_allocation),
-          "permissions and channels within their caps");
-    const uint64_t owner = allocation->id.value;
-    using turn::DeadlineKind;
-    for (const auto& [peer, expiry] : allocation->permissions) {
-      check(deadlines_.Find(DeadlineKind::kPermission, owner, peer) == expiry,
-            "a permission's timer is due at its expiry");
-    }
-    for (const auto& [number, binding] : allocation->channels) {
-      check(deadlines_.Find(DeadlineKind::kChannel, owner, {}, number) ==
-                binding.expiry,
-            "a channel's timer is due at its expiry");
-    }
-    for (const auto& [number, binding] : allocation->cooling_channels) {
-      check(deadlines_.Find(DeadlineKind::kChannelCooldown, owner, {},
-                            number) == binding.expiry,
-            "a cool-down's timer is due when it ends");
-    }
-    timed += allocation->permissions.size() + allocation->channels.size() +
-             allocation->cooling_channels.size();
-    if (allocation->answered) {
-      check(allocation->AllRelaysSettled(), "answered after relays settled");
-      check(deadlines_.Find(DeadlineKind::kAllocation, owner) ==
-                allocation->expiry,
-            "an allocation's timer is due at its expiry");
-      ++timed;
-    } else {
-      check(allocation->permissions.empty() && allocation->channels.empty(),
-            "nothing is installed before the allocation exists");
-    }
-  }
-  check(by_relay_.size() == relays, "relay index has no strays");
-  for (const auto& [token, reservation] : reservations_) {
-    check(deadlines_.Find(turn::DeadlineKind::kReservation, token) ==
-              reservation.expiry,
-          "a reservation's timer is due at its expiry");
-    // While its allocation lives the two share one quota slot.
-    check(reservation.holds_quota != allocations_.contains(reservation.creator),
-          "a reservation holds a slot exactly when its allocation is gone");
-  }
-  timed += reservations_.size();
-  // One timer per live object, so the queue cannot outgrow them.
-  check(deadlines_.size() == timed, "no timer without a live object");
-  for (const auto& [id, reserve] : abandoned_opens_) {
-    check(!by_relay_.contains(id), "an abandoned open belongs to nobody");
-    check(!reserve || !by_relay_.contains(*reserve),
-          "an abandoned port+1 belongs to nobody");
-  }
-}
+void Server::CheckInvariants() const { table_.CheckInvariants(); }
 
 }  // namespace turnpike::core

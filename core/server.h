@@ -22,7 +22,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -39,6 +38,7 @@
 #include "core/stun/message_builder.h"
 #include "core/stun/message_view.h"
 #include "core/turn/allocation.h"
+#include "core/turn/allocation_table.h"
 #include "core/turn/deadline_queue.h"
 #include "core/types.h"
 
@@ -121,14 +121,15 @@ class Server {
   const SourceRateLimiter& unauthenticated_limiter() const {
     return unauthenticated_limiter_;
   }
-  size_t allocation_count() const { return allocations_.size(); }
+  size_t allocation_count() const { return table_.size(); }
   // Entries in the timer queue: one per live allocation, permission,
   // channel binding, cooling channel and reservation, however often each
   // is refreshed (docs/security.md).
-  size_t deadline_count() const { return deadlines_.size(); }
+  size_t deadline_count() const { return table_.deadline_count(); }
 
-  // O(n) consistency check of every index against the allocation table;
-  // aborts on a broken invariant. For tests and fuzzers.
+  // O(n) consistency check of every index against the allocation table
+  // (turn::AllocationTable::CheckInvariants); aborts on a broken
+  // invariant. For tests and fuzzers.
   void CheckInvariants() const;
 
  private:
@@ -200,8 +201,6 @@ class Server {
   // An unclaimed reservation goes (expiry, shutdown): its port is closed,
   // its timer and any quota slot it holds are given back.
   void DropReservation(uint64_t token);
-  // The reservation `allocation` made, while it is still unclaimed.
-  turn::Reservation* PendingReservationOf(const turn::Allocation& allocation);
 
   // Permissions and channels (server_permission.cc).
   // The request's allocation, or nullptr after answering 437.
@@ -236,16 +235,11 @@ class Server {
       const stun::MessageView& indication);
 
   // Timers (server_timers.cc).
-  // Whether the owner of `deadline` still expires at that instant (it is
-  // not refreshed, deleted or replaced since): lazy cancellation.
-  bool IsLive(const turn::Deadline& deadline) const;
   // Runs HandleTimeout first when something is due at `now`: every input
   // calls it, so a timer that fires late (a busy loop) never lets an
   // allocation, permission or channel carry data past its deadline.
   void ExpireDue(const Now& now);
   void Expire(const Now& now, const turn::Deadline& deadline);
-  // Removes the timers of everything `allocation` holds.
-  void EraseDeadlinesOf(const turn::Allocation& allocation);
   void ExpireChannel(const Now& now, turn::Allocation& allocation,
                      uint16_t number);
 
@@ -258,7 +252,9 @@ class Server {
   void Emit(Event event);
   void Drop(DropReason reason);
 
-  turn::Allocation* FindAllocation(const FiveTuple& five_tuple);
+  turn::Allocation* FindAllocation(const FiveTuple& five_tuple) {
+    return table_.Find(five_tuple);
+  }
   RelayId NextRelayId() { return RelayId{next_relay_id_++}; }
   static EventSubject SubjectOf(const turn::Allocation& allocation);
 
@@ -271,22 +267,9 @@ class Server {
   ServerStats stats_;
   std::deque<Command> commands_;
 
-  // The allocation table and its indexes (each checked by
-  // CheckInvariants): by 5-tuple for client messages, by relay for peer
-  // datagrams, by reservation token for EVEN-PORT R=1.
-  absl::flat_hash_map<turn::AllocationId, std::unique_ptr<turn::Allocation>>
-      allocations_;
-  // The indexes point into `allocations_` (unique_ptr: stable addresses) so
-  // a relayed packet costs one lookup to reach its allocation.
-  absl::flat_hash_map<FiveTuple, turn::Allocation*> by_five_tuple_;
-  absl::flat_hash_map<RelayId, turn::Allocation*> by_relay_;
-  absl::flat_hash_map<uint64_t, turn::Reservation> reservations_;
-  // OpenRelay ids whose allocation was deleted before the runtime reported
-  // them: closed (with the EVEN-PORT port+1 id, when there is one) on
-  // HandleRelayOpened, forgotten on HandleRelayFailed.
-  absl::flat_hash_map<RelayId, std::optional<RelayId>> abandoned_opens_;
-  turn::DeadlineQueue deadlines_;
-  uint64_t next_allocation_id_ = 1;
+  // The allocations and every index over them, with the timers (the
+  // handlers change them only through its methods).
+  turn::AllocationTable table_;
   uint32_t next_relay_id_ = 1;
   // Data indications need a fresh transaction ID per packet; a counter
   // seeded from Random keeps them unpredictable across restarts without a

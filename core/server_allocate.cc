@@ -132,12 +132,12 @@ void Server::HandleAllocate(const Now& now, const RequestContext& ctx) {
   // §7.2 step 6: the token must name a live reservation.
   std::optional<turn::Reservation> reservation;
   if (token) {
-    auto it = reservations_.find(*token);
-    if (it == reservations_.end()) {
+    const turn::Reservation* held = table_.FindReservation(*token);
+    if (!held) {
       RejectAllocate(ctx, error_code::kInsufficientCapacity);
       return;
     }
-    reservation = it->second;
+    reservation = *held;
   }
   // A reservation holding its own slot (its allocation is gone) hands it
   // to the allocation that claims it, when the slot is counted for the
@@ -166,14 +166,10 @@ void Server::HandleAllocate(const Now& now, const RequestContext& ctx) {
     if (reservation->holds_quota && !takes_slot) {
       deps_.quotas->Release(reservation->username, reservation->client_ip);
     }
-    deadlines_.Erase(turn::DeadlineKind::kReservation, *token);
-    reservations_.erase(*token);
+    table_.EraseReservation(*token);
   }
 
-  auto owned = std::make_unique<turn::Allocation>();
-  turn::Allocation& allocation = *owned;
-  allocation.id = turn::AllocationId{next_allocation_id_++};
-  allocation.five_tuple = ctx.from;
+  turn::Allocation& allocation = table_.Create(ctx.from);
   allocation.holds_quota = true;
   allocation.username = ctx.username;
   allocation.realm = ctx.realm;
@@ -186,24 +182,21 @@ void Server::HandleAllocate(const Now& now, const RequestContext& ctx) {
   allocation.request_had_fingerprint = request.Fingerprint().has_value();
   allocation.request_used_sha256 = ctx.sha256;
   allocation.reserve_next = even_port.value_or(false);
-  allocations_.emplace(allocation.id, std::move(owned));
-  by_five_tuple_.emplace(ctx.from, &allocation);
 
   if (reservation) {
     // The port is already bound: answer now.
-    allocation.relays.push_back(
-        turn::Relay{reservation->relay, reservation->address.family(),
-                    turn::RelayState::kOpen, reservation->address});
+    table_.AddRelay(allocation, turn::Relay{reservation->relay,
+                                            reservation->address.family(),
+                                            turn::RelayState::kOpen,
+                                            reservation->address});
     allocation.requested_port = reservation->address.port;
-    by_relay_.emplace(reservation->relay, &allocation);
     FinishAllocate(now, allocation);
     return;
   }
   const bool dont_fragment = request.DontFragment();
   const RelayId first = NextRelayId();
-  allocation.relays.push_back(
-      turn::Relay{first, family, turn::RelayState::kOpening, {}});
-  by_relay_.emplace(first, &allocation);
+  table_.AddRelay(allocation,
+                  turn::Relay{first, family, turn::RelayState::kOpening, {}});
   OpenRelay open{first, family, even_port.has_value(), dont_fragment, {}};
   if (allocation.reserve_next) {
     allocation.reserve_id = NextRelayId();
@@ -215,9 +208,9 @@ void Server::HandleAllocate(const Now& now, const RequestContext& ctx) {
   if (additional_family) {
     if (config_.relay_ipv6) {
       const RelayId second = NextRelayId();
-      allocation.relays.push_back(turn::Relay{
-          second, AddressFamily::kIpv6, turn::RelayState::kOpening, {}});
-      by_relay_.emplace(second, &allocation);
+      table_.AddRelay(allocation,
+                      turn::Relay{second, AddressFamily::kIpv6,
+                                  turn::RelayState::kOpening, {}});
       commands_.push_back(OpenRelay{second, AddressFamily::kIpv6, false,
                                     dont_fragment, std::nullopt});
     } else {
@@ -230,20 +223,17 @@ void Server::HandleAllocate(const Now& now, const RequestContext& ctx) {
 void Server::HandleRelayOpened(const Now& now, RelayId id,
                                const TransportAddress& bound) {
   ExpireDue(now);
-  auto it = by_relay_.find(id);
-  if (it == by_relay_.end()) {
+  turn::Allocation* owner = table_.FindByRelay(id);
+  if (!owner) {
     // The allocation went away while the socket was being bound; an id the
     // server never issued is closed too rather than left bound.
     commands_.push_back(CloseRelay{id});
-    if (auto abandoned = abandoned_opens_.find(id);
-        abandoned != abandoned_opens_.end()) {
-      if (abandoned->second)
-        commands_.push_back(CloseRelay{*abandoned->second});
-      abandoned_opens_.erase(abandoned);
+    if (std::optional<RelayId> reserve = table_.ForgetAbandoned(id)) {
+      commands_.push_back(CloseRelay{*reserve});
     }
     return;
   }
-  turn::Allocation& allocation = *it->second;
+  turn::Allocation& allocation = *owner;
   for (turn::Relay& relay : allocation.relays) {
     if (relay.id != id || relay.state != turn::RelayState::kOpening) continue;
     relay.state = turn::RelayState::kOpen;
@@ -255,17 +245,15 @@ void Server::HandleRelayOpened(const Now& now, RelayId id,
       deps_.random->Fill(absl::MakeSpan(random));
       uint64_t token = 0;
       for (uint8_t b : random) token = token << 8 | b;
-      while (reservations_.contains(token)) ++token;
       TransportAddress next = bound;
       next.port = static_cast<uint16_t>(bound.port + 1);
-      const MonoTime expiry = now.mono + config_.reservation_lifetime;
-      turn::Reservation& reservation = reservations_[token];
+      turn::Reservation reservation;
       reservation.relay = *allocation.reserve_id;
       reservation.address = next;
-      reservation.expiry = expiry;
+      reservation.expiry = now.mono + config_.reservation_lifetime;
       reservation.creator = allocation.id;
-      deadlines_.Set(expiry, turn::DeadlineKind::kReservation, token);
-      allocation.reservation_token = token;
+      allocation.reservation_token =
+          table_.AddReservation(token, reservation);
       allocation.reserve_id.reset();
     }
   }
@@ -277,13 +265,13 @@ void Server::HandleRelayOpened(const Now& now, RelayId id,
 void Server::HandleRelayFailed(const Now& now, RelayId id,
                                const absl::Status& /*why*/) {
   ExpireDue(now);
-  auto it = by_relay_.find(id);
-  if (it == by_relay_.end()) {
+  turn::Allocation* owner = table_.FindByRelay(id);
+  if (!owner) {
     // Nothing was bound, so nothing is left to close.
-    abandoned_opens_.erase(id);
+    table_.ForgetAbandoned(id);
     return;
   }
-  turn::Allocation& allocation = *it->second;
+  turn::Allocation& allocation = *owner;
   const bool first = allocation.relays.front().id == id;
   if (allocation.answered) {
     // A relay socket broke after the allocation was created (the runtime
@@ -294,8 +282,7 @@ void Server::HandleRelayFailed(const Now& now, RelayId id,
   }
   // A failed open bound nothing (neither the port nor port+1): there is
   // nothing to close for it.
-  by_relay_.erase(id);
-  allocation.RemoveRelay(id);
+  table_.RemoveRelay(allocation, id);
   if (first) {
     allocation.reserve_id.reset();
     // RFC 8656 §7.2: no relayed address of the requested family could be
@@ -355,9 +342,7 @@ void Server::FinishAllocate(const Now& now, turn::Allocation& allocation) {
                          allocation.five_tuple.client);
 
   allocation.answered = true;
-  allocation.expiry = now.mono + allocation.lifetime;
-  deadlines_.Set(allocation.expiry, turn::DeadlineKind::kAllocation,
-                 allocation.id.value);
+  table_.SetExpiry(allocation, now.mono + allocation.lifetime);
   if (config_.bandwidth_bytes_per_second != 0) {
     allocation.to_peer_budget =
         turn::TokenBucket(config_.bandwidth_bytes_per_second, now.mono);
@@ -417,26 +402,12 @@ void Server::HandleRefresh(const Now& now, const RequestContext& ctx) {
   // Lifetimes are per allocation: a per-family Refresh refreshes both
   // (docs/rfc-matrix.md records this simplification of §7.3).
   allocation->lifetime = lifetime;
-  allocation->expiry = now.mono + lifetime;
-  deadlines_.Set(allocation->expiry, turn::DeadlineKind::kAllocation,
-                 allocation->id.value);
-}
-
-turn::Reservation* Server::PendingReservationOf(
-    const turn::Allocation& allocation) {
-  if (!allocation.reservation_token) return nullptr;
-  auto it = reservations_.find(*allocation.reservation_token);
-  // A claimed or expired token may since name another allocation's.
-  if (it == reservations_.end() || it->second.creator != allocation.id) {
-    return nullptr;
-  }
-  return &it->second;
+  table_.SetExpiry(*allocation, now.mono + lifetime);
 }
 
 void Server::CloseRelayOf(turn::Allocation& allocation, RelayId relay) {
   commands_.push_back(CloseRelay{relay});
-  by_relay_.erase(relay);
-  allocation.RemoveRelay(relay);
+  table_.RemoveRelay(allocation, relay);
 }
 
 void Server::DeleteAllocation(turn::Allocation& allocation,
@@ -475,21 +446,19 @@ void Server::DeleteAllocation(turn::Allocation& allocation,
                            allocation.counters});
   }
   for (const turn::Relay& relay : allocation.relays) {
-    by_relay_.erase(relay.id);
     if (relay.state == turn::RelayState::kOpening) {
       // Not bound yet: closed once HandleRelayOpened reports it, so each
       // bound socket gets exactly one CloseRelay, after it exists. Port+1
       // of EVEN-PORT R=1 (reserve_id, set only while the first relay
       // opens) goes with it.
       const bool first = relay.id == allocation.relays.front().id;
-      abandoned_opens_.emplace(relay.id,
-                               first ? allocation.reserve_id : std::nullopt);
+      table_.Abandon(relay.id, first ? allocation.reserve_id : std::nullopt);
     } else {
       commands_.push_back(CloseRelay{relay.id});
     }
   }
   if (allocation.holds_quota) {
-    if (turn::Reservation* orphan = PendingReservationOf(allocation)) {
+    if (turn::Reservation* orphan = table_.PendingReservationOf(allocation)) {
       // Its port+1 stays held, so the slot stays counted (docs/security.md).
       orphan->holds_quota = true;
       orphan->username = allocation.username;
@@ -499,10 +468,8 @@ void Server::DeleteAllocation(turn::Allocation& allocation,
                             allocation.five_tuple.client.ip);
     }
   }
-  EraseDeadlinesOf(allocation);
-  by_five_tuple_.erase(allocation.five_tuple);
-  // Last: `allocation` dies here.
-  allocations_.erase(allocation.id);
+  // Last: `allocation` dies here, with its indexes and timers.
+  table_.Erase(allocation);
 }
 
 }  // namespace turnpike::core

@@ -81,12 +81,12 @@ std::optional<Forward> Server::HandleChannelData(
     Drop(DropReason::kMalformed);
     return std::nullopt;
   }
-  auto it = by_five_tuple_.find(from);
-  if (it == by_five_tuple_.end() || !it->second->answered) {
+  turn::Allocation* owner = table_.Find(from);
+  if (!owner || !owner->answered) {
     Drop(DropReason::kNoAllocation);
     return std::nullopt;
   }
-  turn::Allocation& allocation = *it->second;
+  turn::Allocation& allocation = *owner;
   // RFC 8656 §12.5: a number not bound to a peer is discarded.
   auto channel = allocation.channels.find(parsed->channel);
   if (channel == allocation.channels.end()) {
@@ -120,12 +120,12 @@ std::optional<Forward> Server::HandlePeerDatagram(
     const Now& now, RelayId relay, const TransportAddress& peer,
     absl::Span<const uint8_t> payload) {
   ExpireDue(now);
-  auto it = by_relay_.find(relay);
-  if (it == by_relay_.end() || !it->second->answered) {
+  turn::Allocation* owner = table_.FindByRelay(relay);
+  if (!owner || !owner->answered) {
     Drop(DropReason::kNoAllocation);
     return std::nullopt;
   }
-  turn::Allocation& allocation = *it->second;
+  turn::Allocation& allocation = *owner;
   // RFC 8656 §11.3 / §12.6: only from peers with a permission.
   if (!MayRelay(allocation, peer)) return std::nullopt;
 

@@ -53,11 +53,8 @@ void Server::InstallPermission(const Now& now, turn::Allocation& allocation,
                                const IpAddress& peer) {
   // RFC 8656 §9: permissions are per IP, ports ignored; 300 s, refreshed
   // by CreatePermission and ChannelBind.
-  const MonoTime expiry = now.mono + config_.permission_lifetime;
-  auto [it, created] = allocation.permissions.insert_or_assign(peer, expiry);
-  deadlines_.Set(expiry, turn::DeadlineKind::kPermission, allocation.id.value,
-                 peer);
-  if (created) {
+  if (table_.InstallPermission(allocation, peer,
+                               now.mono + config_.permission_lifetime)) {
     Emit(PermissionCreated{SubjectOf(allocation),
                            allocation.RelayFor(peer.family())->address, peer});
   }
@@ -177,16 +174,8 @@ void Server::HandleChannelBind(const Now& now, const RequestContext& ctx) {
     return;
   }
 
-  const MonoTime expiry = now.mono + config_.channel_lifetime;
-  auto [it, created] = allocation->channels.insert_or_assign(
-      *number, turn::ChannelBinding{peer, expiry});
-  allocation->channel_by_peer[peer] = *number;
-  if (allocation->cooling_channels.erase(*number) != 0) {
-    deadlines_.Erase(turn::DeadlineKind::kChannelCooldown, allocation->id.value,
-                     {}, *number);
-  }
-  deadlines_.Set(expiry, turn::DeadlineKind::kChannel, allocation->id.value, {},
-                 *number);
+  const bool created = table_.BindChannel(
+      *allocation, *number, peer, now.mono + config_.channel_lifetime);
   // RFC 8656 §12.2: binding a channel installs or refreshes the permission.
   InstallPermission(now, *allocation, peer.ip);
   if (created) {

@@ -1,6 +1,7 @@
 // One TURN allocation's state (RFC 8656 §2.2, §5): who owns it, its relay
 // sockets, permissions and channel bindings. Plain data; the rules that
-// change it live in the Server's handlers.
+// change it live in the Server's handlers, and the fields the indexes
+// mirror change only through AllocationTable (allocation_table.h).
 #ifndef TURNPIKE_CORE_TURN_ALLOCATION_H_
 #define TURNPIKE_CORE_TURN_ALLOCATION_H_
 

@@ -1,0 +1,324 @@
+// AllocationTable: every change that touches more than one index happens
+// here, next to BrokenInvariant(), which states what must hold after it.
+#include "core/turn/allocation_table.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/stun/channel_data.h"
+#include "core/util/check.h"
+
+namespace turnpike::core::turn {
+
+Allocation& AllocationTable::Create(const FiveTuple& five_tuple) {
+  auto owned = std::make_unique<Allocation>();
+  Allocation& allocation = *owned;
+  allocation.id = AllocationId{next_allocation_id_++};
+  allocation.five_tuple = five_tuple;
+  allocations_.emplace(allocation.id, std::move(owned));
+  by_five_tuple_.emplace(five_tuple, &allocation);
+  return allocation;
+}
+
+void AllocationTable::Erase(Allocation& allocation) {
+  for (const Relay& relay : allocation.relays) by_relay_.erase(relay.id);
+  EraseDeadlinesOf(allocation);
+  by_five_tuple_.erase(allocation.five_tuple);
+  // Last: `allocation` dies here.
+  allocations_.erase(allocation.id);
+}
+
+std::vector<AllocationId> AllocationTable::IdsInOrder() const {
+  std::vector<AllocationId> ids;
+  ids.reserve(allocations_.size());
+  for (const auto& [id, allocation] : allocations_) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+void AllocationTable::SetExpiry(Allocation& allocation, MonoTime expiry) {
+  allocation.expiry = expiry;
+  deadlines_.Set(expiry, DeadlineKind::kAllocation, allocation.id.value);
+}
+
+void AllocationTable::AddRelay(Allocation& allocation, const Relay& relay) {
+  allocation.relays.push_back(relay);
+  by_relay_.emplace(relay.id, &allocation);
+}
+
+void AllocationTable::RemoveRelay(Allocation& allocation, RelayId relay) {
+  by_relay_.erase(relay);
+  allocation.RemoveRelay(relay);
+}
+
+void AllocationTable::Abandon(RelayId relay, std::optional<RelayId> reserve) {
+  abandoned_opens_.emplace(relay, reserve);
+}
+
+std::optional<RelayId> AllocationTable::ForgetAbandoned(RelayId relay) {
+  auto it = abandoned_opens_.find(relay);
+  if (it == abandoned_opens_.end()) return std::nullopt;
+  const std::optional<RelayId> reserve = it->second;
+  abandoned_opens_.erase(it);
+  return reserve;
+}
+
+bool AllocationTable::InstallPermission(Allocation& allocation,
+                                        const IpAddress& peer,
+                                        MonoTime expiry) {
+  const bool created =
+      allocation.permissions.insert_or_assign(peer, expiry).second;
+  deadlines_.Set(expiry, DeadlineKind::kPermission, allocation.id.value, peer);
+  return created;
+}
+
+void AllocationTable::RemovePermission(Allocation& allocation,
+                                       const IpAddress& peer) {
+  allocation.permissions.erase(peer);
+  deadlines_.Erase(DeadlineKind::kPermission, allocation.id.value, peer);
+}
+
+bool AllocationTable::BindChannel(Allocation& allocation, uint16_t number,
+                                  const TransportAddress& peer,
+                                  MonoTime expiry) {
+  const bool created =
+      allocation.channels.insert_or_assign(number, ChannelBinding{peer, expiry})
+          .second;
+  allocation.channel_by_peer[peer] = number;
+  if (allocation.cooling_channels.erase(number) != 0) {
+    deadlines_.Erase(DeadlineKind::kChannelCooldown, allocation.id.value, {},
+                     number);
+  }
+  deadlines_.Set(expiry, DeadlineKind::kChannel, allocation.id.value, {},
+                 number);
+  return created;
+}
+
+TransportAddress AllocationTable::UnbindChannel(Allocation& allocation,
+                                                uint16_t number,
+                                                Duration cooldown) {
+  auto it = allocation.channels.find(number);
+  TURNPIKE_CHECK(it != allocation.channels.end(),
+                 "only a bound channel can be unbound");
+  const TransportAddress peer = it->second.peer;
+  // Counted from the binding's expiry, not from when the timer ran.
+  const MonoTime until = it->second.expiry + cooldown;
+  allocation.channels.erase(it);
+  allocation.channel_by_peer.erase(peer);
+  deadlines_.Erase(DeadlineKind::kChannel, allocation.id.value, {}, number);
+  allocation.cooling_channels.insert_or_assign(number,
+                                               ChannelBinding{peer, until});
+  deadlines_.Set(until, DeadlineKind::kChannelCooldown, allocation.id.value,
+                 {}, number);
+  return peer;
+}
+
+void AllocationTable::EndCooldown(Allocation& allocation, uint16_t number) {
+  allocation.cooling_channels.erase(number);
+  deadlines_.Erase(DeadlineKind::kChannelCooldown, allocation.id.value, {},
+                   number);
+}
+
+uint64_t AllocationTable::AddReservation(uint64_t token,
+                                         const Reservation& reservation) {
+  while (reservations_.contains(token)) ++token;
+  reservations_.emplace(token, reservation);
+  deadlines_.Set(reservation.expiry, DeadlineKind::kReservation, token);
+  return token;
+}
+
+Reservation* AllocationTable::FindReservation(uint64_t token) {
+  auto it = reservations_.find(token);
+  return it == reservations_.end() ? nullptr : &it->second;
+}
+
+void AllocationTable::EraseReservation(uint64_t token) {
+  deadlines_.Erase(DeadlineKind::kReservation, token);
+  reservations_.erase(token);
+}
+
+Reservation* AllocationTable::PendingReservationOf(
+    const Allocation& allocation) {
+  if (!allocation.reservation_token) return nullptr;
+  Reservation* reservation = FindReservation(*allocation.reservation_token);
+  // A claimed or expired token may since name another allocation's.
+  if (!reservation || reservation->creator != allocation.id) return nullptr;
+  return reservation;
+}
+
+std::vector<uint64_t> AllocationTable::ReservationTokensInOrder() const {
+  std::vector<uint64_t> tokens;
+  tokens.reserve(reservations_.size());
+  for (const auto& [token, reservation] : reservations_) {
+    tokens.push_back(token);
+  }
+  std::sort(tokens.begin(), tokens.end());
+  return tokens;
+}
+
+std::optional<Deadline> AllocationTable::PopDue(MonoTime now) {
+  while (const Deadline* top = deadlines_.Top()) {
+    if (top->at > now) break;
+    const Deadline due = *top;
+    deadlines_.Pop();
+    // Every entry belongs to a live object (BrokenInvariant); the check
+    // only keeps a bookkeeping bug from expiring the wrong thing.
+    if (IsLive(due)) return due;
+  }
+  return std::nullopt;
+}
+
+bool AllocationTable::IsLive(const Deadline& d) const {
+  if (d.kind == DeadlineKind::kReservation) {
+    auto it = reservations_.find(d.owner);
+    return it != reservations_.end() && it->second.expiry == d.at;
+  }
+  auto it = allocations_.find(AllocationId{d.owner});
+  if (it == allocations_.end()) return false;
+  const Allocation& allocation = *it->second;
+  switch (d.kind) {
+    case DeadlineKind::kAllocation:
+      return allocation.answered && allocation.expiry == d.at;
+    case DeadlineKind::kPermission: {
+      auto p = allocation.permissions.find(d.peer_ip);
+      return p != allocation.permissions.end() && p->second == d.at;
+    }
+    case DeadlineKind::kChannel: {
+      auto c = allocation.channels.find(d.channel);
+      return c != allocation.channels.end() && c->second.expiry == d.at;
+    }
+    case DeadlineKind::kChannelCooldown: {
+      auto c = allocation.cooling_channels.find(d.channel);
+      return c != allocation.cooling_channels.end() && c->second.expiry == d.at;
+    }
+    case DeadlineKind::kReservation:
+      break;
+  }
+  return false;
+}
+
+void AllocationTable::EraseDeadlinesOf(const Allocation& allocation) {
+  const uint64_t owner = allocation.id.value;
+  deadlines_.Erase(DeadlineKind::kAllocation, owner);
+  for (const auto& [peer, expiry] : allocation.permissions) {
+    deadlines_.Erase(DeadlineKind::kPermission, owner, peer);
+  }
+  for (const auto& [number, binding] : allocation.channels) {
+    deadlines_.Erase(DeadlineKind::kChannel, owner, {}, number);
+  }
+  for (const auto& [number, binding] : allocation.cooling_channels) {
+    deadlines_.Erase(DeadlineKind::kChannelCooldown, owner, {}, number);
+  }
+}
+
+const char* AllocationTable::BrokenInvariant() const {
+  if (by_five_tuple_.size() != allocations_.size()) {
+    return "one 5-tuple index entry per allocation";
+  }
+  auto within = [](size_t count, uint32_t cap) {
+    return cap == 0 || count <= cap;
+  };
+  size_t relays = 0;
+  size_t timed = 0;  // live objects with a timer
+  for (const auto& [id, allocation] : allocations_) {
+    if (allocation->id != id) return "allocation knows its id";
+    auto tuple = by_five_tuple_.find(allocation->five_tuple);
+    if (tuple == by_five_tuple_.end() || tuple->second != allocation.get()) {
+      return "5-tuple index points at the allocation";
+    }
+    for (const Relay& relay : allocation->relays) {
+      ++relays;
+      auto r = by_relay_.find(relay.id);
+      if (r == by_relay_.end() || r->second != allocation.get()) {
+        return "relay index points at the allocation";
+      }
+      if (relay.state == RelayState::kFailed) {
+        return "failed relays are removed";
+      }
+    }
+    if (allocation->relays.empty()) return "an allocation has a relay";
+    if (allocation->channels.size() != allocation->channel_by_peer.size()) {
+      return "channel maps agree in size";
+    }
+    for (const auto& [number, binding] : allocation->channels) {
+      if (!stun::IsValidChannelNumber(number, limits_.max_channel_number)) {
+        return "channel number in range";
+      }
+      auto peer = allocation->channel_by_peer.find(binding.peer);
+      if (peer == allocation->channel_by_peer.end() || peer->second != number) {
+        return "channel maps agree";
+      }
+      if (allocation->cooling_channels.contains(number)) {
+        return "a bound number is not cooling down";
+      }
+    }
+    if (!within(allocation->permissions.size(), limits_.max_permissions) ||
+        !within(allocation->channels.size(), limits_.max_channels)) {
+      return "permissions and channels within their caps";
+    }
+    const uint64_t owner = allocation->id.value;
+    for (const auto& [peer, expiry] : allocation->permissions) {
+      if (deadlines_.Find(DeadlineKind::kPermission, owner, peer) != expiry) {
+        return "a permission's timer is due at its expiry";
+      }
+    }
+    for (const auto& [number, binding] : allocation->channels) {
+      if (deadlines_.Find(DeadlineKind::kChannel, owner, {}, number) !=
+          binding.expiry) {
+        return "a channel's timer is due at its expiry";
+      }
+    }
+    for (const auto& [number, binding] : allocation->cooling_channels) {
+      if (deadlines_.Find(DeadlineKind::kChannelCooldown, owner, {}, number) !=
+          binding.expiry) {
+        return "a cool-down's timer is due when it ends";
+      }
+    }
+    timed += allocation->permissions.size() + allocation->channels.size() +
+             allocation->cooling_channels.size();
+    if (allocation->answered) {
+      if (!allocation->AllRelaysSettled()) {
+        return "answered after relays settled";
+      }
+      if (deadlines_.Find(DeadlineKind::kAllocation, owner) !=
+          allocation->expiry) {
+        return "an allocation's timer is due at its expiry";
+      }
+      ++timed;
+    } else if (!allocation->permissions.empty() ||
+               !allocation->channels.empty()) {
+      return "nothing is installed before the allocation exists";
+    }
+  }
+  if (by_relay_.size() != relays) return "relay index has no strays";
+  for (const auto& [token, reservation] : reservations_) {
+    if (deadlines_.Find(DeadlineKind::kReservation, token) !=
+        reservation.expiry) {
+      return "a reservation's timer is due at its expiry";
+    }
+    // While its allocation lives the two share one quota slot.
+    if (reservation.holds_quota == allocations_.contains(reservation.creator)) {
+      return "a reservation holds a slot exactly when its allocation is gone";
+    }
+  }
+  timed += reservations_.size();
+  // One timer per live object, so the queue cannot outgrow them.
+  if (deadlines_.size() != timed) return "no timer without a live object";
+  for (const auto& [id, reserve] : abandoned_opens_) {
+    if (by_relay_.contains(id)) return "an abandoned open belongs to nobody";
+    if (reserve && by_relay_.contains(*reserve)) {
+      return "an abandoned port+1 belongs to nobody";
+    }
+  }
+  return nullptr;
+}
+
+void AllocationTable::CheckInvariants() const {
+  // A broken invariant is a bug in the core, never network input; the
+  // message names the one that broke.
+  if (const char* broken = BrokenInvariant()) {
+    CheckFailed(__FILE__, __LINE__, "CheckInvariants", broken);
+  }
+}
+
+}  // namespace turnpike::core::turn
