@@ -16,26 +16,10 @@ set -u
 
 turnpike=$1
 natdiscovery=$2
-work=$(mktemp -d)
-server_pid=
-cleanup() {
-  if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -KILL "$server_pid" 2>/dev/null
-    wait "$server_pid" 2>/dev/null
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*"
-  [[ -f $work/server.log ]] && { echo "--- turnpike output:"; cat "$work/server.log"; }
-  [[ -f $work/discovery.log ]] && { echo "--- turnutils_natdiscovery output:"; cat "$work/discovery.log"; }
-  exit 1
-}
-
 # shellcheck source=tests/runtime/turnpike_process.sh
 source "$(dirname "${BASH_SOURCE[0]}")/turnpike_process.sh"
+begin_turnpike_test
+fail_logs=("$work/discovery.log:turnutils_natdiscovery")
 
 # RFC 5780 needs the same two ports on both IPs, so they cannot be port 0:
 # pick a pair below the kernel's ephemeral range that ss(8) shows free.

@@ -18,25 +18,9 @@ set -u
 
 turnpike=$1
 stun=$2
-work=$(mktemp -d)
-server_pid=
-cleanup() {
-  if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -KILL "$server_pid" 2>/dev/null
-    wait "$server_pid" 2>/dev/null
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*"
-  [[ -f $work/server.log ]] && { echo "--- turnpike output:"; cat "$work/server.log"; }
-  exit 1
-}
-
 # shellcheck source=tests/runtime/turnpike_process.sh
 source "$(dirname "${BASH_SOURCE[0]}")/turnpike_process.sh"
+begin_turnpike_test
 
 start_turnpike "$work/server.log" --listen 127.0.0.1:0
 out=$(timeout 10 "$stun" "127.0.0.1:$port" 1 -v 2>&1)

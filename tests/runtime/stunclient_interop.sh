@@ -15,25 +15,9 @@ set -u
 turnpike=$1
 stunclient=$2
 family=$3
-work=$(mktemp -d)
-server_pid=
-cleanup() {
-  if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -KILL "$server_pid" 2>/dev/null
-    wait "$server_pid" 2>/dev/null
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*"
-  [[ -f $work/server.log ]] && { echo "--- turnpike output:"; cat "$work/server.log"; }
-  exit 1
-}
-
 # shellcheck source=tests/runtime/turnpike_process.sh
 source "$(dirname "${BASH_SOURCE[0]}")/turnpike_process.sh"
+begin_turnpike_test
 
 # check_family LISTEN_ADDR CLIENT_TARGET FAMILY_LABEL MAPPED_IP_REGEX
 check_family() {
