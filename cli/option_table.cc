@@ -320,14 +320,14 @@ absl::Status ApplyIpQuota(std::string_view value, LoadState& state) {
 }
 
 absl::Status ApplyMaxPermissions(std::string_view value, LoadState& state) {
-  TURNPIKE_ASSIGN_OR_RETURN(count, ParseCount(value, kMaxPerAllocation));
+  TURNPIKE_ASSIGN_OR_RETURN(count, ParseLimit(value, kMaxPerAllocation));
   state.settings.worker.server.max_permissions_per_allocation =
       static_cast<uint32_t>(count);
   return absl::OkStatus();
 }
 
 absl::Status ApplyMaxChannels(std::string_view value, LoadState& state) {
-  TURNPIKE_ASSIGN_OR_RETURN(count, ParseCount(value, kMaxPerAllocation));
+  TURNPIKE_ASSIGN_OR_RETURN(count, ParseLimit(value, kMaxPerAllocation));
   state.settings.worker.server.max_channels_per_allocation =
       static_cast<uint32_t>(count);
   return absl::OkStatus();
@@ -554,12 +554,13 @@ constexpr OptionSpec kOptions[] = {
      kScalar, kFromAnywhere, true, &ApplyIpQuota},
     {"max-permissions-per-allocation", "", "COUNT", "256",
      "Permissions (peer IP addresses) one allocation may hold; one more\n"
-     "is 508 (RFC 8656 §9.2). 0 means no cap. With the next option, it\n"
-     "bounds what one user can make the server hold (docs/security.md).",
+     "is 508 (RFC 8656 §9.2). 0 or unlimited: no cap. With the next\n"
+     "option, it bounds what one user can make the server hold\n"
+     "(docs/security.md).",
      kScalar, kFromAnywhere, false, &ApplyMaxPermissions},
     {"max-channels-per-allocation", "", "COUNT", "256",
      "Channel bindings one allocation may hold; one more is 508\n"
-     "(RFC 8656 §12.2). 0 means no cap.",
+     "(RFC 8656 §12.2). 0 or unlimited: no cap.",
      kScalar, kFromAnywhere, false, &ApplyMaxChannels},
     {"bandwidth", "", "BYTES/S", "6M (about 50 Mbit/s)",
      "Bytes per second relayed per allocation in each direction, e.g.\n"

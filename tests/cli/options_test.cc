@@ -192,6 +192,13 @@ TEST_CASE("permission and channel caps per allocation") {
   CHECK(s->worker.server.max_permissions_per_allocation == 10);
   CHECK(s->worker.server.max_channels_per_allocation == 0);
   CHECK_FALSE(Load({"--max-channels-per-allocation=16385"}).ok());
+  // "unlimited" means 0 here as for every other limit.
+  absl::StatusOr<Settings> unlimited =
+      Load({"--max-permissions-per-allocation=unlimited",
+            "--max-channels-per-allocation=unlimited"});
+  REQUIRE(unlimited.ok());
+  CHECK(unlimited->worker.server.max_permissions_per_allocation == 0);
+  CHECK(unlimited->worker.server.max_channels_per_allocation == 0);
   CHECK_FALSE(Load({"--max-permissions-per-allocation=-1"}).ok());
 }
 
