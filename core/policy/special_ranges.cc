@@ -4,6 +4,8 @@
 #include <optional>
 #include <vector>
 
+#include "core/util/check.h"
+
 namespace turnpike::core {
 namespace {
 
@@ -70,7 +72,7 @@ std::vector<SpecialRange> MakeRanges() {
   for (const Row& row : kRows) {
     std::optional<Cidr> prefix = Cidr::Parse(row.prefix);
     // A typo in the table above: a bug, caught by every test run.
-    if (!prefix) __builtin_trap();
+    TURNPIKE_CHECK(prefix.has_value(), "a row of kRows is not a CIDR prefix");
     out.push_back({*prefix, row.verdict, row.name});
   }
   return out;
