@@ -54,6 +54,17 @@ class IpAddress {
     }
     return true;
   }
+  // An IPv4-mapped IPv6 address (::ffff:a.b.c.d, RFC 4291 §2.5.5.2, what a
+  // dual-stack socket reports for an IPv4 sender) as the IPv4 address it
+  // carries; any other address unchanged.
+  IpAddress Unmapped() const {
+    if (is_v4()) return *this;
+    for (int i = 0; i < 10; ++i) {
+      if (bytes_[i] != 0) return *this;
+    }
+    if (bytes_[10] != 0xFF || bytes_[11] != 0xFF) return *this;
+    return V4({bytes_[12], bytes_[13], bytes_[14], bytes_[15]});
+  }
   // The first size() bytes are meaningful, network order; the rest are zero.
   const std::array<uint8_t, 16>& bytes() const { return bytes_; }
   uint32_t v4_host_order() const {

@@ -5,17 +5,6 @@
 namespace turnpike::core {
 namespace {
 
-// ::ffff:a.b.c.d is a.b.c.d to a dual-stack socket (RFC 4291 §2.5.5.2).
-IpAddress Unmapped(const IpAddress& ip) {
-  if (!ip.is_v6()) return ip;
-  const std::array<uint8_t, 16>& b = ip.bytes();
-  for (int i = 0; i < 10; ++i) {
-    if (b[i] != 0) return ip;
-  }
-  if (b[10] != 0xFF || b[11] != 0xFF) return ip;
-  return IpAddress::V4({b[12], b[13], b[14], b[15]});
-}
-
 template <typename T>
 bool Has(const std::vector<T>& values, const T& value) {
   return std::find(values.begin(), values.end(), value) != values.end();
@@ -29,7 +18,7 @@ SelfAddresses::SelfAddresses(const SelfAddressConfig& config,
       min_port_(config.relay_min_port),
       max_port_(config.relay_max_port) {
   const auto add = [this](const IpAddress& ip) {
-    const IpAddress own = Unmapped(ip);
+    const IpAddress own = ip.Unmapped();
     if (!Has(own_, own)) own_.push_back(own);
   };
   for (const IpAddress& ip : config.relay) add(ip);
@@ -48,7 +37,7 @@ bool SelfAddresses::IsRelayAddress(const IpAddress& ip) const {
 }
 
 bool SelfAddresses::IsOwn(const IpAddress& address) const {
-  const IpAddress ip = Unmapped(address);
+  const IpAddress ip = address.Unmapped();
   // Loopback and the unspecified address reach this host whatever its
   // interfaces (RFC 1122 §3.2.1.3; Linux delivers 0.0.0.0 and :: locally).
   if (ip.is_v4()) {

@@ -11,19 +11,6 @@ namespace {
 // The part of an address that names one subscriber: an IPv4 address, or an
 // IPv6 /64 (RFC 6177: a site gets at least a /64, so rotating the low bits
 // must not buy a fresh budget).
-// An IPv4-mapped IPv6 address (::ffff:a.b.c.d, RFC 4291 §2.5.5.2, from a
-// dual-stack socket) is the IPv4 address it carries: keyed by its /64, every
-// IPv4 client would share one budget.
-IpAddress Unmapped(const IpAddress& source) {
-  const std::array<uint8_t, 16>& b = source.bytes();
-  if (source.is_v6() &&
-      std::all_of(b.begin(), b.begin() + 10, [](uint8_t x) { return x == 0; }) &&
-      b[10] == 0xff && b[11] == 0xff) {
-    return IpAddress::V4({b[12], b[13], b[14], b[15]});
-  }
-  return source;
-}
-
 std::array<uint8_t, 8> SourceKey(const IpAddress& source) {
   std::array<uint8_t, 8> key{};
   const size_t n = source.is_v4() ? 4 : 8;
@@ -46,7 +33,9 @@ SourceRateLimiter::SourceRateLimiter(Limits limits, size_t sets,
 SourceRateLimiter::Verdict SourceRateLimiter::Allow(
     MonoTime now, const IpAddress& address) {
   if (unlimited()) return Verdict::kAllowed;
-  const IpAddress source = Unmapped(address);
+  // An IPv4-mapped address is the IPv4 client it carries: keyed by its
+  // /64, every IPv4 client of a dual-stack socket would share one budget.
+  const IpAddress source = address.Unmapped();
   const std::array<uint8_t, 8> key = SourceKey(source);
   uint8_t input[9];
   input[0] = static_cast<uint8_t>(source.family());
