@@ -8,6 +8,7 @@
 
 #include "absl/container/inlined_vector.h"
 #include "core/events.h"
+#include "core/forward.h"
 #include "core/net/transport_address.h"
 #include "core/types.h"
 
@@ -17,11 +18,12 @@ namespace turnpike::core {
 // off the heap.
 using Bytes = absl::InlinedVector<uint8_t, 256>;
 
-// Send `bytes` to `to` from listener `from` (for stream transports, on the
-// connection whose client address is `to`).
+// Send `bytes` to a client: from a UDP listener to `to`, or on a
+// connection (`via` is never a relay: clients are not reached through one).
+// On a stream the bytes are one whole STUN message or ChannelData.
 struct Transmit {
-  ListenerId from;
-  Transport transport = Transport::kUdp;
+  SocketRef via;
+  Transport transport = Transport::kUdp;  // of `via`
   TransportAddress to;
   Bytes bytes;
 };
@@ -31,6 +33,10 @@ struct Transmit {
 // that family; the port is chosen at random in the configured range.
 struct OpenRelay {
   RelayId id;
+  // kUdp: a UDP relay socket. kTcp: RFC 6062 §5.1, a TCP socket listening
+  // on the relayed address for peers (HandlePeerConnectionAccepted), from
+  // which ConnectPeer's connections also leave.
+  Transport transport = Transport::kUdp;
   AddressFamily family = AddressFamily::kIpv4;
   // RFC 8656 §7.2 EVEN-PORT: the port must be even.
   bool even_port = false;
@@ -49,7 +55,36 @@ struct CloseRelay {
   RelayId id;
 };
 
-using Command = std::variant<Transmit, OpenRelay, CloseRelay, Event>;
+// RFC 6062 §5.2 Connect: open a TCP connection from relay `relay`'s
+// address (the same port, SO_REUSEADDR) to `peer`, named `id`
+// (kCoreAssigned). Answer with HandlePeerConnected or
+// HandlePeerConnectFailed; until it is spliced, the runtime does not read
+// from it (TCP holds the peer's bytes, RFC 6062 §5.3).
+struct ConnectPeer {
+  ConnectionId id;
+  RelayId relay;
+  TransportAddress peer;
+};
+
+// Close a connection: a client's (TCP, TLS, DTLS) or a peer's (RFC 6062).
+// Bytes already queued towards it are sent first when the socket takes
+// them; nothing more arrives from it, and the core hears no close for it.
+struct CloseConnection {
+  ConnectionId id;
+};
+
+// RFC 6062 §5.4: after ConnectionBind's success response (queued before
+// this command), every byte from `client` (the client's data connection)
+// goes to `peer` and back, unchanged and without the core. When either
+// side closes, the runtime closes the other and reports
+// HandlePeerConnectionClosed(peer).
+struct SpliceConnections {
+  ConnectionId client;
+  ConnectionId peer;
+};
+
+using Command = std::variant<Transmit, OpenRelay, CloseRelay, ConnectPeer,
+                             CloseConnection, SpliceConnections, Event>;
 
 }  // namespace turnpike::core
 

@@ -27,9 +27,17 @@ struct FramePrefix {
   absl::Span<const uint8_t> view() const { return {bytes.data(), size}; }
 };
 
-// Where a relayed packet leaves from: a listener (towards a client) or a
-// relay socket (towards a peer).
-using SocketRef = std::variant<ListenerId, RelayId>;
+// Where bytes leave from: a UDP listener (towards a UDP client, addressed
+// by `to`), a connection (a TCP, TLS or DTLS client, or an RFC 6062 peer;
+// `to` is informational), or a relay socket (towards a peer).
+using SocketRef = std::variant<ListenerId, ConnectionId, RelayId>;
+
+// The socket a reply to `client` leaves from: its connection when it has
+// one, else the listener it arrived on.
+inline SocketRef ClientSocket(const FiveTuple& client) {
+  if (client.connection.valid()) return client.connection;
+  return client.listener;
+}
 
 struct Forward {
   SocketRef via;

@@ -96,8 +96,26 @@ class Server {
   // response carries ADDRESS-ERROR-CODE 508 for that family.
   void HandleRelayFailed(const Now& now, RelayId id, const absl::Status& why);
 
-  // A stream connection closed: its allocation is deleted (RFC 8656 §3.2).
+  // A client's connection (TCP, TLS, DTLS) closed: its allocation is
+  // deleted (RFC 8656 §3.2); an RFC 6062 data connection's peer connection
+  // is closed with it.
   void HandleConnectionClosed(const Now& now, const FiveTuple& five_tuple);
+
+  // RFC 6062 §5.2: ConnectPeer `id` connected; the Connect is answered with
+  // its CONNECTION-ID.
+  void HandlePeerConnected(const Now& now, ConnectionId id);
+  // RFC 6062 §5.2: ConnectPeer `id` failed or timed out: 447.
+  void HandlePeerConnectFailed(const Now& now, ConnectionId id,
+                               const absl::Status& why);
+  // RFC 6062 §5.3: a peer connected to the listening TCP socket of relay
+  // `relay`; the runtime named the connection `id` and does not read from
+  // it. The core checks permission and peer policy and sends the client a
+  // ConnectionAttempt indication, or answers CloseConnection.
+  void HandlePeerConnectionAccepted(const Now& now, RelayId relay,
+                                    ConnectionId id,
+                                    const TransportAddress& peer);
+  // A peer connection (connected, accepted or spliced) closed.
+  void HandlePeerConnectionClosed(const Now& now, ConnectionId id);
 
   // Expires what is due at `now`: allocations, permissions, channel
   // bindings, channel cool-downs and reservations. Safe early or late.

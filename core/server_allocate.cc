@@ -66,7 +66,7 @@ void Server::HandleAllocate(const Now& now, const RequestContext& ctx) {
   if (turn::Allocation* existing = FindAllocation(ctx.from)) {
     if (existing->allocate_transaction == request.transaction_id()) {
       if (existing->answered) {
-        commands_.push_back(Transmit{ctx.from.listener, ctx.from.transport,
+        commands_.push_back(Transmit{ClientSocket(ctx.from), ctx.from.transport,
                                      ctx.from.client, existing->response});
         ++stats_.success_responses[ServerStats::MethodSlot(request.method())];
       } else {
@@ -197,7 +197,11 @@ void Server::HandleAllocate(const Now& now, const RequestContext& ctx) {
   const RelayId first = NextRelayId();
   table_.AddRelay(allocation,
                   turn::Relay{first, family, turn::RelayState::kOpening, {}});
-  OpenRelay open{first, family, even_port.has_value(), dont_fragment, {}};
+  OpenRelay open{.id = first,
+                 .family = family,
+                 .even_port = even_port.has_value(),
+                 .dont_fragment = dont_fragment,
+                 .reserve_id = std::nullopt};
   if (allocation.reserve_next) {
     allocation.reserve_id = NextRelayId();
     open.reserve_id = allocation.reserve_id;
@@ -211,8 +215,10 @@ void Server::HandleAllocate(const Now& now, const RequestContext& ctx) {
       table_.AddRelay(allocation,
                       turn::Relay{second, AddressFamily::kIpv6,
                                   turn::RelayState::kOpening, {}});
-      commands_.push_back(OpenRelay{second, AddressFamily::kIpv6, false,
-                                    dont_fragment, std::nullopt});
+      commands_.push_back(OpenRelay{.id = second,
+                                    .family = AddressFamily::kIpv6,
+                                    .dont_fragment = dont_fragment,
+                                    .reserve_id = std::nullopt});
     } else {
       allocation.failed_family = kFamilyIpv6;
       allocation.failed_family_code = error_code::kAddressFamilyNotSupported;

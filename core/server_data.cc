@@ -130,7 +130,7 @@ std::optional<Forward> Server::HandlePeerDatagram(
   if (!MayRelay(allocation, peer)) return std::nullopt;
 
   Forward forward;
-  forward.via = allocation.five_tuple.listener;
+  forward.via = ClientSocket(allocation.five_tuple);
   forward.transport = allocation.five_tuple.transport;
   forward.to = allocation.five_tuple.client;
   forward.payload = payload;

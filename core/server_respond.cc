@@ -68,7 +68,7 @@ Bytes Server::SendResponse(const FiveTuple& to, stun::MessageBuilder& response,
   const size_t slot = ServerStats::MethodSlot(MethodOf(*bytes));
   if (!IsErrorResponse(*bytes)) ++stats_.success_responses[slot];
   Bytes copy(bytes->begin(), bytes->end());
-  commands_.push_back(Transmit{to.listener, to.transport, to.client, copy});
+  commands_.push_back(Transmit{ClientSocket(to), to.transport, to.client, copy});
   return copy;
 }
 

@@ -61,20 +61,39 @@ struct RelayId {
   }
 };
 
+// One connection-oriented client or peer flow: a TCP or TLS connection, a
+// DTLS association, or an RFC 6062 peer data connection. The runtime names
+// the connections it accepts; the core names the peer connections it asks
+// for (ConnectPeer) with kCoreAssigned set, so the two never collide. Never
+// reused within one process's life. The zero id means "no connection": a
+// plain UDP client is its 5-tuple alone.
+struct ConnectionId {
+  static constexpr uint64_t kCoreAssigned = uint64_t{1} << 63;
+  uint64_t value = 0;
+  bool valid() const { return value != 0; }
+  friend auto operator<=>(const ConnectionId&, const ConnectionId&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, ConnectionId id) {
+    return H::combine(std::move(h), id.value);
+  }
+};
+
 // RFC 8656 §2: the 5-tuple (client address, server address, transport) that
-// identifies a client's flow, plus the listener it arrived on so a reply can
-// leave from the same socket.
+// identifies a client's flow, plus the listener it arrived on and, for
+// TCP, TLS and DTLS, the connection, so a reply leaves on the same one (a
+// client port reused after a close is a new connection, not the old one).
 struct FiveTuple {
   Transport transport = Transport::kUdp;
   TransportAddress client;
   TransportAddress server;
   ListenerId listener;
+  ConnectionId connection{};  // invalid for UDP
 
   friend auto operator<=>(const FiveTuple&, const FiveTuple&) = default;
   template <typename H>
   friend H AbslHashValue(H h, const FiveTuple& t) {
     return H::combine(std::move(h), t.transport, t.client, t.server,
-                      t.listener);
+                      t.listener, t.connection);
   }
 };
 

@@ -97,11 +97,12 @@ std::optional<size_t> TupleIndex(const FiveTuple& tuple) {
 // The tuple a server-to-client response belongs to: same client address,
 // listener and transport.
 std::optional<size_t> TupleTowards(const TransportAddress& to,
-                                   core::ListenerId listener,
+                                   const core::SocketRef& via,
                                    core::Transport transport) {
   for (size_t i = 0; i < kTupleCount; ++i) {
     const FiveTuple& t = Tuple(i);
-    if (t.client == to && t.listener == listener && t.transport == transport) {
+    if (t.client == to && core::ClientSocket(t) == via &&
+        t.transport == transport) {
       return i;
     }
   }
@@ -739,7 +740,7 @@ class Driver {
     // Responses go back where the request came from (nat_discovery is off,
     // so never from another listener).
     const std::optional<size_t> tuple =
-        TupleTowards(transmit.to, transmit.from, transmit.transport);
+        TupleTowards(transmit.to, transmit.via, transmit.transport);
     FUZZ_CHECK(tuple.has_value());
     // Everything the server sends is a well-formed STUN response.
     const auto parsed = stun::MessageView::Parse(transmit.bytes);
@@ -804,6 +805,12 @@ class Driver {
     relays_.OnCloseRelay(close.id);
     grants_.OnCloseRelay(close.id);
   }
+
+  // The fuzzer's clients are UDP only and never get a TCP allocation, so
+  // the RFC 6062 commands must never come.
+  void OnCommand(const core::ConnectPeer&) { FUZZ_CHECK(false); }
+  void OnCommand(const core::CloseConnection&) { FUZZ_CHECK(false); }
+  void OnCommand(const core::SpliceConnections&) { FUZZ_CHECK(false); }
 
   void OnCommand(const core::Event& event) {
     if (const auto* created = std::get_if<core::AllocationCreated>(&event)) {

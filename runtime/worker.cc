@@ -174,6 +174,13 @@ absl::Status Worker::Listen(const std::vector<ListenerSpec>& specs) {
   if (!options.send_buffer_bytes) {
     options.send_buffer_bytes = kListenerBufferBytes;
   }
+  for (const ListenerSpec& spec : specs) {
+    if (spec.transport != core::Transport::kUdp) {
+      return absl::UnimplementedError(
+          absl::StrCat(std::string(core::TransportName(spec.transport)),
+                       " listeners are not implemented yet"));
+    }
+  }
   if (specs.size() > std::numeric_limits<uint16_t>::max()) {
     return absl::InvalidArgumentError(
         "listeners: at most 65535 listening addresses per worker");
@@ -372,6 +379,9 @@ Endpoint* Worker::EndpointFor(core::SocketRef ref) {
                ? listeners_[listener->value].get()
                : nullptr;
   }
+  if (std::holds_alternative<core::ConnectionId>(ref)) {
+    return nullptr;  // no connection-oriented endpoints yet
+  }
   auto it = relays_.find(std::get<core::RelayId>(ref));
   return it == relays_.end() ? nullptr : it->second.get();
 }
@@ -446,7 +456,7 @@ void Worker::OnTimer(uv_timer_t* handle) {
 }
 
 void Worker::Execute(const core::Transmit& transmit) {
-  Send(transmit.from, transmit.transport, transmit.to,
+  Send(transmit.via, transmit.transport, transmit.to,
        OutboundMessage::Of(absl::MakeConstSpan(transmit.bytes)));
 }
 
@@ -514,7 +524,10 @@ absl::StatusOr<TransportAddress> Worker::OpenRelaySockets(
 }
 
 void Worker::Execute(const core::OpenRelay& open) {
-  absl::StatusOr<TransportAddress> bound = OpenRelaySockets(open);
+  absl::StatusOr<TransportAddress> bound =
+      open.transport == core::Transport::kUdp
+          ? OpenRelaySockets(open)
+          : absl::UnimplementedError("TCP relays are not implemented yet");
   if (bound.ok()) {
     server_->HandleRelayOpened(now_, open.id, *bound);
   } else {
@@ -531,6 +544,16 @@ void Worker::Execute(const core::CloseRelay& close) {
   closed_relays_.push_back(std::move(it->second));
   relays_.erase(it);
 }
+
+// The core issues these only for connection-oriented clients and TCP
+// relays, which this runtime does not accept yet; a connection it does not
+// know is already gone.
+void Worker::Execute(const core::ConnectPeer& connect) {
+  server_->HandlePeerConnectFailed(
+      now_, connect.id, absl::UnimplementedError("no TCP relays yet"));
+}
+void Worker::Execute(const core::CloseConnection& /*close*/) {}
+void Worker::Execute(const core::SpliceConnections& /*splice*/) {}
 
 void Worker::Execute(const core::Event& event) {
   if (events_ != nullptr) events_->OnEvent(now_.wall, event);

@@ -31,6 +31,7 @@
 #include "runtime/receive_slab.h"
 #include "runtime/runtime_stats.h"
 #include "runtime/transport/endpoint.h"
+#include "runtime/transport/transport_settings.h"
 #include "runtime/transport/udp_socket.h"
 
 namespace turnpike::runtime {
@@ -41,6 +42,9 @@ struct ListenerSpec {
   // host cannot use the address at all (no IPv6), warn and go on without it
   // instead of failing start-up. Conflicts (port in use) still fail.
   bool skip_if_unavailable = false;
+  // udp:// (the default), tcp://, tls:// or dtls:// (RFC 8656 §3.1,
+  // RFC 7350).
+  core::Transport transport = core::Transport::kUdp;
 };
 
 // The relay addresses of one family (RFC 8656 §7.2: XOR-RELAYED-ADDRESS).
@@ -74,6 +78,8 @@ struct WorkerConfig {
   std::vector<ListenerSpec> listeners;
   // Socket buffer sizes of listeners and relay sockets alike.
   UdpSocketOptions udp;
+  // TLS files, connection limits and timers of connection-oriented clients.
+  TransportSettings transport;
   RelayOptions relay;
   // Receives every lifecycle event; nullptr drops them. Borrowed.
   EventSink* events = nullptr;
@@ -154,6 +160,9 @@ class Worker final : private MessageSink {
   void Execute(const core::Transmit& transmit);
   void Execute(const core::OpenRelay& open);
   void Execute(const core::CloseRelay& close);
+  void Execute(const core::ConnectPeer& connect);
+  void Execute(const core::CloseConnection& close);
+  void Execute(const core::SpliceConnections& splice);
   void Execute(const core::Event& event);
   // Binds the relay socket(s) of `open` at a random port of the range and
   // returns the address to advertise (the external one behind 1:1 NAT).

@@ -92,7 +92,7 @@ TEST_CASE("Binding request gets XOR-MAPPED-ADDRESS back to the sender") {
   server->HandleClientMessage(kT0, Client(), request.span());
 
   const Transmit sent = ExpectOneTransmit(*server);
-  CHECK(sent.from == Client().listener);
+  CHECK(sent.via == SocketRef{Client().listener});
   CHECK(sent.to == Client().client);
   CHECK(sent.transport == Transport::kUdp);
   auto response = MessageView::Parse(sent.bytes);
@@ -301,7 +301,7 @@ TEST_CASE("an RFC 3489 Binding request gets MAPPED-ADDRESS and its whole ID") {
   server->HandleClientMessage(kT0, Client(), ClassicBinding(20).span());
   const Transmit sent = ExpectOneTransmit(*server);
   CHECK(sent.to == Client().client);
-  CHECK(sent.from == Client().listener);
+  CHECK(sent.via == SocketRef{Client().listener});
   // Binding success (0x0101), 12 bytes of body, the client's 16-byte ID,
   // then only MAPPED-ADDRESS (0x0001): IPv4, port 40000, 192.0.2.10.
   CHECK(Hex(sent.bytes) ==
@@ -381,7 +381,7 @@ TEST_CASE(
     server->HandleClientMessage(kT0, ClientOnListener0(),
                                 ClassicBinding(30, c.ip, c.port).span());
     const Transmit sent = ExpectOneTransmit(*server);
-    CHECK(sent.from == ListenerId{c.listener});
+    CHECK(sent.via == SocketRef{ListenerId{c.listener}});
     CHECK(sent.to == Client().client);
     // MAPPED-ADDRESS, SOURCE-ADDRESS (0x0004), CHANGED-ADDRESS (0x0005,
     // the other IP and port: 198.51.100.2:3479), the ID echoed.

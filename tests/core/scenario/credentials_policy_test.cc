@@ -273,7 +273,7 @@ TEST_CASE("RFC 5780: OTHER-ADDRESS and RESPONSE-ORIGIN on every Binding") {
                CHECK(m.OtherAddress() == Addr("198.51.100.2:3479"));
                CHECK(m.ResponseOrigin() == Addr("198.51.100.1:3478"));
              })});
-  CHECK(std::get<Transmit>(got[0]).from == ListenerId{0});
+  CHECK(std::get<Transmit>(got[0]).via == SocketRef{ListenerId{0}});
 }
 
 TEST_CASE(
@@ -298,7 +298,7 @@ TEST_CASE(
         Expect(server, {Success(Method::kBinding, [&](const MessageView& m) {
                  CHECK(m.ResponseOrigin() == Addr(c.origin));
                })});
-    CHECK(std::get<Transmit>(got[0]).from == ListenerId{c.listener});
+    CHECK(std::get<Transmit>(got[0]).via == SocketRef{ListenerId{c.listener}});
     CHECK(std::get<Transmit>(got[0]).to == client.tuple.client);
   }
 }

@@ -120,6 +120,12 @@ std::string Describe(const Command& command) {
           os << "OpenRelay " << c.id.value;
         } else if constexpr (std::is_same_v<T, CloseRelay>) {
           os << "CloseRelay " << c.id.value;
+        } else if constexpr (std::is_same_v<T, ConnectPeer>) {
+          os << "ConnectPeer " << c.id.value << " to " << c.peer.ToString();
+        } else if constexpr (std::is_same_v<T, CloseConnection>) {
+          os << "CloseConnection " << c.id.value;
+        } else if constexpr (std::is_same_v<T, SpliceConnections>) {
+          os << "SpliceConnections " << c.client.value << " " << c.peer.value;
         } else {
           os << "Event #" << c.index();
         }
