@@ -50,13 +50,14 @@ EchoPeer::~EchoPeer() {
   close(fd_);
 }
 
-void EchoPeer::Start() {
-  thread_ = std::thread([this] { Run(); });
+void EchoPeer::Start(size_t threads) {
+  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
 }
 
 void EchoPeer::Stop() {
   stop_ = true;
-  if (thread_.joinable()) thread_.join();
+  for (std::thread& thread : threads_) thread.join();
+  threads_.clear();
 }
 
 void EchoPeer::Run() {

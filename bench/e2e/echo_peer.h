@@ -1,6 +1,8 @@
 // The relay's peer: a UDP socket on 127.0.0.1 that sends every datagram back
-// to where it came from (a relayed address), on its own thread, counting
-// what it echoed so that the client can tell which leg lost a packet.
+// to where it came from (a relayed address), on threads of its own (all
+// reading the one socket, so that it keeps up with a server's several
+// workers), counting what it echoed so that the client can tell which leg
+// lost a packet.
 #ifndef TURNPIKE_BENCH_E2E_ECHO_PEER_H_
 #define TURNPIKE_BENCH_E2E_ECHO_PEER_H_
 
@@ -9,6 +11,7 @@
 #include <atomic>
 #include <cstdint>
 #include <thread>
+#include <vector>
 
 namespace turnpike::e2e {
 
@@ -21,8 +24,8 @@ class EchoPeer {
   EchoPeer& operator=(const EchoPeer&) = delete;
 
   const sockaddr_in& address() const { return address_; }
-  void Start();
-  // Stops the thread; the counts are final after this.
+  void Start(size_t threads = 1);
+  // Stops the threads; the counts are final after this.
   void Stop();
   uint64_t received() const { return received_.load(); }
   uint64_t echoed() const { return echoed_.load(); }
@@ -35,7 +38,7 @@ class EchoPeer {
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> received_{0};
   std::atomic<uint64_t> echoed_{0};
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace turnpike::e2e

@@ -6,6 +6,7 @@
 //
 //   turn_load --server 127.0.0.1:3478 --user alice:secret --server-pid PID
 //             --mode relay --clients 50 --rate 20000 --seconds 10
+//             [--threads 2 --peer-threads 2 --burst 4]
 //   turn_load ... --mode allocate --allocations 10000
 #include <arpa/inet.h>
 #include <sys/resource.h>
@@ -30,7 +31,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: turn_load --server IP:PORT --user NAME:PASSWORD --server-pid PID\n"
     "         --mode relay [--clients N] [--rate PPS|0] [--seconds S]\n"
-    "                      [--payload BYTES] [--window N]\n"
+    "                      [--payload BYTES] [--window N] [--threads N]\n"
+    "                      [--peer-threads N] [--burst N]\n"
     "         --mode allocate [--allocations N] [--window N]\n";
 
 [[noreturn]] void Usage(const std::string& why) {
@@ -46,6 +48,7 @@ struct Options {
   size_t clients = 50;
   size_t allocations = 1000;
   size_t window = 0;  // 0: the mode's default
+  size_t peer_threads = 1;
   RelayOptions relay;
 };
 
@@ -97,8 +100,17 @@ Options Parse(int argc, char** argv) {
   options.relay.seconds = Number(flags, "seconds", 10);
   options.relay.rate = Number(flags, "rate", 0);
   options.relay.payload = static_cast<size_t>(Number(flags, "payload", 200));
-  if (options.relay.payload < 16 || options.relay.payload > 1200) {
-    Usage("--payload: expected 16 to 1200 bytes");
+  if (options.relay.payload < kMinPayload || options.relay.payload > 1200) {
+    Usage("--payload: expected " + std::to_string(kMinPayload) +
+          " to 1200 bytes");
+  }
+  options.relay.threads = static_cast<size_t>(Number(flags, "threads", 1));
+  options.relay.burst = static_cast<size_t>(Number(flags, "burst", 1));
+  options.peer_threads = static_cast<size_t>(Number(flags, "peer-threads", 1));
+  if (options.relay.threads == 0 || options.peer_threads == 0 ||
+      options.relay.burst == 0 || options.relay.burst > kMaxBurst) {
+    Usage("--threads and --peer-threads must be at least 1, --burst 1 to " +
+          std::to_string(kMaxBurst));
   }
   if (options.clients == 0 || options.allocations == 0) {
     Usage("--clients and --allocations must be at least 1");
@@ -176,7 +188,7 @@ int RunAllocate(const Options& options) {
 
 int RunRelay(const Options& options) {
   EchoPeer peer;
-  peer.Start();
+  peer.Start(options.peer_threads);
   AllocationRun run = OpenAllocations(options.server, options.credentials,
                                       peer.address(), options.clients, 64);
   if (run.ready != options.clients) {
@@ -206,8 +218,9 @@ int RunRelay(const Options& options) {
       "RESULT mode=relay clients=%zu offered_pps=%.0f payload=%zu "
       "seconds=%.2f sent=%llu peer_received=%llu received=%llu "
       "malformed=%llu send_failures=%llu sent_pps=%.0f round_trips_per_s=%.0f "
-      "relayed_per_s=%.0f loss_pct=%.3f cpu_s=%.3f cpu_us_per_relayed=%.3f "
-      "rss_kib=%ld peak_rss_kib=%ld load_client_cpu_s=%.3f\n",
+      "relayed_per_s=%.0f loss_pct=%.3f rtt_p50_us=%.1f rtt_p99_us=%.1f "
+      "cpu_s=%.3f cpu_us_per_relayed=%.3f rss_kib=%ld peak_rss_kib=%ld "
+      "load_client_cpu_s=%.3f load_threads=%zu\n",
       options.clients, relay.rate, relay.payload, seconds,
       static_cast<unsigned long long>(result.sent),
       static_cast<unsigned long long>(peer.received()),
@@ -221,8 +234,10 @@ int RunRelay(const Options& options) {
           ? 100.0 * static_cast<double>(result.sent - result.received) /
                 static_cast<double>(result.sent)
           : 100.0,
-      cpu, relayed > 0 ? cpu * 1e6 / static_cast<double>(relayed) : 0,
-      after.rss_kib, after.peak_rss_kib, own_cpu);
+      result.round_trip.PercentileMicros(0.50),
+      result.round_trip.PercentileMicros(0.99), cpu,
+      relayed > 0 ? cpu * 1e6 / static_cast<double>(relayed) : 0, after.rss_kib,
+      after.peak_rss_kib, own_cpu, relay.threads);
   if (result.received == 0 || result.malformed != 0) {
     std::fprintf(stderr, "turn_load: %llu packets came back, %llu malformed\n",
                  static_cast<unsigned long long>(result.received),
