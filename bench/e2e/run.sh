@@ -1,23 +1,35 @@
 #!/usr/bin/env bash
-# End-to-end benchmark: turnpike against coturn's turnserver on loopback,
-# the same load from bench/e2e/turn_load against each in turn, a side-by-side
-# table of medians (and min-max over the repetitions) at the end.
+# End-to-end benchmark, one command: turnpike (one worker, and N workers once
+# the binary takes --workers), Debian's coturn (its default relay threads,
+# and --relay-threads 1) and the project's minimal forwarder
+# (bench/e2e/min_forwarder.cc, the "what user space can do" baseline) on
+# 127.0.0.1, each driven in turn by the same load from bench/e2e/turn_load.
+# Writes a Markdown table (medians and [min-max] over the repetitions, and
+# each server's CPU per relayed packet as a ratio to the minimal
+# forwarder's), a PNG plot and the machine's description.
 #
 #   cmake --preset release
-#   cmake --build build/release -j2 --target turnpike turn_load
-#   bench/e2e/run.sh [--reps 3] [--seconds 10] [--clients 50] [--rate 20000]
-#                    [--servers "coturn turnpike"]
-#                    [--workloads "rate max alloc1k alloc10k"]
+#   cmake --build build/release -j2 --target turnpike turn_load min_forwarder
+#   bench/e2e/run.sh [--reps 3] [--seconds 10] [--clients 50] [--payload 100]
+#                    [--rates "20000 100000"] [--workers N]
+#                    [--load-threads N] [--peer-threads N] [--window 8]
+#                    [--servers "turnpike turnpike-n coturn coturn-1 minfwd"]
+#                    [--workloads "rate max alloc1k alloc10k"] [--out DIR]
 #
-# "turnpike" runs with its defaults (4 MiB buffers on the listening socket,
-# as coturn gives itself: ss -m shows rb4194304 for both, the kernel's
-# net.core.rmem_max on this machine); "turnpike-4m" (not run by default)
-# adds --udp-receive-buffer 4M --udp-send-buffer 4M, which now also
-# enlarges the relay sockets' buffers.
+# Workloads: "rate" is one open-loop run per rate in --rates (packets/s over
+# all clients); "max" is closed loop (--window packets in flight per client:
+# the unbounded rate); "alloc1k"/"alloc10k" open 1,000/10,000 authenticated
+# allocations, each with a channel. Servers: "turnpike" (one worker),
+# "turnpike-n" (--workers N, default one per CPU; skipped with a note while
+# the binary rejects --workers), "turnpike-4m" (not run by default: 4 MiB
+# relay-socket buffers too), "coturn" (its default: one relay thread per
+# CPU), "coturn-1" (--relay-threads 1), "minfwd" (the minimal forwarder).
 #
 # Each workload gets a freshly started server, so the relay runs start from
 # the same state and the allocation runs measure memory from a clean
-# baseline. A benchmark, not a test: nothing registers it with CTest.
+# baseline. Missing coturn or gnuplot is installed (bench/e2e/install-deps.sh,
+# Debian packages). A benchmark, not a test: CTest runs only the short
+# correctness smoke of the load client and the forwarder (e2e_load_smoke).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -25,36 +37,57 @@ root="$(cd "$here/../.." && pwd)"
 build="${BUILD_DIR:-$root/build/release}"
 turnpike="${TURNPIKE_BIN:-$build/cli/turnpike}"
 load="${TURN_LOAD_BIN:-$build/bench/e2e/turn_load}"
+forwarder="${MIN_FORWARDER_BIN:-$build/bench/e2e/min_forwarder}"
 reps=3
 seconds=10
 clients=50
-rate=20000
-servers="coturn turnpike"
+payload=100
+rates="20000 100000"
+window=8
+workers="$(nproc)"
+load_threads="$(nproc)"
+peer_threads=1
+servers="turnpike turnpike-n coturn coturn-1 minfwd"
 workloads="rate max alloc1k alloc10k"
+out=""
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --reps) reps="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
     --clients) clients="$2"; shift 2 ;;
-    --rate) rate="$2"; shift 2 ;;
+    --payload) payload="$2"; shift 2 ;;
+    --rate | --rates) rates="$2"; shift 2 ;;
+    --window) window="$2"; shift 2 ;;
+    --workers) workers="$2"; shift 2 ;;
+    --load-threads) load_threads="$2"; shift 2 ;;
+    --peer-threads) peer_threads="$2"; shift 2 ;;
     --servers) servers="$2"; shift 2 ;;
     --workloads) workloads="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
     *) echo "run.sh: unknown option $1 (see the comment at the top)" >&2
        exit 2 ;;
   esac
 done
 
-for binary in "$turnpike" "$load"; do
+for binary in "$turnpike" "$load" "$forwarder"; do
   if [[ ! -x "$binary" ]]; then
     echo "run.sh: $binary is missing: cmake --preset release &&" \
-         "cmake --build build/release -j2 --target turnpike turn_load" >&2
+         "cmake --build build/release -j2 --target turnpike turn_load" \
+         "min_forwarder" >&2
     exit 2
   fi
 done
-if ! command -v turnserver > /dev/null; then
-  echo "run.sh: coturn's turnserver is missing (apt-get install coturn)" >&2
-  exit 2
+if ! command -v turnserver > /dev/null || ! command -v gnuplot > /dev/null; then
+  echo "run.sh: coturn or gnuplot is missing: installing them"
+  bash "$here/install-deps.sh"
+fi
+
+# turnpike's worker option, once it exists. A binary that rejects the flag
+# gets no "--workers 1" either, and the N-worker run is skipped.
+turnpike_workers=0
+if "$turnpike" --workers 1 --version > /dev/null 2>&1; then
+  turnpike_workers=1
 fi
 
 # 10,000 allocations hold 10,000 relay sockets in the server and as many
@@ -65,9 +98,12 @@ if [[ "$(ulimit -n)" -lt 10300 ]]; then
        "need about 10,100 descriptors per process" >&2
 fi
 
-work="$(mktemp -d /tmp/turnpike-e2e.XXXXXX)"
-results="$work/results.txt"
+if [[ -z "$out" ]]; then out="$(mktemp -d /tmp/turnpike-e2e.XXXXXX)"; fi
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+results="$out/results.txt"
 : > "$results"
+: > "$out/commands.txt"
 server_pid=""
 cleanup() {
   if [[ -n "$server_pid" ]]; then kill "$server_pid" 2> /dev/null || true; fi
@@ -87,30 +123,40 @@ free_port() {
   done
 }
 
-# Both servers: UDP only on 127.0.0.1, relays on 127.0.0.1 in 20000-65535
-# (turnpike reaches its own addresses, loopback among them, only on relay
-# ports, and the echo peer binds an ephemeral port), long-term credentials alice:secret in realm "turnpike", loopback peers
-# allowed, no quotas or bandwidth limits (both default to none), logs to a
-# file at their default level.
+# Every server: UDP only on 127.0.0.1, relays on 127.0.0.1 (turnpike and
+# coturn in 20000-65535; turnpike reaches its own addresses, loopback among
+# them, only on relay ports, and the echo peer binds an ephemeral port),
+# long-term credentials alice:secret in realm "turnpike", loopback peers
+# allowed, no quotas or bandwidth limits, logs to a file.
 start_server() {
   local name="$1" port="$2" log="$3"
   case "$name" in
-    coturn)
-      # --relay-threads 1: one relay thread (coturn adds its listener and
-      # authentication threads), the closest to turnpike's single loop.
+    coturn | coturn-1)
+      # coturn by default runs one relay thread per CPU; --relay-threads 1
+      # is the closest to one turnpike worker (coturn still adds its
+      # listener and authentication threads).
+      local threads=()
+      if [[ "$name" == coturn-1 ]]; then threads=(--relay-threads 1); fi
       turnserver -n --listening-ip 127.0.0.1 --relay-ip 127.0.0.1 \
         --listening-port "$port" --min-port 20000 --max-port 65535 \
         --lt-cred-mech --user alice:secret --realm turnpike \
         --allow-loopback-peers --no-tls --no-dtls --no-tcp --no-cli \
-        --relay-threads 1 --log-file stdout > "$log" 2>&1 &
+        "${threads[@]}" --log-file stdout > "$log" 2>&1 &
       ;;
-    turnpike | turnpike-4m)
+    turnpike | turnpike-n | turnpike-4m)
       # One user on one address makes every allocation: the per-user,
       # per-IP and unauthenticated limits are off, as they are in coturn
-      # by default, so both relays are measured alike.
-      local buffers=()
+      # by default, so the relays are measured alike.
+      local extra=()
       if [[ "$name" == turnpike-4m ]]; then
-        buffers=(--udp-receive-buffer 4M --udp-send-buffer 4M)
+        extra=(--udp-receive-buffer 4M --udp-send-buffer 4M)
+      fi
+      if ((turnpike_workers)); then
+        if [[ "$name" == turnpike-n ]]; then
+          extra+=(--workers "$workers")
+        else
+          extra+=(--workers 1)
+        fi
       fi
       "$turnpike" --listen "127.0.0.1:$port" --relay-ip 127.0.0.1 \
         --min-port 20000 --max-port 65535 \
@@ -118,8 +164,13 @@ start_server() {
         --max-allocations unlimited --user-quota unlimited \
         --ip-quota unlimited --bandwidth unlimited \
         --unauthenticated-rate unlimited \
-        "${buffers[@]}" > "$log" 2>&1 &
+        "${extra[@]}" > "$log" 2>&1 &
       ;;
+    minfwd)
+      "$forwarder" --listen "127.0.0.1:$port" --relay-ip 127.0.0.1 \
+        --user alice:secret --realm turnpike > "$log" 2>&1 &
+      ;;
+    *) echo "run.sh: unknown server $name" >&2; exit 2 ;;
   esac
   server_pid=$!
   for _ in $(seq 100); do
@@ -144,43 +195,71 @@ stop_server() {
 run_one() {
   local rep="$1" name="$2" workload="$3" port log threads line status
   port="$(free_port)"
-  log="$work/$name-$workload-$rep.log"
+  log="$out/$name-$workload-$rep.log"
   start_server "$name" "$port" "$log"
   local common=(--server "127.0.0.1:$port" --user alice:secret
                 --server-pid "$server_pid")
+  local relay=(--mode relay --clients "$clients" --payload "$payload"
+               --seconds "$seconds" --threads "$load_threads"
+               --peer-threads "$peer_threads")
   local args
   case "$workload" in
-    rate) args=(--mode relay --clients "$clients" --rate "$rate"
-                --seconds "$seconds") ;;
-    max) args=(--mode relay --clients "$clients" --rate 0 --window 8
-               --seconds "$seconds") ;;
+    rate*) args=("${relay[@]}" --rate "${workload#rate}") ;;
+    max) args=("${relay[@]}" --rate 0 --window "$window") ;;
     alloc1k) args=(--mode allocate --allocations 1000) ;;
     alloc10k) args=(--mode allocate --allocations 10000) ;;
   esac
-  echo "+ $name: $(tr '\0' ' ' < "/proc/$server_pid/cmdline")" >> "$work/commands.txt"
-  echo "+ $load ${common[*]} ${args[*]}" >> "$work/commands.txt"
+  echo "+ $name: $(tr '\0' ' ' < "/proc/$server_pid/cmdline")" >> "$out/commands.txt"
+  echo "+ $load ${common[*]} ${args[*]}" >> "$out/commands.txt"
   status=0
-  line="$("$load" "${common[@]}" "${args[@]}" 2> "$work/load-$name-$workload-$rep.err")" ||
+  line="$("$load" "${common[@]}" "${args[@]}" 2> "$out/load-$name-$workload-$rep.err")" ||
     status=$?
   threads="$(awk '/^Threads:/ {print $2}' "/proc/$server_pid/status" 2> /dev/null || echo '?')"
   stop_server
   if [[ $status -ne 0 ]]; then
-    echo "run.sh: $name $workload (rep $rep) failed: $(tail -1 "$work/load-$name-$workload-$rep.err")" >&2
+    echo "run.sh: $name $workload (rep $rep) failed: $(tail -1 "$out/load-$name-$workload-$rep.err")" >&2
   fi
   echo "rep=$rep server=$name workload=$workload status=$status threads=$threads ${line#RESULT }" |
     tee -a "$results"
 }
 
-echo "# $(nproc) CPUs: $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)," \
-     "kernel $(uname -r), load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# turnpike $("$turnpike" --version 2>&1 | head -1); $(turnserver --version 2>&1 | tail -1 | tr -s ' ')"
+run_servers=()
+for name in $servers; do
+  if [[ "$name" == turnpike-n ]] && ((!turnpike_workers)); then
+    echo "# note: $turnpike rejects --workers: the turnpike-n run is skipped"
+    continue
+  fi
+  run_servers+=("$name")
+done
+run_workloads=()
+for workload in $workloads; do
+  if [[ "$workload" == rate ]]; then
+    for r in $rates; do run_workloads+=("rate$r"); done
+  else
+    run_workloads+=("$workload")
+  fi
+done
+
+machine="$out/machine.md"
+{
+  echo "- CPUs: $(nproc) × $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
+  echo "- memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo); kernel $(uname -r); $(. /etc/os-release && echo "$PRETTY_NAME")"
+  echo "- turnpike: $("$turnpike" --version 2>&1 | head -1) (commit $(git -C "$root" rev-parse --short HEAD 2> /dev/null || echo '?')); coturn: $(turnserver --version 2>&1 | tail -1 | tr -s ' ')"
+  echo "- load: $clients clients, $payload-byte payloads, $seconds s per relay run, $load_threads load threads, $peer_threads echo-peer threads, window $window; $reps repetitions"
+  echo "- 1-minute load average before the run: $(cut -d' ' -f1 /proc/loadavg)"
+} > "$machine"
+sed 's/^/# /' "$machine"
 for rep in $(seq "$reps"); do
-  for workload in $workloads; do
-    for name in $servers; do
+  for workload in "${run_workloads[@]}"; do
+    for name in "${run_servers[@]}"; do
       run_one "$rep" "$name" "$workload"
     done
   done
 done
-echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg); raw results and logs in $work"
+echo "- 1-minute load average after the run: $(cut -d' ' -f1 /proc/loadavg)" >> "$machine"
 
-python3 "$here/summarize.py" "$results"
+python3 "$here/summarize.py" "$results" --plot-data "$out/plot.dat" > "$out/table.md"
+gnuplot -e "data='$out/plot.dat'; output='$out/plot.png'" "$here/plot.gp"
+cat "$machine" "$out/table.md"
+echo "# table: $out/table.md, plot: $out/plot.png, machine: $machine," \
+     "raw results, commands and logs: $out"
