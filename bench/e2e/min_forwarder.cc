@@ -24,6 +24,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -527,6 +528,13 @@ int main(int argc, char** argv) {
   const size_t separator = user.find(':');
   if (separator == std::string::npos) Usage("--user: expected NAME:PASSWORD");
   const std::string realm = flags.count("realm") ? flags["realm"] : "turnpike";
+  // One relay socket per allocation: 10,000 allocations need more than the
+  // usual 1,024 descriptors.
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
   Forwarder forwarder(listen, relay_ip, user.substr(0, separator), realm,

@@ -224,9 +224,10 @@ run_one() {
 }
 
 run_servers=()
+notes=()
 for name in $servers; do
   if [[ "$name" == turnpike-n ]] && ((!turnpike_workers)); then
-    echo "# note: $turnpike rejects --workers: the turnpike-n run is skipped"
+    notes+=("turnpike-n skipped: this turnpike rejects --workers")
     continue
   fi
   run_servers+=("$name")
@@ -247,6 +248,7 @@ machine="$out/machine.md"
   echo "- turnpike: $("$turnpike" --version 2>&1 | head -1) (commit $(git -C "$root" rev-parse --short HEAD 2> /dev/null || echo '?')); coturn: $(turnserver --version 2>&1 | tail -1 | tr -s ' ')"
   echo "- load: $clients clients, $payload-byte payloads, $seconds s per relay run, $load_threads load threads, $peer_threads echo-peer threads, window $window; $reps repetitions"
   echo "- 1-minute load average before the run: $(cut -d' ' -f1 /proc/loadavg)"
+  for note in "${notes[@]}"; do echo "- note: $note"; done
 } > "$machine"
 sed 's/^/# /' "$machine"
 for rep in $(seq "$reps"); do
