@@ -35,7 +35,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -46,6 +45,7 @@
 #include "core/stun/integrity.h"
 #include "core/stun/message_builder.h"
 #include "core/stun/message_view.h"
+#include "flags.h"
 
 namespace turnpike::e2e {
 namespace {
@@ -101,15 +101,14 @@ struct Allocation {
   int relay_fd = -1;
   sockaddr_in client{};
   sockaddr_in relayed{};
-  std::vector<uint32_t> permissions;  // peer IPv4 addresses, host order
-  std::vector<Channel> channels;      // a handful: a linear scan is cheapest
+  std::vector<Channel> channels;  // a handful: a linear scan is cheapest
 };
 
 struct Counters {
   uint64_t to_peer = 0;
   uint64_t to_client = 0;
   uint64_t requests = 0;
-  uint64_t dropped = 0;  // unknown client or channel, bad request, full queue
+  uint64_t dropped = 0;  // unknown client or channel, bad request
   uint64_t send_errors = 0;
 };
 
@@ -210,7 +209,7 @@ Allocation* Forwarder::Open(const sockaddr_in& client) {
   event.events = EPOLLIN;
   event.data.u64 = index;
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
-  allocations_.push_back({fd, client, relayed, {}, {}});
+  allocations_.push_back({fd, client, relayed, {}});
   by_client_[Key(client)] = index;
   return &allocations_.back();
 }
@@ -282,14 +281,9 @@ void Forwarder::HandleRequest(const uint8_t* data, size_t size,
         ++counters_.dropped;
         return;
       }
-      for (const TransportAddress& peer : peers) {
-        const uint32_t ip = peer.ip.v4_host_order();
-        if (std::find(allocation->permissions.begin(),
-                      allocation->permissions.end(),
-                      ip) == allocation->permissions.end()) {
-          allocation->permissions.push_back(ip);
-        }
-      }
+      // Data moves only on channels, and a channel's peer is the only one
+      // its data goes to or comes from, so a permission of its own needs no
+      // state here: CreatePermission is simply granted.
       if (method == stun::Method::kChannelBind) {
         const std::optional<uint16_t> number = request.ChannelNumber();
         if (!number || !stun::IsValidChannelNumber(*number)) {
@@ -498,36 +492,20 @@ void Forwarder::Run() {
 
 int main(int argc, char** argv) {
   using namespace turnpike::e2e;
-  std::map<std::string, std::string> flags;
-  for (int i = 1; i < argc; i += 2) {
-    const std::string name = argv[i];
-    if (name.rfind("--", 0) != 0 || i + 1 >= argc) {
-      Usage("expected --name VALUE pairs, got '" + name + "'");
-    }
-    flags[name.substr(2)] = argv[i + 1];
-  }
-  sockaddr_in listen{};
-  listen.sin_family = AF_INET;
-  const std::string listen_text =
-      flags.count("listen") ? flags["listen"] : "127.0.0.1:0";
-  const size_t colon = listen_text.rfind(':');
-  if (colon == std::string::npos ||
-      inet_pton(AF_INET, listen_text.substr(0, colon).c_str(),
-                &listen.sin_addr) != 1) {
-    Usage("--listen: '" + listen_text + "' is not IPv4:PORT");
-  }
-  listen.sin_port =
-      htons(static_cast<uint16_t>(std::atoi(listen_text.c_str() + colon + 1)));
+  std::string bad;
+  const std::optional<Flags> flags = ParseFlagPairs(argc, argv, bad);
+  if (!flags) Usage("expected --name VALUE pairs, got '" + bad + "'");
+  const std::string listen_text = FlagOr(*flags, "listen", "127.0.0.1:0");
+  const std::optional<sockaddr_in> listen = ParseIpv4Endpoint(listen_text);
+  if (!listen) Usage("--listen: '" + listen_text + "' is not IPv4:PORT");
   in_addr relay_ip{};
-  const std::string relay_text =
-      flags.count("relay-ip") ? flags["relay-ip"] : "127.0.0.1";
+  const std::string relay_text = FlagOr(*flags, "relay-ip", "127.0.0.1");
   if (inet_pton(AF_INET, relay_text.c_str(), &relay_ip) != 1) {
     Usage("--relay-ip: '" + relay_text + "' is not an IPv4 address");
   }
-  const std::string user = flags["user"];
-  const size_t separator = user.find(':');
-  if (separator == std::string::npos) Usage("--user: expected NAME:PASSWORD");
-  const std::string realm = flags.count("realm") ? flags["realm"] : "turnpike";
+  const auto user = ParseUser(FlagOr(*flags, "user", ""));
+  if (!user) Usage("--user: expected NAME:PASSWORD");
+  const std::string realm = FlagOr(*flags, "realm", "turnpike");
   // One relay socket per allocation: 10,000 allocations need more than the
   // usual 1,024 descriptors.
   rlimit limit{};
@@ -537,8 +515,7 @@ int main(int argc, char** argv) {
   }
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
-  Forwarder forwarder(listen, relay_ip, user.substr(0, separator), realm,
-                      user.substr(separator + 1));
+  Forwarder forwarder(*listen, relay_ip, user->first, realm, user->second);
   forwarder.Run();
   const Counters& c = forwarder.counters();
   std::printf(

@@ -23,9 +23,9 @@ constexpr size_t kSentAtAt = 16;
 // Closed loop: a client whose packets have not come back for this long has
 // lost them; its window is refilled so that a loss does not stall it.
 constexpr auto kPresumedLost = std::chrono::milliseconds(300);
-// After the sending window, answers still in flight are awaited this long
-// after the last one arrived, and never longer than kDrainLimit in all.
-constexpr auto kDrainQuiet = std::chrono::milliseconds(300);
+// After the sending window, answers still in flight are awaited for
+// RelayOptions::drain_quiet after the last one arrived, and never longer
+// than that plus kDrainLimit in all.
 constexpr auto kDrainLimit = std::chrono::seconds(3);
 // Open loop: sends due at once before the thread looks at its sockets.
 constexpr uint64_t kMaxDuePerTurn = 256;
@@ -210,8 +210,9 @@ RelayResult RelayLoad::Run() {
   result_.send_seconds = std::chrono::duration<double>(now - start).count();
   const Clock::time_point drain_start = Clock::now();
   last_receive_ = drain_start;
-  while (Clock::now() - last_receive_ < kDrainQuiet &&
-         Clock::now() - drain_start < kDrainLimit) {
+  const auto quiet = std::chrono::duration<double>(options_.drain_quiet);
+  while (Clock::now() - last_receive_ < quiet &&
+         Clock::now() - drain_start < quiet + kDrainLimit) {
     Poll(10);
   }
   close(epoll_fd_);

@@ -28,6 +28,8 @@ struct RelayOptions {
   size_t window = 8;     // closed loop: packets in flight per client
   size_t threads = 1;    // sending and receiving threads, clients split
   size_t burst = 1;      // open loop: packets per client per sendmmsg
+  // After sending: how long with no answer means none is still coming.
+  double drain_quiet = 0.3;
 };
 
 // The payload starts with a tag, the client's index, a sequence number and

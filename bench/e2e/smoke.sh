@@ -2,10 +2,12 @@
 # e2e_load_smoke (CTest): the benchmark's tools still work together. Starts
 # min_forwarder on 127.0.0.1 (port 0), has turn_load open 8 authenticated
 # allocations with channels through it and relay a low fixed rate for ~2 s
-# over two load threads and two echo-peer threads, then checks correctness,
-# not speed: every packet sent came back (zero loss, none malformed, none
-# refused), the peer saw each once, the round trip was timed, and the
-# forwarder's own counters agree and it exits 0 on SIGTERM.
+# over two load threads and two echo-peer threads (500 packets/s, and up to
+# 1 s of quiet before the last answer is given up, so that a loaded CI
+# machine running the sanitizers makes no false loss), then checks
+# correctness, not speed: every packet sent came back (zero loss, none
+# malformed, none refused), the peer saw each once, the round trip was
+# timed, and the forwarder's own counters agree and it exits 0 on SIGTERM.
 #
 #   smoke.sh MIN_FORWARDER TURN_LOAD
 set -euo pipefail
@@ -41,8 +43,9 @@ done
 
 status=0
 line="$(timeout 60 "$load" --server "127.0.0.1:$port" --user alice:secret \
-  --server-pid "$pid" --mode relay --clients 8 --rate 1000 --seconds 2 \
-  --payload 100 --threads 2 --peer-threads 2 --burst 2 2> "$work/load.err")" ||
+  --server-pid "$pid" --mode relay --clients 8 --rate 500 --seconds 2 \
+  --payload 100 --threads 2 --peer-threads 2 --burst 2 --drain 1 \
+  2> "$work/load.err")" ||
   status=$?
 echo "$line"
 cat "$work/load.err" >&2
@@ -51,8 +54,8 @@ cat "$work/load.err" >&2
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< "$line"; }
 sent="$(field sent)"
 [[ -n "$sent" ]] || fail "no RESULT line"
-# 1000 packets/s for 2 s: about 2000 sent; far fewer means the pacing broke.
-((sent >= 1500)) || fail "only $sent packets sent"
+# 500 packets/s for 2 s: about 1000 sent; far fewer means the pacing broke.
+((sent >= 750)) || fail "only $sent packets sent"
 [[ "$(field received)" == "$sent" ]] || fail "sent $sent, $(field received) came back"
 [[ "$(field peer_received)" == "$sent" ]] || fail "sent $sent, the peer got $(field peer_received)"
 [[ "$(field malformed)" == 0 ]] || fail "$(field malformed) malformed frames came back"

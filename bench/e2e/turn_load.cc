@@ -15,13 +15,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
 #include <optional>
 #include <string>
 #include <thread>
 
 #include "allocator.h"
 #include "echo_peer.h"
+#include "flags.h"
 #include "proc_sample.h"
 #include "relay_load.h"
 
@@ -32,7 +32,7 @@ constexpr const char* kUsage =
     "usage: turn_load --server IP:PORT --user NAME:PASSWORD --server-pid PID\n"
     "         --mode relay [--clients N] [--rate PPS|0] [--seconds S]\n"
     "                      [--payload BYTES] [--window N] [--threads N]\n"
-    "                      [--peer-threads N] [--burst N]\n"
+    "                      [--peer-threads N] [--burst N] [--drain S]\n"
     "         --mode allocate [--allocations N] [--window N]\n";
 
 [[noreturn]] void Usage(const std::string& why) {
@@ -52,8 +52,7 @@ struct Options {
   RelayOptions relay;
 };
 
-double Number(const std::map<std::string, std::string>& flags,
-              const std::string& name, double fallback) {
+double Number(const Flags& flags, const std::string& name, double fallback) {
   const auto found = flags.find(name);
   if (found == flags.end()) return fallback;
   char* end = nullptr;
@@ -65,32 +64,21 @@ double Number(const std::map<std::string, std::string>& flags,
 }
 
 Options Parse(int argc, char** argv) {
-  std::map<std::string, std::string> flags;
-  for (int i = 1; i < argc; i += 2) {
-    const std::string name = argv[i];
-    if (name.rfind("--", 0) != 0 || i + 1 >= argc) {
-      Usage("expected --name VALUE pairs, got '" + name + "'");
-    }
-    flags[name.substr(2)] = argv[i + 1];
-  }
+  std::string bad;
+  const std::optional<Flags> parsed = ParseFlagPairs(argc, argv, bad);
+  if (!parsed) Usage("expected --name VALUE pairs, got '" + bad + "'");
+  const Flags& flags = *parsed;
   Options options;
-  const std::string server = flags["server"];
-  const size_t colon = server.rfind(':');
-  if (colon == std::string::npos ||
-      inet_pton(AF_INET, server.substr(0, colon).c_str(),
-                &options.server.sin_addr) != 1) {
-    Usage("--server: '" + server + "' is not IPv4:PORT");
-  }
-  options.server.sin_family = AF_INET;
-  options.server.sin_port =
-      htons(static_cast<uint16_t>(std::atoi(server.c_str() + colon + 1)));
-  const std::string user = flags["user"];
-  const size_t separator = user.find(':');
-  if (separator == std::string::npos) Usage("--user: expected NAME:PASSWORD");
-  options.credentials = {user.substr(0, separator), user.substr(separator + 1)};
+  const std::string server = FlagOr(flags, "server", "");
+  const std::optional<sockaddr_in> endpoint = ParseIpv4Endpoint(server);
+  if (!endpoint) Usage("--server: '" + server + "' is not IPv4:PORT");
+  options.server = *endpoint;
+  const auto user = ParseUser(FlagOr(flags, "user", ""));
+  if (!user) Usage("--user: expected NAME:PASSWORD");
+  options.credentials = {user->first, user->second};
   options.server_pid = static_cast<pid_t>(Number(flags, "server-pid", 0));
   if (options.server_pid <= 0) Usage("--server-pid is required");
-  options.mode = flags["mode"];
+  options.mode = FlagOr(flags, "mode", "");
   if (options.mode != "relay" && options.mode != "allocate") {
     Usage("--mode: expected relay or allocate");
   }
@@ -106,6 +94,7 @@ Options Parse(int argc, char** argv) {
   }
   options.relay.threads = static_cast<size_t>(Number(flags, "threads", 1));
   options.relay.burst = static_cast<size_t>(Number(flags, "burst", 1));
+  options.relay.drain_quiet = Number(flags, "drain", 0.3);
   options.peer_threads = static_cast<size_t>(Number(flags, "peer-threads", 1));
   if (options.relay.threads == 0 || options.peer_threads == 0 ||
       options.relay.burst == 0 || options.relay.burst > kMaxBurst) {
