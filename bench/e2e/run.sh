@@ -35,9 +35,12 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 build="${BUILD_DIR:-$root/build/release}"
-turnpike="${TURNPIKE_BIN:-$build/cli/turnpike}"
-load="${TURN_LOAD_BIN:-$build/bench/e2e/turn_load}"
-forwarder="${MIN_FORWARDER_BIN:-$build/bench/e2e/min_forwarder}"
+# Other binaries: BENCH_TURNPIKE, BENCH_TURN_LOAD, BENCH_MIN_FORWARDER. (Not
+# TURNPIKE_*: turnpike reads every TURNPIKE_ variable as one of its options
+# and refuses an unknown one.)
+turnpike="${BENCH_TURNPIKE:-$build/cli/turnpike}"
+load="${BENCH_TURN_LOAD:-$build/bench/e2e/turn_load}"
+forwarder="${BENCH_MIN_FORWARDER:-$build/bench/e2e/min_forwarder}"
 reps=3
 seconds=10
 clients=50
