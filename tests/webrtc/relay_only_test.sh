@@ -43,21 +43,13 @@
 # Exit 0 = pass, 77 = skipped (reason printed), other = fail.
 set -u
 
-# TRANSPORT: udp (the default) or tcp, how Chromium reaches turnpike
-# (turn:...?transport=tcp, RFC 8656 §3.1); getStats() must report it as the
-# selected candidates' relayProtocol.
-if (($# != 3 && $# != 4)); then
-  echo "usage: $0 TURNPIKE CHROMIUM NODE [udp|tcp]" >&2
+if (($# != 3)); then
+  echo "usage: $0 TURNPIKE CHROMIUM NODE" >&2
   exit 2
 fi
 turnpike=$1
 chromium=$2
 node=$3
-transport=${4:-udp}
-if [[ $transport != udp && $transport != tcp ]]; then
-  echo "usage: $0 TURNPIKE CHROMIUM NODE [udp|tcp]" >&2
-  exit 2
-fi
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # --- 1. Namespaces ------------------------------------------------------------
@@ -120,17 +112,11 @@ readonly user=webrtc-test
 readonly password=relay-only-pass
 # shellcheck source=tests/runtime/turnpike_process.sh
 source "$here/../runtime/turnpike_process.sh"
-start_turnpike "$work/server.log" --listen 127.0.0.1:0 \
-  --listen tcp://127.0.0.1:0 --relay-ip 127.0.0.1 \
+start_turnpike "$work/server.log" --listen 127.0.0.1:0 --relay-ip 127.0.0.1 \
   --user "$user:$password" --peer-allow 127.0.0.0/8 \
   --event-output "$work/events.jsonl"
-if [[ $transport == tcp ]]; then
-  # "listening on udp 127.0.0.1:A, tcp 127.0.0.1:B"
-  port=$(sed -n 's/.*listening on .*tcp [^ ,]*:\([0-9][0-9]*\).*/\1/p' "$work/server.log")
-  [[ -n $port ]] || fail "no tcp listening port in turnpike's log"
-fi
-echo "turnpike listens on 127.0.0.1:$port ($transport)"
-turn_url="turn:127.0.0.1:$port?transport=$transport"
+echo "turnpike listens on 127.0.0.1:$port"
+turn_url="turn:127.0.0.1:$port?transport=udp"
 
 # run_browser NAME CREDENTIAL EXPECT: one Chromium run with a fresh profile.
 # timeout(1) is a second bound on top of the driver's own (page 10 s, plus
@@ -140,8 +126,7 @@ run_browser() {
   timeout -k 2 30 "$node" "$here/drive_chromium.mjs" \
     --chromium "$chromium" --page "$here/relay_only_page.html" \
     --profile "$work/profile-$1" --turn-url "$turn_url" \
-    --username "$user" --credential "$2" --expect "$3" --timeout-ms 10000 \
-    --relay-protocol "$transport"
+    --username "$user" --credential "$2" --expect "$3" --timeout-ms 10000
 }
 
 count_events() {  # count_events NAME [FROM_LINE]: lines with "event":"NAME"
