@@ -91,7 +91,7 @@ struct Harness final : runtime::MessageSink, runtime::ConnectionObserver {
   }
 
   void Open(std::chrono::milliseconds handshake_timeout,
-            size_t write_queue_bytes = 4096) {
+            size_t write_queue_bytes = 4096, bool secure = true) {
     runtime::StreamConnectionOptions options;
     options.id = core::ConnectionId{7};
     options.transport = core::Transport::kTls;
@@ -105,8 +105,9 @@ struct Harness final : runtime::MessageSink, runtime::ConnectionObserver {
       session = made.get();
       return made;
     };
+    if (!secure) options.transport = core::Transport::kTcp;
     auto created = runtime::StreamConnection::Create(
-        &loop, server_fd, options, &factory, &slab, this, this, &stats,
+        &loop, server_fd, options, secure ? &factory : nullptr, &slab, this, this, &stats,
         &runtime_stats, &limiter);
     REQUIRE(created.ok());
     connection = *std::move(created);
@@ -222,6 +223,33 @@ TEST_CASE("stream connection drops a message before sealing when the queue lacks
   CHECK(h.stats.queue_drops == 1);
   CHECK(h.connection->queued_bytes() <= 2048);
   CHECK_FALSE(h.connection->closed());
+}
+
+TEST_CASE("stream connection stops reading a client that leaves half its queue unread") {
+  Harness h;
+  h.Open(std::chrono::milliseconds(2000), /*write_queue_bytes=*/8192,
+         /*secure=*/false);
+  int small = 1024;
+  setsockopt(h.server_fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+  // Plain TCP is read at once.
+  h.ClientSend(Binding());
+  REQUIRE(h.RunUntil([&] { return h.messages.size() == 1; }));
+  // Answers pile up unread until more than half the queue waits.
+  const std::vector<uint8_t> answer(400, 0x44);
+  for (int i = 0; i < 1000 && h.connection->queued_bytes() <= 4096; ++i) {
+    REQUIRE(h.connection->Send({}, OutboundMessage::Of(answer)).outcome !=
+            Outcome::kFailed);
+  }
+  REQUIRE(h.connection->queued_bytes() > 4096);
+  h.ClientSend(Binding());
+  CHECK_FALSE(h.RunUntil([&] { return h.messages.size() == 2; },
+                         std::chrono::milliseconds(300)));
+  // The client reads its answers: the queue drains and reading resumes.
+  REQUIRE(h.RunUntil([&] {
+    h.ClientRead();
+    return h.messages.size() == 2;
+  }));
+  CHECK(h.messages[1] == Binding());
 }
 
 }  // namespace
