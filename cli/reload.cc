@@ -55,6 +55,11 @@ absl::StatusOr<std::string> Reload(const ReloadContext& context,
       rules.allow.size(), " peer-allow and ", rules.deny.size(),
       " peer-deny rules", notes);
   worker.SetPeerRules(rules);
+  // Sessions already open keep the context they started on.
+  if (context.tls != nullptr && settings->tls_context != nullptr) {
+    context.tls->Swap(settings->tls_context);
+    return absl::StrCat(summary, ", certificate reloaded");
+  }
   return summary;
 }
 

@@ -14,6 +14,7 @@
 #include "cli/credential_snapshot.h"
 #include "cli/settings.h"
 #include "core/policy/local_quota_ledger.h"
+#include "runtime/transport/tls_context.h"
 #include "runtime/worker.h"
 
 namespace turnpike::cli {
@@ -32,6 +33,8 @@ struct ReloadContext {
   // max-allocations as derived at start-up: kept when a reload leaves
   // max-allocations unset (the host has not changed).
   uint32_t derived_max_allocations = 0;
+  // The certificate new TLS and DTLS sessions take; nullptr without TLS.
+  runtime::TlsContextHolder* tls = nullptr;
 };
 
 // The credential snapshot to serve with `settings`: the one LoadSettings
