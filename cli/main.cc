@@ -152,7 +152,8 @@ int main(int argc, char** argv) {
 
   turnpike::cli::ReloadContext reload{
       arg_strings,  env,    &turnpike::cli::ReadFileFromDisk, realm, generated,
-      &credentials, &quotas, limits.derived_max_allocations};
+      &credentials, &quotas, limits.derived_max_allocations,
+      limits.derived_connections_per_ip};
   // TLS and DTLS sessions are made from whatever certificate the holder
   // has when the client connects (SIGHUP swaps it).
   std::unique_ptr<turnpike::runtime::TlsContextHolder> tls;

@@ -42,6 +42,8 @@ struct Settings {
   // (cli/derived_limits.h); the others have fixed defaults.
   core::LocalQuotaLedger::Limits quotas{0, kDefaultUserQuota, kDefaultIpQuota};
   bool max_allocations_given = false;
+  // max-connections-per-ip, likewise derived unless given.
+  bool max_connections_per_ip_given = false;
   // Built from worker.transport.tls when tls-cert is given (cli/tls_settings.h).
   std::shared_ptr<const runtime::TlsContext> tls_context;
   // Validated with the runtime's own parsers, so a configuration that
