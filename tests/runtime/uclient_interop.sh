@@ -3,10 +3,13 @@
 # our binary over UDP on loopback to coturn's turnutils_peer, an echo peer
 # (DESIGN.md testing pyramid, layer 5).
 #
-#   uclient_interop.sh TURNPIKE TURNUTILS_UCLIENT TURNUTILS_PEER channel|send
+#   uclient_interop.sh TURNPIKE TURNUTILS_UCLIENT TURNUTILS_PEER MODE
 #
 # channel: uclient's default, ChannelBind + ChannelData (RFC 8656 §12);
-# send:    -s, Send and Data indications (RFC 8656 §11).
+# send:    -s, Send and Data indications (RFC 8656 §11);
+# tls:     -S -t, channels over TLS to a tls:// listener (RFC 8656 §3.1);
+# dtls:    -S, channels over DTLS to a dtls:// listener (RFC 7350).
+# tls and dtls make a self-signed certificate with openssl(1).
 #
 # Pass: uclient exits 0 and its summary counts as many messages received as
 # sent (more than zero), or the kernel counted enough socket buffer
@@ -46,8 +49,10 @@ fail() {
 case $mode in
   channel) mode_flags=() ;;
   send) mode_flags=(-s) ;;
+  tls) mode_flags=(-S -t) ;;
+  dtls) mode_flags=(-S) ;;
   *)
-    echo "usage: $0 TURNPIKE TURNUTILS_UCLIENT TURNUTILS_PEER channel|send" >&2
+    echo "usage: $0 TURNPIKE TURNUTILS_UCLIENT TURNUTILS_PEER channel|send|tls|dtls" >&2
     exit 2
     ;;
 esac
@@ -59,8 +64,23 @@ esac
 # (docs/security.md), hence a relay range that holds the peer's port.
 # shellcheck source=tests/runtime/turnpike_process.sh
 source "$(dirname "${BASH_SOURCE[0]}")/turnpike_process.sh"
-start_turnpike "$work/server.log" --listen 127.0.0.1:0 --relay-ip 127.0.0.1 \
-  --user alice:secret --peer-allow 127.0.0.0/8 --min-port 1024
+secure_flags=()
+if [[ $mode == tls || $mode == dtls ]]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$work/key.pem" -out "$work/cert.pem" -days 1 \
+    -subj /CN=turnpike.test >"$work/openssl.log" 2>&1 ||
+    fail "openssl could not make a certificate"
+  secure_flags=(--listen "$mode://127.0.0.1:0" --tls-cert "$work/cert.pem"
+    --tls-key "$work/key.pem")
+fi
+start_turnpike "$work/server.log" --listen 127.0.0.1:0 "${secure_flags[@]}" \
+  --relay-ip 127.0.0.1 --user alice:secret --peer-allow 127.0.0.0/8 \
+  --min-port 1024
+if [[ ${#secure_flags[@]} -gt 0 ]]; then
+  # The log line reads "listening on udp 127.0.0.1:P, tls 127.0.0.1:Q".
+  port=$(sed -n "s/.*, $mode 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p" "$work/server.log")
+  [[ -n $port ]] || fail "turnpike did not report its $mode port"
+fi
 
 # turnutils_peer takes a fixed port and binds it and the next one (for
 # uclient's RTCP companion allocations). Pick one below the kernel's
