@@ -184,6 +184,8 @@ class StreamConnection final : public Endpoint,
   // broken and the connection closes on its next callback.
   bool broken_ = false;
   bool reading_ = true;
+  // What the poll watches now (UV_READABLE | UV_WRITABLE bits).
+  int polled_events_ = -1;
   bool close_requested_ = false;
   std::optional<CloseReason> close_reason_;
 

@@ -7,7 +7,11 @@
 #
 # channel: uclient's default, ChannelBind + ChannelData (RFC 8656 §12);
 # send:    -s, Send and Data indications (RFC 8656 §11);
-# tls:     -S -t, channels over TLS to a tls:// listener (RFC 8656 §3.1);
+# tcp:     -t, channels over a TCP connection to the server (RFC 8656 §3.1,
+#          ChannelData padded to 4 on the stream, §12.5). Over TCP nothing
+#          may be lost between client and server, so the only loss
+#          tolerated is the UDP leg's, counted by the kernel as below;
+# tls:     -S -t, the same over TLS to a tls:// listener (RFC 8656 §3.1);
 # dtls:    -S, channels over DTLS to a dtls:// listener (RFC 7350).
 # tls and dtls make a self-signed certificate with openssl(1).
 #
@@ -49,10 +53,11 @@ fail() {
 case $mode in
   channel) mode_flags=() ;;
   send) mode_flags=(-s) ;;
+  tcp) mode_flags=(-t) ;;
   tls) mode_flags=(-S -t) ;;
   dtls) mode_flags=(-S) ;;
   *)
-    echo "usage: $0 TURNPIKE TURNUTILS_UCLIENT TURNUTILS_PEER channel|send|tls|dtls" >&2
+    echo "usage: $0 TURNPIKE TURNUTILS_UCLIENT TURNUTILS_PEER channel|send|tcp|tls|dtls" >&2
     exit 2
     ;;
 esac
@@ -73,14 +78,17 @@ if [[ $mode == tls || $mode == dtls ]]; then
   secure_flags=(--listen "$mode://127.0.0.1:0" --tls-cert "$work/cert.pem"
     --tls-key "$work/key.pem")
 fi
-start_turnpike "$work/server.log" --listen 127.0.0.1:0 "${secure_flags[@]}" \
-  --relay-ip 127.0.0.1 --user alice:secret --peer-allow 127.0.0.0/8 \
-  --min-port 1024
-if [[ ${#secure_flags[@]} -gt 0 ]]; then
-  # The log line reads "listening on udp 127.0.0.1:P, tls 127.0.0.1:Q".
-  port=$(sed -n "s/.*, $mode 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p" "$work/server.log")
-  [[ -n $port ]] || fail "turnpike did not report its $mode port"
-fi
+start_turnpike "$work/server.log" --listen 127.0.0.1:0 --listen tcp://127.0.0.1:0 \
+  "${secure_flags[@]}" --relay-ip 127.0.0.1 --user alice:secret \
+  --peer-allow 127.0.0.0/8 --min-port 1024
+# "listening on udp 127.0.0.1:A, tcp 127.0.0.1:B, tls 127.0.0.1:C": the port
+# of the mode's transport.
+case $mode in
+  tcp | tls | dtls) transport=$mode ;;
+  *) transport=udp ;;
+esac
+port=$(sed -n "s/.*listening on .*[ ,]$transport [^ ,]*:\([0-9][0-9]*\).*/\1/p" "$work/server.log")
+[[ -n $port ]] || fail "no $mode listening port in the log"
 
 # turnutils_peer takes a fixed port and binds it and the next one (for
 # uclient's RTCP companion allocations). Pick one below the kernel's
