@@ -18,6 +18,7 @@
 #include "cli/process_inputs.h"
 #include "cli/relay_addresses.h"
 #include "cli/reload.h"
+#include "runtime/transport/tls_session.h"
 #include "cli/settings.h"
 #include "core/deps.h"
 #include "core/policy/local_quota_ledger.h"
@@ -153,6 +154,26 @@ int main(int argc, char** argv) {
       arg_strings,  env,    &turnpike::cli::ReadFileFromDisk, realm, generated,
       &credentials, &quotas, limits.derived_max_allocations,
       limits.derived_connections_per_ip};
+  // TLS and DTLS sessions are made from whatever certificate the holder
+  // has when the client connects (SIGHUP swaps it).
+  std::unique_ptr<turnpike::runtime::TlsContextHolder> tls;
+  if (settings->tls_context != nullptr) {
+    tls = std::make_unique<turnpike::runtime::TlsContextHolder>(
+        settings->tls_context);
+    reload.tls = tls.get();
+    for (const auto framing : {turnpike::runtime::SecureFraming::kStream,
+                               turnpike::runtime::SecureFraming::kDatagram}) {
+      auto factory = [holder = tls.get(), framing](
+                         turnpike::runtime::RecordSink& sink)
+          -> std::unique_ptr<turnpike::runtime::SecureSession> {
+        return turnpike::runtime::TlsSession::NewServer(*holder->current(),
+                                                        framing, sink);
+      };
+      (framing == turnpike::runtime::SecureFraming::kStream
+           ? settings->worker.tls_sessions
+           : settings->worker.dtls_sessions) = factory;
+    }
+  }
   settings->worker.on_reload = [&reload](turnpike::runtime::Worker& worker) {
     absl::StatusOr<std::string> applied = turnpike::cli::Reload(reload, worker);
     if (applied.ok()) {

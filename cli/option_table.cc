@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "cli/load_state.h"
+#include "cli/tls_settings.h"
 #include "cli/users_file.h"
 #include "cli/value_parsers.h"
 #include "core/stun/constants.h"
@@ -630,6 +631,27 @@ constexpr OptionSpec kOptions[] = {
      "closed (as coturn does); one with an allocation lives as long as\n"
      "the allocation.",
      kScalar, kFromAnywhere, false, &ApplyIdleTimeout},
+
+    // TLS and DTLS (docs/security.md "TLS and DTLS").
+    {"tls-cert", "", "FILE", "none",
+     "PEM certificate chain for tls:// and dtls:// listeners, leaf\n"
+     "first. Re-read on SIGHUP: new connections get the new certificate,\n"
+     "open ones keep theirs. With tls-cert and no listen option, the\n"
+     "defaults also listen tls:// and dtls:// on port 5349.",
+     kScalar, kFromAnywhere, true, &ApplyTlsCert},
+    {"tls-key", "", "FILE", "none",
+     "PEM private key of the tls-cert leaf certificate, unencrypted.\n"
+     "Re-read on SIGHUP with tls-cert.",
+     kScalar, kFromAnywhere, true, &ApplyTlsKey},
+    {"tls-handshake-timeout", "", "SECONDS", "10",
+     "A TLS or DTLS client that has not finished its handshake this long\n"
+     "after connecting is dropped (at most 60).",
+     kScalar, kFromAnywhere, false, &ApplyTlsHandshakeTimeout},
+    {"max-dtls-handshakes", "", "COUNT", "1024",
+     "DTLS associations in their handshake at once, across all clients;\n"
+     "a ClientHello beyond it is dropped without reply. Bounds what a\n"
+     "spoofed ClientHello flood can make the server hold.",
+     kScalar, kFromAnywhere, false, &ApplyMaxDtlsHandshakes},
 
     // Peer policy.
     {"peer-allow", "", "CIDR", "none",

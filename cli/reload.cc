@@ -61,6 +61,11 @@ absl::StatusOr<std::string> Reload(const ReloadContext& context,
       " (0 = none; existing connections kept)", notes);
   worker.SetPeerRules(rules);
   worker.SetConnectionsPerIp(connections_per_ip);
+  // Sessions already open keep the context they started on.
+  if (context.tls != nullptr && settings->tls_context != nullptr) {
+    context.tls->Swap(settings->tls_context);
+    return absl::StrCat(summary, ", certificate reloaded");
+  }
   return summary;
 }
 

@@ -14,6 +14,7 @@
 #include "cli/credential_snapshot.h"
 #include "cli/settings.h"
 #include "core/policy/local_quota_ledger.h"
+#include "runtime/transport/tls_context.h"
 #include "runtime/worker.h"
 
 namespace turnpike::cli {
@@ -34,6 +35,8 @@ struct ReloadContext {
   uint32_t derived_max_allocations = 0;
   // Likewise max-connections-per-ip.
   uint32_t derived_connections_per_ip = 0;
+  // The certificate new TLS and DTLS sessions take; nullptr without TLS.
+  runtime::TlsContextHolder* tls = nullptr;
 };
 
 // The credential snapshot to serve with `settings`: the one LoadSettings

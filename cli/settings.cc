@@ -13,6 +13,7 @@
 #include "cli/credential_snapshot.h"
 #include "cli/load_state.h"
 #include "cli/option_table.h"
+#include "cli/tls_settings.h"
 #include "core/server.h"
 #include "core/response_budget.h"
 #include "core/util/absl_compat.h"
@@ -330,7 +331,8 @@ absl::Status BuildCredentials(Settings& settings) {
 // that involve more than one option.
 absl::Status Finish(LoadState& state, const Provenance& provenance) {
   Settings& settings = state.settings;
-  if (provenance[IndexOf(*FindOption("listen"))].empty()) {
+  const bool listen_given = !provenance[IndexOf(*FindOption("listen"))].empty();
+  if (!listen_given) {
     // Both families on the STUN port. IPv6 is best effort here only: an
     // address the operator names must bind or start-up fails.
     settings.worker.listeners = {
@@ -351,7 +353,7 @@ absl::Status Finish(LoadState& state, const Provenance& provenance) {
        {CheckPorts(state, provenance), CheckLifetimes(state, provenance),
         CheckNatDiscovery(state, provenance),
         core::CheckResponseBudget(settings.worker.server), ResolveRelay(state),
-        BuildCredentials(settings)}) {
+        BuildCredentials(settings), FinishTls(state, listen_given)}) {
     if (!status.ok()) return status;
   }
   return absl::OkStatus();

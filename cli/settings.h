@@ -22,6 +22,7 @@
 #include "core/deps.h"
 #include "core/policy/local_quota_ledger.h"
 #include "runtime/log.h"
+#include "runtime/transport/tls_context.h"
 #include "runtime/worker.h"
 
 namespace turnpike::cli {
@@ -43,6 +44,8 @@ struct Settings {
   bool max_allocations_given = false;
   // max-connections-per-ip, likewise derived unless given.
   bool max_connections_per_ip_given = false;
+  // Built from worker.transport.tls when tls-cert is given (cli/tls_settings.h).
+  std::shared_ptr<const runtime::TlsContext> tls_context;
   // Validated with the runtime's own parsers, so a configuration that
   // loads is one runtime::ConfigureLogging accepts.
   runtime::LogConfig log;

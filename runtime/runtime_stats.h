@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "core/types.h"
+#include "runtime/transport/dtls_stats.h"
 #include "runtime/transport/stream_stats.h"
 
 namespace turnpike::runtime {
@@ -44,6 +45,8 @@ struct RuntimeStats {
   StreamStats& stream(core::Transport transport) {
     return transport == core::Transport::kTls ? tls : tcp;
   }
+  // DTLS clients (RFC 7350): associations made, refused, closed.
+  DtlsStats dtls;
 };
 
 }  // namespace turnpike::runtime

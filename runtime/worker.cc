@@ -84,6 +84,7 @@ Worker::Worker(std::unique_ptr<core::Server> server, const WorkerConfig& config,
       on_reload_(config.on_reload),
       transport_settings_(config.transport),
       tls_sessions_(config.tls_sessions),
+      dtls_sessions_(config.dtls_sessions),
       max_channel_number_(config.server.max_channel_number),
       limiter_(config.transport.max_connections_per_ip) {}
 
@@ -182,7 +183,7 @@ absl::Status Worker::Listen(const std::vector<ListenerSpec>& specs) {
     options.send_buffer_bytes = kListenerBufferBytes;
   }
   for (const ListenerSpec& spec : specs) {
-    if (spec.transport == core::Transport::kDtls ||
+    if ((spec.transport == core::Transport::kDtls && !dtls_sessions_) ||
         (spec.transport == core::Transport::kTls && !tls_sessions_)) {
       return absl::UnimplementedError(
           absl::StrCat(std::string(core::TransportName(spec.transport)),
@@ -200,6 +201,12 @@ absl::Status Worker::Listen(const std::vector<ListenerSpec>& specs) {
     if (spec.transport == core::Transport::kUdp) {
       listener = UdpSocket::Bind(&loop_, id, spec.address, options, &slab_,
                                  this, &stats_);
+    } else if (spec.transport == core::Transport::kDtls) {
+      absl::StatusOr<std::unique_ptr<DtlsListener>> dtls = DtlsListener::Bind(
+          &loop_, id, spec.address, options, transport_settings_,
+          &dtls_sessions_, &slab_, this, this, &stats_, &limiter_);
+      if (dtls.ok()) dtls_listeners_.push_back(dtls->get());
+      listener = std::move(dtls);
     } else {
       listener = TcpListener::Listen(&loop_, id, spec.transport, spec.address,
                                      &limiter_, this,
@@ -336,6 +343,7 @@ void Worker::Stop() {
   stopping_ = true;
   for (std::unique_ptr<Endpoint>& listener : listeners_) listener->Close();
   for (auto& [id, connection] : connections_) connection->Close();
+  associations_.clear();  // closed with their listeners just above
   for (auto& [id, relay] : relays_) relay->Close();
   relays_.clear();
   if (timer_ != nullptr) {
@@ -385,7 +393,11 @@ void Worker::OnMessage(const core::Now& now, Endpoint& endpoint,
     // A stream client: the tuple names its connection, so replies and
     // relayed data go back on it (core::ClientSocket).
     forward = server_->HandleClientMessage(
-        now, static_cast<StreamConnection&>(endpoint).five_tuple(), bytes);
+        now,
+        endpoint.transport() == core::Transport::kDtls
+            ? static_cast<DtlsAssociation&>(endpoint).five_tuple()
+            : static_cast<StreamConnection&>(endpoint).five_tuple(),
+        bytes);
   } else if (const auto* listener = std::get_if<core::ListenerId>(&socket)) {
     // The server side of the tuple is the endpoint's bound address; for a
     // wildcard UDP bind that is 0.0.0.0 or ::, since libuv does not report
@@ -415,7 +427,9 @@ Endpoint* Worker::EndpointFor(core::SocketRef ref) {
   }
   if (const auto* connection = std::get_if<core::ConnectionId>(&ref)) {
     auto it = connections_.find(*connection);
-    return it == connections_.end() ? nullptr : it->second.get();
+    if (it != connections_.end()) return it->second.get();
+    auto dtls = associations_.find(*connection);
+    return dtls == associations_.end() ? nullptr : dtls->second;
   }
   auto it = relays_.find(std::get<core::RelayId>(ref));
   return it == relays_.end() ? nullptr : it->second.get();
@@ -588,6 +602,10 @@ void Worker::Execute(const core::ConnectPeer& connect) {
       now_, connect.id, absl::UnimplementedError("no TCP relays yet"));
 }
 void Worker::Execute(const core::CloseConnection& close) {
+  if (auto dtls = associations_.find(close.id); dtls != associations_.end()) {
+    dtls->second->CloseRequested();  // OnAssociationClosed forgets it
+    return;
+  }
   auto it = connections_.find(close.id);
   if (it == connections_.end()) return;  // already gone
   // Sends what is queued first (bounded in time); OnConnectionClosed
@@ -614,6 +632,10 @@ void Worker::Execute(const core::Event& event) {
   if (subject != nullptr && subject->five_tuple.connection.valid()) {
     auto it = connections_.find(subject->five_tuple.connection);
     if (it != connections_.end()) it->second->SetHasAllocation(has_allocation);
+    auto dtls = associations_.find(subject->five_tuple.connection);
+    if (dtls != associations_.end()) {
+      dtls->second->SetHasAllocation(has_allocation);
+    }
   }
   if (events_ != nullptr) events_->OnEvent(now_.wall, event);
 }
@@ -621,6 +643,7 @@ void Worker::Execute(const core::Event& event) {
 void Worker::ReleaseClosed() {
   closed_relays_.clear();
   closed_connections_.clear();
+  for (DtlsListener* listener : dtls_listeners_) listener->ReleaseClosed();
 }
 
 void Worker::OnAccepted(TcpListener& listener, int fd,
@@ -633,11 +656,8 @@ void Worker::OnAccepted(TcpListener& listener, int fd,
     return;
   }
   ReleaseClosed();
-  // Runtime ids count up from 1 and never reach the core's half.
-  TURNPIKE_CHECK(next_connection_id_ < core::ConnectionId::kCoreAssigned,
-                 "runtime connection ids exhausted");
   StreamConnectionOptions options;
-  options.id = core::ConnectionId{next_connection_id_++};
+  options.id = NextConnectionId();
   options.listener = listener.listener_id();
   options.transport = listener.transport();
   options.local = local;
@@ -671,6 +691,32 @@ void Worker::OnConnectionClosed(StreamConnection& connection) {
   if (stopping_ || connection.close_requested()) return;
   now_ = StampNow();
   server_->HandleConnectionClosed(now_, connection.five_tuple());
+  Pump();
+}
+
+}  // namespace turnpike::runtime
+
+namespace turnpike::runtime {
+
+core::ConnectionId Worker::NextConnectionId() {
+  // Runtime ids count up from 1 and never reach the core's half.
+  TURNPIKE_CHECK(next_connection_id_ < core::ConnectionId::kCoreAssigned,
+                 "runtime connection ids exhausted");
+  return core::ConnectionId{next_connection_id_++};
+}
+
+void Worker::OnAssociationOpened(DtlsAssociation& association) {
+  associations_.emplace(std::get<core::ConnectionId>(association.id()),
+                        &association);
+}
+
+void Worker::OnAssociationClosed(DtlsAssociation& association,
+                                 bool requested) {
+  associations_.erase(std::get<core::ConnectionId>(association.id()));
+  if (stopping_ || requested) return;
+  // RFC 8656 §3.2 as for TCP: the allocation goes with its association.
+  now_ = StampNow();
+  server_->HandleConnectionClosed(now_, association.five_tuple());
   Pump();
 }
 

@@ -31,6 +31,7 @@
 #include "runtime/receive_slab.h"
 #include "runtime/runtime_stats.h"
 #include "runtime/transport/connection_limiter.h"
+#include "runtime/transport/dtls_listener.h"
 #include "runtime/transport/endpoint.h"
 #include "runtime/transport/stream_connection.h"
 #include "runtime/transport/tcp_listener.h"
@@ -86,6 +87,9 @@ struct WorkerConfig {
   // Makes the TLS session of each tls:// client; tls:// listeners are
   // refused while it is empty (the TLS engine plugs in here).
   SecureSessionFactory tls_sessions;
+  // The same for each dtls:// client (a DTLS server session); dtls://
+  // listeners are refused while it is empty.
+  SecureSessionFactory dtls_sessions;
   RelayOptions relay;
   // Receives every lifecycle event; nullptr drops them. Borrowed.
   EventSink* events = nullptr;
@@ -101,7 +105,8 @@ struct WorkerConfig {
 
 class Worker final : private MessageSink,
                      private ConnectionAcceptor,
-                     private ConnectionObserver {
+                     private ConnectionObserver,
+                     private DtlsObserver {
  public:
   // Creates the loop and the server, binds every listener and checks that
   // each relay address can be bound. Fails with InvalidArgument for a bad
@@ -173,6 +178,11 @@ class Worker final : private MessageSink,
   // Connections closed while one of their callbacks may be on the stack
   // are destroyed here, from the next input on.
   void ReleaseClosed();
+  // DtlsObserver: DTLS associations are connections to the core.
+  core::ConnectionId NextConnectionId() override;
+  void OnAssociationOpened(DtlsAssociation& association) override;
+  void OnAssociationClosed(DtlsAssociation& association,
+                           bool requested) override;
   void CountSend(const SendResult& result);
 
   // Drains server_->PollCommand() and executes each command, then arms the
@@ -219,12 +229,16 @@ class Worker final : private MessageSink,
   // TCP/TLS clients by their runtime-assigned id (never kCoreAssigned).
   TransportSettings transport_settings_;
   SecureSessionFactory tls_sessions_;
+  SecureSessionFactory dtls_sessions_;
   uint16_t max_channel_number_ = 0;
   ConnectionLimiter limiter_;
   uint64_t next_connection_id_ = 1;
   absl::flat_hash_map<core::ConnectionId, std::unique_ptr<StreamConnection>>
       connections_;
   std::vector<std::unique_ptr<StreamConnection>> closed_connections_;
+  // Owned by their listeners (in listeners_).
+  std::vector<DtlsListener*> dtls_listeners_;
+  absl::flat_hash_map<core::ConnectionId, DtlsAssociation*> associations_;
   // Heap-allocated and freed by their close callbacks (libuv touches a
   // handle after uv_close() returns); timer_ is nullptr once closed.
   std::vector<uv_signal_t*> signals_;

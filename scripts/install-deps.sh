@@ -15,6 +15,7 @@ readonly packages=(
   clang libclang-rt-14-dev llvm-14  # libFuzzer and the sanitizer runtimes
   tshark  # independent STUN decoder for the Wireshark test
   coturn  # turnutils_* clients for interop tests, and the benchmark baseline
+  openssl  # self-signed certificates for the TLS/DTLS interop tests (tests/runtime/uclient_interop.sh)
   stun-client  # Vovida `stun` 0.97, an RFC 3489 client (tests/runtime/rfc3489_stun_interop.sh)
   chromium nodejs  # a real WebRTC client and its driver (tests/webrtc)
   python3

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "tests/cli/fake_inputs.h"
+#include "tests/transport/test_certificate.h"
 
 namespace turnpike::cli {
 namespace {
@@ -203,10 +204,17 @@ TEST_CASE("permission and channel caps per allocation") {
 }
 
 TEST_CASE("listen takes an optional transport scheme") {
+  // tls:// and dtls:// need a certificate (tests/cli/tls_options_test.cc).
+  const ::turnpike::testing::TestCertificate cert =
+      ::turnpike::testing::MakeSelfSigned("listen.test");
   absl::StatusOr<Settings> s =
       Load({"--listen", "127.0.0.1:3478", "--listen", "tcp://127.0.0.1:3478",
             "--listen", "TLS://[::1]:5349", "--listen", "dtls://[::1]:5349",
-            "--listen", "udp://127.0.0.2:0"});
+            "--listen", "udp://127.0.0.2:0", "--tls-cert", "c.pem",
+            "--tls-key", "k.pem"},
+           {},
+           FakeFiles({{"c.pem", cert.certificate_pem},
+                      {"k.pem", cert.key_pem}}));
   REQUIRE(s.ok());
   REQUIRE(s->worker.listeners.size() == 5);
   CHECK(s->worker.listeners[0].transport == core::Transport::kUdp);
