@@ -41,8 +41,8 @@ fail_with_logs() {
 }
 
 # start_turnpike LOG ARG...: starts "$turnpike ARG..." with its output in
-# LOG, sets $server_pid, and sets $port from the "listening on udp ..." line
-# (at most 10 s). TURNPIKE_* variables of the caller (test.sh knobs, say) are
+# LOG, sets $server_pid, and sets $port from the "listening on ..." line
+# (at most 10 s): the first listener's port, whatever its transport. TURNPIKE_* variables of the caller (test.sh knobs, say) are
 # not passed on: the binary refuses names it does not know.
 start_turnpike() {
   local log=$1
@@ -57,8 +57,8 @@ start_turnpike() {
   server_pid=$!
   port=
   for _ in $(seq 100); do
-    # The first UDP listener's port ("listening on udp A:P, tcp B:Q").
-    port=$(sed -n 's/.*listening on udp [^ ,]*:\([0-9][0-9]*\)\($\|,.*\)/\1/p' "$log")
+    # The first listener's port ("listening on udp A:P, tcp B:Q").
+    port=$(sed -n 's/.*listening on [a-z]* [^ ,]*:\([0-9][0-9]*\)\($\|,.*\)/\1/p' "$log")
     [[ -n $port ]] && return 0
     kill -0 "$server_pid" 2>/dev/null || fail "turnpike exited during start-up"
     sleep 0.1

@@ -7,7 +7,12 @@
 # How to run it by hand (from a build tree, as root for the namespace):
 #
 #   bash tests/webrtc/relay_only_test.sh build/asan-ubsan/cli/turnpike \
-#        /usr/bin/chromium /usr/bin/node
+#        /usr/bin/chromium /usr/bin/node [udp|tcp|tls]
+#
+# The last argument is how Chromium reaches turnpike (default udp):
+# turn:…?transport=udp, turn:…?transport=tcp (RFC 8656 §3.1) or turns:
+# (TLS over TCP, with a self-signed certificate made here by openssl(1);
+# Chromium has no TURN over DTLS).
 #
 # or `ctest --test-dir build/asan-ubsan -R webrtc --output-on-failure`.
 # Needs the packages chromium and nodejs (scripts/install-deps.sh); nothing
@@ -43,13 +48,21 @@
 # Exit 0 = pass, 77 = skipped (reason printed), other = fail.
 set -u
 
-if (($# != 3)); then
-  echo "usage: $0 TURNPIKE CHROMIUM NODE" >&2
+if (($# != 3 && $# != 4)); then
+  echo "usage: $0 TURNPIKE CHROMIUM NODE [udp|tcp|tls]" >&2
   exit 2
 fi
 turnpike=$1
 chromium=$2
 node=$3
+transport=${4:-udp}
+case $transport in
+  udp | tcp | tls) ;;
+  *)
+    echo "usage: the transport is udp, tcp or tls, not $transport" >&2
+    exit 2
+    ;;
+esac
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # --- 1. Namespaces ------------------------------------------------------------
@@ -112,11 +125,23 @@ readonly user=webrtc-test
 readonly password=relay-only-pass
 # shellcheck source=tests/runtime/turnpike_process.sh
 source "$here/../runtime/turnpike_process.sh"
-start_turnpike "$work/server.log" --listen 127.0.0.1:0 --relay-ip 127.0.0.1 \
+listen=(--listen "$transport://127.0.0.1:0")
+if [[ $transport == tls ]]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$work/key.pem" -out "$work/cert.pem" -days 1 \
+    -subj /CN=turnpike.test >"$work/openssl.log" 2>&1 ||
+    fail "openssl could not make a certificate"
+  listen+=(--tls-cert "$work/cert.pem" --tls-key "$work/key.pem")
+fi
+start_turnpike "$work/server.log" "${listen[@]}" --relay-ip 127.0.0.1 \
   --user "$user:$password" --peer-allow 127.0.0.0/8 \
   --event-output "$work/events.jsonl"
-echo "turnpike listens on 127.0.0.1:$port"
-turn_url="turn:127.0.0.1:$port?transport=udp"
+echo "turnpike listens on $transport 127.0.0.1:$port"
+case $transport in
+  udp) turn_url="turn:127.0.0.1:$port?transport=udp" ;;
+  tcp) turn_url="turn:127.0.0.1:$port?transport=tcp" ;;
+  tls) turn_url="turns:127.0.0.1:$port?transport=tcp" ;;
+esac
 
 # run_browser NAME CREDENTIAL EXPECT: one Chromium run with a fresh profile.
 # timeout(1) is a second bound on top of the driver's own (page 10 s, plus
@@ -126,7 +151,8 @@ run_browser() {
   timeout -k 2 30 "$node" "$here/drive_chromium.mjs" \
     --chromium "$chromium" --page "$here/relay_only_page.html" \
     --profile "$work/profile-$1" --turn-url "$turn_url" \
-    --username "$user" --credential "$2" --expect "$3" --timeout-ms 10000
+    --username "$user" --credential "$2" --expect "$3" --timeout-ms 10000 \
+    --relay-protocol "$transport"
 }
 
 count_events() {  # count_events NAME [FROM_LINE]: lines with "event":"NAME"
