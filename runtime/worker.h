@@ -31,6 +31,8 @@
 #include "runtime/receive_slab.h"
 #include "runtime/runtime_stats.h"
 #include "runtime/transport/endpoint.h"
+#include "runtime/transport/splice.h"
+#include "runtime/transport/tcp_relay.h"
 #include "runtime/transport/transport_settings.h"
 #include "runtime/transport/udp_socket.h"
 
@@ -93,7 +95,7 @@ struct WorkerConfig {
   std::function<void(Worker&)> on_reload;
 };
 
-class Worker final : private MessageSink {
+class Worker final : private MessageSink, private TcpRelaySink {
  public:
   // Creates the loop and the server, binds every listener and checks that
   // each relay address can be bound. Fails with InvalidArgument for a bad
@@ -125,7 +127,9 @@ class Worker final : private MessageSink {
   std::vector<std::pair<int, int>> listener_buffer_bytes() const;
   // Peer policy for new permissions and every relayed packet (SIGHUP).
   void SetPeerRules(core::PeerFilterRules rules);
-  size_t relay_socket_count() const { return relays_.size(); }
+  size_t relay_socket_count() const {
+    return relays_.size() + tcp_relays_.size();
+  }
   const RuntimeStats& stats() const { return stats_; }
   const core::ServerStats& server_stats() const { return server_->stats(); }
 
@@ -169,6 +173,30 @@ class Worker final : private MessageSink {
   absl::StatusOr<TransportAddress> OpenRelaySockets(
       const core::OpenRelay& open);
 
+  // RFC 6062 TCP relays (runtime/transport/tcp_relay.h, splice.h).
+  absl::StatusOr<TransportAddress> OpenTcpRelay(const core::OpenRelay& open);
+  // A random port of the relay range, even when asked (RFC 8656 §7.2).
+  uint32_t DrawRelayPort(bool even);
+  // Closes peer connection or splice `id` without a report; false when
+  // `id` is neither (a client connection's).
+  bool ClosePeerSide(core::ConnectionId id);
+  // The client side of a splice, taken from its connection: the socket,
+  // the bytes read past ConnectionBind, and its 5-tuple; nullopt when the
+  // connection is gone.
+  struct SpliceClient {
+    uv_tcp_t* socket = nullptr;
+    std::vector<uint8_t> unread;
+    core::FiveTuple tuple;
+  };
+  std::optional<SpliceClient> TakeClientForSplice(core::ConnectionId id);
+  // TcpRelaySink.
+  void OnPeerAccepted(core::RelayId relay,
+                      std::unique_ptr<PeerConnection> connection) override;
+  void OnPeerConnected(PeerConnection& connection,
+                       const absl::Status& status) override;
+  // A splice ended on its own: the core hears of both sides.
+  void OnSpliceClosed(core::ConnectionId peer, const core::FiveTuple& client);
+
   static void OnSignal(uv_signal_t* handle, int signum);
   static void OnTimer(uv_timer_t* handle);
 
@@ -193,6 +221,24 @@ class Worker final : private MessageSink {
   // that expired its allocation), which touches the object after the sink
   // returns.
   std::vector<std::unique_ptr<UdpSocket>> closed_relays_;
+  // RFC 6062: relay listeners, peer connections not spliced yet (being
+  // connected, or idle until ConnectionBind), and splices by peer id with
+  // their client ids. Ended splices wait in closed_splices_ until the next
+  // input, like closed_relays_ (a splice reports from its own callback).
+  absl::flat_hash_map<core::RelayId, std::unique_ptr<TcpRelayListener>>
+      tcp_relays_;
+  absl::flat_hash_map<core::ConnectionId, std::unique_ptr<PeerConnection>>
+      peer_connections_;
+  struct SplicedPair {
+    std::unique_ptr<Splice> splice;
+    core::ConnectionId client;
+  };
+  absl::flat_hash_map<core::ConnectionId, SplicedPair> splices_;
+  absl::flat_hash_map<core::ConnectionId, core::ConnectionId>
+      splice_by_client_;
+  std::vector<std::unique_ptr<Splice>> closed_splices_;
+  // Runtime-named connections (accepted peers): never reused.
+  uint64_t next_peer_connection_id_ = 1;
   // Heap-allocated and freed by their close callbacks (libuv touches a
   // handle after uv_close() returns); timer_ is nullptr once closed.
   std::vector<uv_signal_t*> signals_;

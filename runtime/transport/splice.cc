@@ -16,13 +16,14 @@ uv_stream_t* AsStream(uv_tcp_t* tcp) {
 
 Splice::Splice(uv_loop_t* loop, uv_tcp_t* client,
                absl::Span<const uint8_t> client_unread, uv_tcp_t* peer,
-               const SpliceOptions& options, SpliceCounters* counters,
+               const SpliceOptions& options, RuntimeStats* stats,
                std::function<void()> on_closed)
     : loop_(loop), options_(options), on_closed_(std::move(on_closed)) {
-  client_to_peer_ = {this, client, peer, {}, 0, 0, nullptr,
-                     &counters->client_to_peer};
-  peer_to_client_ = {this, peer, client, {}, 0, 0, nullptr,
-                     &counters->peer_to_client};
+  client_to_peer_ = {
+      this, client, peer,    {},
+      0,    0,      nullptr, &stats->spliced_bytes_client_to_peer};
+  peer_to_client_ = {this, peer, client,  {},
+                     0,    0,    nullptr, &stats->spliced_bytes_peer_to_client};
   // A handle's data names the direction it is read for.
   client->data = &client_to_peer_;
   peer->data = &peer_to_client_;
@@ -59,8 +60,7 @@ void Splice::StartReading(Direction& direction) {
   }
 }
 
-void Splice::OnAlloc(uv_handle_t* handle, size_t /*suggested*/,
-                     uv_buf_t* buf) {
+void Splice::OnAlloc(uv_handle_t* handle, size_t /*suggested*/, uv_buf_t* buf) {
   // Reading runs only while no write of this direction waits, so the
   // whole buffer is free.
   auto* direction = static_cast<Direction*>(handle->data);
@@ -95,9 +95,9 @@ void Splice::Forward(Direction& direction, size_t size) {
   uv_read_stop(AsStream(direction.from));
   direction.pending_offset = static_cast<size_t>(written);
   direction.pending_size = size - direction.pending_offset;
-  part = uv_buf_init(
-      reinterpret_cast<char*>(direction.buffer.data() + direction.pending_offset),
-      static_cast<unsigned>(direction.pending_size));
+  part = uv_buf_init(reinterpret_cast<char*>(direction.buffer.data() +
+                                             direction.pending_offset),
+                     static_cast<unsigned>(direction.pending_size));
   auto* request = new uv_write_t;
   request->data = &direction;
   if (uv_write(request, AsStream(direction.to), &part, 1, &Splice::OnWrite) !=

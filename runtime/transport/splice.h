@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/types/span.h"
+#include "runtime/runtime_stats.h"
 
 namespace turnpike::runtime {
 
@@ -32,20 +33,16 @@ struct SpliceOptions {
   std::chrono::milliseconds flush_timeout{5000};
 };
 
-// Bytes moved, each way (RuntimeStats keeps the worker's totals).
-struct SpliceCounters {
-  uint64_t client_to_peer = 0;
-  uint64_t peer_to_client = 0;
-};
-
 class Splice {
  public:
   // Takes both connected sockets (heap-allocated uv_tcp_t, freed when
   // closed) and starts moving bytes. `client_unread` are bytes already read
   // from the client (past its ConnectionBind request): they go to the peer
-  // before anything else. `counters` must outlive the splice.
-  Splice(uv_loop_t* loop, uv_tcp_t* client, absl::Span<const uint8_t> client_unread,
-         uv_tcp_t* peer, const SpliceOptions& options, SpliceCounters* counters,
+  // before anything else. Bytes moved are counted in `stats`
+  // (spliced_bytes_*), which must outlive the splice.
+  Splice(uv_loop_t* loop, uv_tcp_t* client,
+         absl::Span<const uint8_t> client_unread, uv_tcp_t* peer,
+         const SpliceOptions& options, RuntimeStats* stats,
          std::function<void()> on_closed);
   // Closes whatever is still open (as Close()).
   ~Splice();

@@ -54,8 +54,8 @@ int SetReusePort(uv_tcp_t* tcp) {
 std::optional<TransportAddress> PeerName(uv_tcp_t* tcp) {
   sockaddr_storage storage;
   int length = sizeof(storage);
-  if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&storage),
-                         &length) != 0) {
+  if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&storage), &length) !=
+      0) {
     return std::nullopt;
   }
   return FromSockaddr(reinterpret_cast<const sockaddr*>(&storage));
@@ -70,8 +70,7 @@ void CloseAndFree(uv_tcp_t* handle) {
 }
 
 PeerConnection::PeerConnection(core::ConnectionId id, core::RelayId relay,
-                               const TransportAddress& peer,
-                               TcpRelaySink* sink)
+                               const TransportAddress& peer, TcpRelaySink* sink)
     : id_(id), relay_(relay), peer_(peer), sink_(sink) {}
 
 PeerConnection::~PeerConnection() { Close(); }
@@ -126,8 +125,8 @@ void PeerConnection::OnConnect(uv_connect_t* request, int status) {
 
 void PeerConnection::OnTimeout(uv_timer_t* timer) {
   auto* self = static_cast<PeerConnection*>(timer->data);
-  self->Finish(absl::DeadlineExceededError(absl::StrCat(
-      "connect to ", self->peer_.ToString(), " timed out")));
+  self->Finish(absl::DeadlineExceededError(
+      absl::StrCat("connect to ", self->peer_.ToString(), " timed out")));
 }
 
 void PeerConnection::Finish(const absl::Status& status) {
@@ -151,8 +150,8 @@ TcpRelayListener::~TcpRelayListener() { Close(); }
 absl::Status TcpRelayListener::Open(const TransportAddress& address) {
   local_address_ = address;
   auto* handle = new uv_tcp_t;
-  int err = uv_tcp_init_ex(loop_, handle,
-                           address.ip.is_v4() ? AF_INET : AF_INET6);
+  int err =
+      uv_tcp_init_ex(loop_, handle, address.ip.is_v4() ? AF_INET : AF_INET6);
   if (err != 0) {
     delete handle;  // never registered with the loop
     return SocketError(err, address, "socket");
@@ -240,8 +239,7 @@ std::unique_ptr<PeerConnection> TcpRelayListener::Connect(
   std::unique_ptr<PeerConnection> connection(
       new PeerConnection(id, id_, peer, sink_));
   auto* handle = new uv_tcp_t;
-  int err = uv_tcp_init_ex(loop_, handle,
-                           peer.ip.is_v4() ? AF_INET : AF_INET6);
+  int err = uv_tcp_init_ex(loop_, handle, peer.ip.is_v4() ? AF_INET : AF_INET6);
   if (err != 0) {
     delete handle;
     *error = SocketError(err, local_address_, "socket");

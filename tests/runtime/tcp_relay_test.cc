@@ -3,6 +3,8 @@
 // without the core: the test plays the worker (TcpRelaySink) and both
 // remote ends (plain non-blocking sockets). Every wait is bounded and
 // steps the loop until an observable condition holds.
+#include "runtime/transport/tcp_relay.h"
+
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -25,14 +27,12 @@
 
 #include "runtime/socket_address.h"
 #include "runtime/transport/splice.h"
-#include "runtime/transport/tcp_relay.h"
 
 namespace turnpike::testing {
 namespace {
 
 using runtime::PeerConnection;
 using runtime::Splice;
-using runtime::SpliceCounters;
 using runtime::SpliceOptions;
 using runtime::TcpRelayListener;
 using std::chrono::milliseconds;
@@ -165,7 +165,7 @@ struct SplicedPair {
   std::unique_ptr<TcpRelayListener> peer_side;
   std::optional<Socket> client;
   std::optional<Socket> peer;
-  SpliceCounters counters;
+  runtime::RuntimeStats counters;
   int closed_reports = 0;
   std::unique_ptr<Splice> splice;
 
@@ -189,7 +189,8 @@ struct SplicedPair {
   }
 };
 
-TEST_CASE("a peer connecting to a relay listener is reported with its address") {
+TEST_CASE(
+    "a peer connecting to a relay listener is reported with its address") {
   Loop loop;
   Sink sink;
   std::unique_ptr<TcpRelayListener> relay = Relay(loop, sink);
@@ -311,8 +312,8 @@ TEST_CASE("a splice carries bytes both ways with the held bytes first") {
   // by TCP while unread, come before its later ones.
   CHECK(at_peer == "bind-tail|from-client");
   CHECK(at_client == "early|from-peer");
-  CHECK(pair.counters.client_to_peer == 21);
-  CHECK(pair.counters.peer_to_client == 15);
+  CHECK(pair.counters.spliced_bytes_client_to_peer == 21);
+  CHECK(pair.counters.spliced_bytes_peer_to_client == 15);
   CHECK(pair.closed_reports == 0);
   pair.splice->Close();
   CHECK(pair.closed_reports == 0);  // the owner's close is not reported
@@ -370,10 +371,11 @@ TEST_CASE("a stalled reader stops the splice from reading and stays bounded") {
     if (at_peer[i] != static_cast<char>(i % 251)) in_order = false;
   }
   CHECK(in_order);
-  CHECK(pair.counters.client_to_peer == sent);
+  CHECK(pair.counters.spliced_bytes_client_to_peer == sent);
 }
 
-TEST_CASE("a peer close flushes to the client then closes it and reports once") {
+TEST_CASE(
+    "a peer close flushes to the client then closes it and reports once") {
   Loop loop;
   SplicedPair pair(loop, "", "");
   pair.peer->SendAll("last words");
