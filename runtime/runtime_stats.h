@@ -6,6 +6,9 @@
 
 #include <cstdint>
 
+#include "core/types.h"
+#include "runtime/transport/stream_stats.h"
+
 namespace turnpike::runtime {
 
 struct RuntimeStats {
@@ -33,6 +36,14 @@ struct RuntimeStats {
   // A command named a socket this worker does not have, or one of another
   // transport than the core believes (a bug).
   uint64_t send_no_socket = 0;
+
+  // Connection-oriented clients, per transport: accepts, refusals by the
+  // per-IP limit, why connections closed, write-queue drops.
+  StreamStats tcp;
+  StreamStats tls;
+  StreamStats& stream(core::Transport transport) {
+    return transport == core::Transport::kTls ? tls : tcp;
+  }
 
   // RFC 6062 TCP relays: peer connections accepted on relay listeners,
   // Connects that connected and that failed (refused, unreachable, timed

@@ -1,5 +1,7 @@
 #include "runtime/worker.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -14,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/util/absl_compat.h"
+#include "core/util/check.h"
 #include "runtime/clock.h"
 #include "runtime/host_addresses.h"
 #include "runtime/log.h"
@@ -78,7 +81,11 @@ Worker::Worker(std::unique_ptr<core::Server> server, const WorkerConfig& config,
       udp_options_(config.udp),
       relay_options_(config.relay),
       events_(config.events),
-      on_reload_(config.on_reload) {}
+      on_reload_(config.on_reload),
+      transport_settings_(config.transport),
+      tls_sessions_(config.tls_sessions),
+      max_channel_number_(config.server.max_channel_number),
+      limiter_(config.transport.max_connections_per_ip) {}
 
 absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(WorkerConfig config,
                                                        core::Deps deps) {
@@ -175,10 +182,12 @@ absl::Status Worker::Listen(const std::vector<ListenerSpec>& specs) {
     options.send_buffer_bytes = kListenerBufferBytes;
   }
   for (const ListenerSpec& spec : specs) {
-    if (spec.transport != core::Transport::kUdp) {
+    if (spec.transport == core::Transport::kDtls ||
+        (spec.transport == core::Transport::kTls && !tls_sessions_)) {
       return absl::UnimplementedError(
           absl::StrCat(std::string(core::TransportName(spec.transport)),
-                       " listeners are not implemented yet"));
+                       " listeners are not implemented yet; listen on "
+                       "udp:// or tcp://"));
     }
   }
   if (specs.size() > std::numeric_limits<uint16_t>::max()) {
@@ -187,8 +196,15 @@ absl::Status Worker::Listen(const std::vector<ListenerSpec>& specs) {
   }
   for (const ListenerSpec& spec : specs) {
     const core::ListenerId id{static_cast<uint16_t>(listeners_.size())};
-    absl::StatusOr<std::unique_ptr<UdpSocket>> listener = UdpSocket::Bind(
-        &loop_, id, spec.address, options, &slab_, this, &stats_);
+    absl::StatusOr<std::unique_ptr<Endpoint>> listener;
+    if (spec.transport == core::Transport::kUdp) {
+      listener = UdpSocket::Bind(&loop_, id, spec.address, options, &slab_,
+                                 this, &stats_);
+    } else {
+      listener = TcpListener::Listen(&loop_, id, spec.transport, spec.address,
+                                     &limiter_, this,
+                                     &stats_.stream(spec.transport));
+    }
     if (!listener.ok()) {
       if (spec.skip_if_unavailable && absl::IsUnavailable(listener.status())) {
         LogWarning(absl::StrCat(listener.status().message(),
@@ -307,6 +323,7 @@ void Worker::Stop() {
   Pump();
   stopping_ = true;
   for (std::unique_ptr<Endpoint>& listener : listeners_) listener->Close();
+  for (auto& [id, connection] : connections_) connection->Close();
   for (auto& [id, relay] : relays_) relay->Close();
   relays_.clear();
   // The core's Shutdown closed these already; anything left goes quietly.
@@ -355,12 +372,16 @@ void Worker::OnMessage(const core::Now& now, Endpoint& endpoint,
   if (stopping_) return;
   // No socket callback is on the stack for these any more (a closed socket
   // gets no callbacks), so they can go.
-  closed_relays_.clear();
-  closed_splices_.clear();
+  ReleaseClosed();
   now_ = now;
   std::optional<core::Forward> forward;
   const core::SocketRef socket = endpoint.id();
-  if (const auto* listener = std::get_if<core::ListenerId>(&socket)) {
+  if (std::holds_alternative<core::ConnectionId>(socket)) {
+    // A stream client: the tuple names its connection, so replies and
+    // relayed data go back on it (core::ClientSocket).
+    forward = server_->HandleClientMessage(
+        now, static_cast<StreamConnection&>(endpoint).five_tuple(), bytes);
+  } else if (const auto* listener = std::get_if<core::ListenerId>(&socket)) {
     // The server side of the tuple is the endpoint's bound address; for a
     // wildcard UDP bind that is 0.0.0.0 or ::, since libuv does not report
     // the datagram's destination address (IP_PKTINFO).
@@ -387,8 +408,9 @@ Endpoint* Worker::EndpointFor(core::SocketRef ref) {
                ? listeners_[listener->value].get()
                : nullptr;
   }
-  if (std::holds_alternative<core::ConnectionId>(ref)) {
-    return nullptr;  // no connection-oriented endpoints yet
+  if (const auto* connection = std::get_if<core::ConnectionId>(&ref)) {
+    auto it = connections_.find(*connection);
+    return it == connections_.end() ? nullptr : it->second.get();
   }
   auto it = relays_.find(std::get<core::RelayId>(ref));
   return it == relays_.end() ? nullptr : it->second.get();
@@ -456,8 +478,7 @@ void Worker::ArmTimer() {
 
 void Worker::OnTimer(uv_timer_t* handle) {
   auto* self = static_cast<Worker*>(handle->data);
-  self->closed_relays_.clear();
-  self->closed_splices_.clear();
+  self->ReleaseClosed();
   self->armed_for_.reset();
   self->now_ = StampNow();
   self->server_->HandleTimeout(self->now_);
@@ -569,10 +590,90 @@ void Worker::Execute(const core::CloseRelay& close) {
 
 void Worker::Execute(const core::CloseConnection& close) {
   if (ClosePeerSide(close.id)) return;
+  auto it = connections_.find(close.id);
+  if (it == connections_.end()) return;  // already gone
+  // Sends what is queued first (bounded in time); OnConnectionClosed
+  // collects it then, without telling the core, which asked.
+  it->second->CloseAfterFlush();
+  if (it->second->closed()) {
+    closed_connections_.push_back(std::move(it->second));
+    connections_.erase(it);
+  }
 }
 
 void Worker::Execute(const core::Event& event) {
+  // A stream connection's idle timer runs only while it has no allocation.
+  const core::EventSubject* subject = nullptr;
+  bool has_allocation = false;
+  if (const auto* created = std::get_if<core::AllocationCreated>(&event)) {
+    subject = &created->subject;
+    has_allocation = true;
+  } else if (const auto* deleted =
+                 std::get_if<core::AllocationDeleted>(&event)) {
+    subject = &deleted->subject;
+  }
+  if (subject != nullptr && subject->five_tuple.connection.valid()) {
+    auto it = connections_.find(subject->five_tuple.connection);
+    if (it != connections_.end()) it->second->SetHasAllocation(has_allocation);
+  }
   if (events_ != nullptr) events_->OnEvent(now_.wall, event);
+}
+
+void Worker::ReleaseClosed() {
+  closed_relays_.clear();
+  closed_connections_.clear();
+  closed_splices_.clear();
+}
+
+void Worker::OnAccepted(TcpListener& listener, int fd,
+                        const TransportAddress& local,
+                        const TransportAddress& remote) {
+  if (stopping_) {
+    // Not ours to keep: give fd and slot back as a connection would.
+    ::close(fd);
+    limiter_.Release(remote.ip);
+    return;
+  }
+  ReleaseClosed();
+  // Runtime ids count up from 1 and never reach the core's half.
+  TURNPIKE_CHECK(next_connection_id_ < core::ConnectionId::kCoreAssigned,
+                 "runtime connection ids exhausted");
+  StreamConnectionOptions options;
+  options.id = core::ConnectionId{next_connection_id_++};
+  options.listener = listener.listener_id();
+  options.transport = listener.transport();
+  options.local = local;
+  options.remote = remote;
+  // The same channel range as UDP clients (stun::IsValidChannelNumber).
+  options.framer = stun::FramerLimits{max_channel_number_};
+  options.write_queue_bytes = transport_settings_.write_queue_bytes;
+  options.idle_timeout = transport_settings_.idle_timeout;
+  options.handshake_timeout = transport_settings_.handshake_timeout;
+  absl::StatusOr<std::unique_ptr<StreamConnection>> connection =
+      StreamConnection::Create(
+          &loop_, fd, options,
+          options.transport == core::Transport::kTls ? &tls_sessions_
+                                                     : nullptr,
+          &slab_, this, this, &stats_.stream(options.transport), &stats_,
+          &limiter_);
+  if (!connection.ok()) {
+    LogWarning(FromAbsl(connection.status().message()));
+    return;
+  }
+  connections_.emplace(options.id, *std::move(connection));
+}
+
+void Worker::OnConnectionClosed(StreamConnection& connection) {
+  auto it = connections_.find(std::get<core::ConnectionId>(connection.id()));
+  if (it == connections_.end()) return;
+  std::unique_ptr<StreamConnection> closed = std::move(it->second);
+  connections_.erase(it);
+  // The object may be on the stack (this is its callback): it waits.
+  closed_connections_.push_back(std::move(closed));
+  if (stopping_ || connection.close_requested()) return;
+  now_ = StampNow();
+  server_->HandleConnectionClosed(now_, connection.five_tuple());
+  Pump();
 }
 
 }  // namespace turnpike::runtime

@@ -30,9 +30,12 @@
 #include "runtime/event_sink.h"
 #include "runtime/receive_slab.h"
 #include "runtime/runtime_stats.h"
+#include "runtime/transport/connection_limiter.h"
 #include "runtime/transport/endpoint.h"
 #include "runtime/transport/splice.h"
 #include "runtime/transport/tcp_relay.h"
+#include "runtime/transport/stream_connection.h"
+#include "runtime/transport/tcp_listener.h"
 #include "runtime/transport/transport_settings.h"
 #include "runtime/transport/udp_socket.h"
 
@@ -82,6 +85,9 @@ struct WorkerConfig {
   UdpSocketOptions udp;
   // TLS files, connection limits and timers of connection-oriented clients.
   TransportSettings transport;
+  // Makes the TLS session of each tls:// client; tls:// listeners are
+  // refused while it is empty (the TLS engine plugs in here).
+  SecureSessionFactory tls_sessions;
   RelayOptions relay;
   // Receives every lifecycle event; nullptr drops them. Borrowed.
   EventSink* events = nullptr;
@@ -95,7 +101,10 @@ struct WorkerConfig {
   std::function<void(Worker&)> on_reload;
 };
 
-class Worker final : private MessageSink, private TcpRelaySink {
+class Worker final : private MessageSink,
+                     private ConnectionAcceptor,
+                     private ConnectionObserver,
+                     private TcpRelaySink {
  public:
   // Creates the loop and the server, binds every listener and checks that
   // each relay address can be bound. Fails with InvalidArgument for a bad
@@ -127,6 +136,11 @@ class Worker final : private MessageSink, private TcpRelaySink {
   std::vector<std::pair<int, int>> listener_buffer_bytes() const;
   // Peer policy for new permissions and every relayed packet (SIGHUP).
   void SetPeerRules(core::PeerFilterRules rules);
+  // Concurrent TCP/TLS connections per client IP (SIGHUP); 0 = no limit.
+  // Lowering it closes nothing: it only refuses new connections until an
+  // IP's count falls below it.
+  void SetConnectionsPerIp(uint32_t limit) { limiter_.SetLimit(limit); }
+  size_t connection_count() const { return connections_.size(); }
   size_t relay_socket_count() const {
     return relays_.size() + tcp_relays_.size();
   }
@@ -154,6 +168,16 @@ class Worker final : private MessageSink, private TcpRelaySink {
   void Send(core::SocketRef via, core::Transport transport,
             const TransportAddress& to, const OutboundMessage& message);
   Endpoint* EndpointFor(core::SocketRef ref);
+
+  // ConnectionAcceptor: a TCP/TLS client the limiter let in.
+  void OnAccepted(TcpListener& listener, int fd, const TransportAddress& local,
+                  const TransportAddress& remote) override;
+  // ConnectionObserver: the core hears of closes it did not ask for
+  // (RFC 8656 §3.2: the allocation goes with its connection).
+  void OnConnectionClosed(StreamConnection& connection) override;
+  // Connections closed while one of their callbacks may be on the stack
+  // are destroyed here, from the next input on.
+  void ReleaseClosed();
   void CountSend(const SendResult& result);
 
   // Drains server_->PollCommand() and executes each command, then arms the
@@ -221,6 +245,15 @@ class Worker final : private MessageSink, private TcpRelaySink {
   // that expired its allocation), which touches the object after the sink
   // returns.
   std::vector<std::unique_ptr<UdpSocket>> closed_relays_;
+  // TCP/TLS clients by their runtime-assigned id (never kCoreAssigned).
+  TransportSettings transport_settings_;
+  SecureSessionFactory tls_sessions_;
+  uint16_t max_channel_number_ = 0;
+  ConnectionLimiter limiter_;
+  uint64_t next_connection_id_ = 1;
+  absl::flat_hash_map<core::ConnectionId, std::unique_ptr<StreamConnection>>
+      connections_;
+  std::vector<std::unique_ptr<StreamConnection>> closed_connections_;
   // RFC 6062: relay listeners, peer connections not spliced yet (being
   // connected, or idle until ConnectionBind), and splices by peer id with
   // their client ids. Ended splices wait in closed_splices_ until the next
@@ -232,13 +265,13 @@ class Worker final : private MessageSink, private TcpRelaySink {
   struct SplicedPair {
     std::unique_ptr<Splice> splice;
     core::ConnectionId client;
+    // The client's limiter slot, held until the pair ends.
+    IpAddress client_ip;
   };
   absl::flat_hash_map<core::ConnectionId, SplicedPair> splices_;
   absl::flat_hash_map<core::ConnectionId, core::ConnectionId>
       splice_by_client_;
   std::vector<std::unique_ptr<Splice>> closed_splices_;
-  // Runtime-named connections (accepted peers): never reused.
-  uint64_t next_peer_connection_id_ = 1;
   // Heap-allocated and freed by their close callbacks (libuv touches a
   // handle after uv_close() returns); timer_ is nullptr once closed.
   std::vector<uv_signal_t*> signals_;

@@ -3,6 +3,8 @@
 // connection goes (core/server_tcp_relay.cc). Peer connections are never
 // read before they are spliced (RFC 6062 §5.3), and spliced bytes never
 // reach the core.
+#include <unistd.h>
+
 #include <chrono>
 #include <utility>
 
@@ -79,8 +81,7 @@ void Worker::Execute(const core::ConnectPeer& connect) {
 void Worker::OnPeerConnected(PeerConnection& connection,
                              const absl::Status& status) {
   if (stopping_) return;
-  closed_relays_.clear();
-  closed_splices_.clear();
+  ReleaseClosed();
   now_ = StampNow();
   const core::ConnectionId id = connection.id();
   if (status.ok()) {
@@ -98,11 +99,10 @@ void Worker::OnPeerConnected(PeerConnection& connection,
 void Worker::OnPeerAccepted(core::RelayId relay,
                             std::unique_ptr<PeerConnection> connection) {
   if (stopping_) return;
-  closed_relays_.clear();
-  closed_splices_.clear();
+  ReleaseClosed();
   now_ = StampNow();
   ++stats_.peer_connections_accepted;
-  const core::ConnectionId id{next_peer_connection_id_++};
+  const core::ConnectionId id{next_connection_id_++};
   connection->set_id(id);
   const TransportAddress peer = connection->peer();
   peer_connections_[id] = std::move(connection);
@@ -116,9 +116,14 @@ void Worker::Execute(const core::SpliceConnections& splice) {
   std::optional<SpliceClient> client = TakeClientForSplice(splice.client);
   if (peer == peer_connections_.end() || !peer->second->connected() ||
       !client) {
-    // One side is gone already: the pair dies together (RFC 6062 §5.4).
+    // One side is gone already, or the client's cannot be spliced (TLS):
+    // the pair dies together (RFC 6062 §5.4). The core hears of the peer
+    // side and closes the client's (CloseConnection) itself.
     if (peer != peer_connections_.end()) peer_connections_.erase(peer);
-    if (client) CloseAndFree(client->socket);
+    if (client) {
+      CloseAndFree(client->socket);
+      limiter_.Release(client->tuple.client.ip);
+    }
     server_->HandlePeerConnectionClosed(now_, splice.peer);
     if (client) server_->HandleConnectionClosed(now_, client->tuple);
     return;
@@ -132,7 +137,7 @@ void Worker::Execute(const core::SpliceConnections& splice) {
           &loop_, client->socket, absl::MakeConstSpan(client->unread),
           peer_socket, SpliceOptions{}, &stats_,
           [this, peer_id, tuple] { OnSpliceClosed(peer_id, tuple); }),
-      splice.client};
+      splice.client, tuple.client.ip};
   splice_by_client_[splice.client] = peer_id;
 }
 
@@ -144,6 +149,7 @@ void Worker::OnSpliceClosed(core::ConnectionId peer,
   closed_splices_.push_back(std::move(it->second.splice));
   splices_.erase(it);
   splice_by_client_.erase(client.connection);
+  limiter_.Release(client.client.ip);
   if (stopping_) return;
   now_ = StampNow();
   // The core closes the data connection with its peer (RFC 6062 §5.4);
@@ -165,16 +171,41 @@ bool Worker::ClosePeerSide(core::ConnectionId id) {
   // Both sides go: the core closes a pair together and wants no report.
   pair->second.splice->Close();
   closed_splices_.push_back(std::move(pair->second.splice));
+  limiter_.Release(pair->second.client_ip);
   splice_by_client_.erase(pair->second.client);
   splices_.erase(pair);
   return true;
 }
 
 std::optional<Worker::SpliceClient> Worker::TakeClientForSplice(
-    core::ConnectionId /*id*/) {
-  // No client stream connections in this runtime yet (helper/tcp brings
-  // them): there is nothing to take.
-  return std::nullopt;
+    core::ConnectionId id) {
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return std::nullopt;
+  std::optional<StreamConnection::Handover> handover =
+      it->second->TakeForSplice();
+  if (!handover) return std::nullopt;
+  SpliceClient client;
+  client.tuple = it->second->five_tuple();
+  client.unread = std::move(handover->unread);
+  // Its request is still being handled (we run inside its read callback):
+  // destroyed from the next input on.
+  closed_connections_.push_back(std::move(it->second));
+  connections_.erase(it);
+  auto* socket = new uv_tcp_t;
+  if (uv_tcp_init(&loop_, socket) != 0) {
+    delete socket;
+    ::close(handover->fd);
+    limiter_.Release(client.tuple.client.ip);
+    return std::nullopt;
+  }
+  if (uv_tcp_open(socket, handover->fd) != 0) {
+    ::close(handover->fd);
+    CloseAndFree(socket);
+    limiter_.Release(client.tuple.client.ip);
+    return std::nullopt;
+  }
+  client.socket = socket;
+  return client;
 }
 
 }  // namespace turnpike::runtime
