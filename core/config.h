@@ -70,6 +70,19 @@ struct ServerConfig {
   uint32_t max_permissions_per_allocation = 256;
   uint32_t max_channels_per_allocation = 256;
 
+  // RFC 6062 TCP allocations. A Connect waits this long for the peer's
+  // TCP handshake before 447 (§5.2: at least 30 s); a peer data
+  // connection, connected or accepted, waits this long for its
+  // ConnectionBind before it is closed (§5.2, §5.3: 30 s).
+  Duration peer_connect_timeout = std::chrono::seconds(30);
+  Duration connection_bind_timeout = std::chrono::seconds(30);
+  // Per TCP allocation, the most peer data connections (connecting,
+  // waiting for their bind, or spliced); one more Connect is 508 and one
+  // more accepted peer connection is closed. Each is a kernel socket and
+  // two stream buffers in the runtime, so the cap bounds what one user
+  // can hold (docs/security.md). 0 means no cap.
+  uint32_t max_connections_per_allocation = 64;
+
   // Which relay address families the runtime can bind (REQUESTED-ADDRESS-
   // FAMILY of another family gets 440).
   bool relay_ipv4 = true;

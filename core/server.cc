@@ -63,6 +63,12 @@ std::string_view DropReasonName(DropReason reason) {
       return "response_too_large";
     case DropReason::kRfc3489Unanswered:
       return "rfc3489_unanswered";
+    case DropReason::kTcpAllocationData:
+      return "tcp_allocation_data";
+    case DropReason::kDataConnection:
+      return "data_connection";
+    case DropReason::kPeerConnectionRefused:
+      return "peer_connection_refused";
     case DropReason::kCount:
       break;
   }
@@ -121,6 +127,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
     return absl::InvalidArgumentError(
         "lifetimes: default-lifetime must be positive and at most "
         "max-lifetime");
+  }
+  if (config.peer_connect_timeout < std::chrono::seconds(30)) {
+    return absl::InvalidArgumentError(
+        "peer_connect_timeout: at least 30 s (RFC 6062 §5.2)");
+  }
+  if (config.connection_bind_timeout <= Duration::zero()) {
+    return absl::InvalidArgumentError(
+        "connection_bind_timeout: must be positive (RFC 6062 §5.2: 30 s)");
   }
   if (config.nonce_lifetime <= Duration::zero()) {
     return absl::InvalidArgumentError("nonce-lifetime: must be positive");
@@ -186,7 +200,8 @@ Server::Server(ServerConfig config, Deps deps, auth::NonceCodec nonces,
           config_.unauthenticated_sets, limiter_key),
       table_({config_.max_channel_number,
               config_.max_permissions_per_allocation,
-              config_.max_channels_per_allocation}) {
+              config_.max_channels_per_allocation,
+              config_.max_connections_per_allocation}) {
   uint8_t seed[8];
   deps_.random->Fill(absl::MakeSpan(seed));
   for (uint8_t b : seed) indication_counter_ = indication_counter_ << 8 | b;
@@ -223,6 +238,14 @@ EventSubject Server::SubjectOf(const turn::Allocation& allocation) {
 std::optional<Forward> Server::HandleClientMessage(
     const Now& now, const FiveTuple& from, absl::Span<const uint8_t> message) {
   ExpireDue(now);
+  // RFC 6062 §5.4: after ConnectionBind a data connection carries the
+  // peer's bytes, never STUN; what still reaches the core (bytes the
+  // runtime framed before it spliced) is not the client's to command.
+  if (table_.HasDataConnections() && from.connection.valid() &&
+      table_.FindByDataConnection(from.connection)) {
+    Drop(DropReason::kDataConnection);
+    return std::nullopt;
+  }
   // RFC 8656 §12: the first two bits tell ChannelData (01) from STUN (00).
   if (!message.empty() && stun::LooksLikeChannelData(message[0])) {
     return HandleChannelData(now, from, message);
@@ -312,9 +335,17 @@ void Server::HandleRequest(const Now& now, const FiveTuple& from,
     return;
   }
   if (method != Method::kAllocate && method != Method::kRefresh &&
-      method != Method::kCreatePermission && method != Method::kChannelBind) {
+      method != Method::kCreatePermission && method != Method::kChannelBind &&
+      method != Method::kConnect && method != Method::kConnectionBind) {
     // RFC 8489 §6.3.1.1 does not name a code for an unknown method; 400 is
     // what RFC 5389 servers send and clients expect.
+    RespondError(from, request.header(), stun::error_code::kBadRequest,
+                 unauthenticated);
+    return;
+  }
+  // RFC 6062 §5.4: ConnectionBind only over TCP or TLS; said before
+  // authenticating, since no credential changes the answer.
+  if (method == Method::kConnectionBind && !IsStream(from.transport)) {
     RespondError(from, request.header(), stun::error_code::kBadRequest,
                  unauthenticated);
     return;
@@ -333,6 +364,12 @@ void Server::HandleRequest(const Now& now, const FiveTuple& from,
       break;
     case Method::kChannelBind:
       HandleChannelBind(now, *ctx);
+      break;
+    case Method::kConnect:
+      HandleConnect(now, *ctx);
+      break;
+    case Method::kConnectionBind:
+      HandleConnectionBind(now, *ctx);
       break;
     default:
       break;
@@ -539,6 +576,15 @@ void Server::HandleConnectionClosed(const Now& now,
   // its connection.
   if (turn::Allocation* allocation = FindAllocation(five_tuple)) {
     DeleteAllocation(*allocation, DeleteReason::kConnectionClosed);
+    return;
+  }
+  // RFC 6062 §5.4: a client data connection goes with its peer connection.
+  if (five_tuple.connection.valid()) {
+    if (turn::PeerConnection* bound =
+            table_.FindByDataConnection(five_tuple.connection)) {
+      commands_.push_back(CloseConnection{bound->peer});
+      table_.ErasePeerConnection(bound->number);
+    }
   }
 }
 

@@ -102,19 +102,27 @@ class Server {
   void HandleConnectionClosed(const Now& now, const FiveTuple& five_tuple);
 
   // RFC 6062 §5.2: ConnectPeer `id` connected; the Connect is answered with
-  // its CONNECTION-ID.
+  // its CONNECTION-ID and the 30 s bind timer starts. An id the core no
+  // longer wants (its Connect timed out, its allocation went) is closed.
   void HandlePeerConnected(const Now& now, ConnectionId id);
-  // RFC 6062 §5.2: ConnectPeer `id` failed or timed out: 447.
+  // RFC 6062 §5.2: ConnectPeer `id` failed or timed out: 447. The core
+  // also answers 447 itself when ServerConfig::peer_connect_timeout passes
+  // first (and closes the connection); a late answer is then ignored.
   void HandlePeerConnectFailed(const Now& now, ConnectionId id,
                                const absl::Status& why);
   // RFC 6062 §5.3: a peer connected to the listening TCP socket of relay
   // `relay`; the runtime named the connection `id` and does not read from
-  // it. The core checks permission and peer policy and sends the client a
-  // ConnectionAttempt indication, or answers CloseConnection.
+  // it. The core checks the permission for the peer's IP and the peer
+  // policy (kept up to date by SetPeerRules) and sends the client a
+  // ConnectionAttempt indication on its control connection with a 30 s
+  // bind timer, or answers CloseConnection.
   void HandlePeerConnectionAccepted(const Now& now, RelayId relay,
                                     ConnectionId id,
                                     const TransportAddress& peer);
-  // A peer connection (connected, accepted or spliced) closed.
+  // A peer connection (connecting, connected, accepted or spliced) closed:
+  // a spliced one's data connection is closed too (CloseConnection; the
+  // runtime ignores an id it already closed), a pending one forgotten, a
+  // connecting one's Connect answered 447.
   void HandlePeerConnectionClosed(const Now& now, ConnectionId id);
 
   // Expires what is due at `now`: allocations, permissions, channel
@@ -141,8 +149,9 @@ class Server {
   }
   size_t allocation_count() const { return table_.size(); }
   // Entries in the timer queue: one per live allocation, permission,
-  // channel binding, cooling channel and reservation, however often each
-  // is refreshed (docs/security.md).
+  // channel binding, cooling channel, reservation and RFC 6062 peer
+  // connection not yet bound, however often each is refreshed
+  // (docs/security.md).
   size_t deadline_count() const { return table_.deadline_count(); }
 
   // O(n) consistency check of every index against the allocation table
@@ -252,6 +261,20 @@ class Server {
       const Now& now, const FiveTuple& from,
       const stun::MessageView& indication);
 
+  // RFC 6062 TCP relays (server_tcp_relay.cc).
+  void HandleConnect(const Now& now, const RequestContext& ctx);
+  void HandleConnectionBind(const Now& now, const RequestContext& ctx);
+  // The Connect that opened `connection` is answered: success with its
+  // CONNECTION-ID when `code` is 0, else the error (447).
+  void AnswerConnect(const turn::PeerConnection& connection, int code);
+  // A connect or bind timer ran out (RFC 6062 §5.2, §5.3).
+  void ExpirePeerConnection(uint32_t number);
+  // Closes every peer connection of `allocation` and the data connections
+  // spliced to them (the allocation is being deleted).
+  void ClosePeerConnections(turn::Allocation& allocation);
+  // A fresh CONNECTION-ID: random (Deps), non-zero and unused.
+  uint32_t NewConnectionNumber();
+
   // Timers (server_timers.cc).
   // Runs HandleTimeout first when something is due at `now`: every input
   // calls it, so a timer that fires late (a busy loop) never lets an
@@ -289,6 +312,8 @@ class Server {
   // handlers change them only through its methods).
   turn::AllocationTable table_;
   uint32_t next_relay_id_ = 1;
+  // ConnectPeer's ids: kCoreAssigned | a counter (types.h).
+  uint64_t next_peer_connection_ = 1;
   // Data indications need a fresh transaction ID per packet; a counter
   // seeded from Random keeps them unpredictable across restarts without a
   // RAND call per packet (they are never answered, so nothing matches them).

@@ -19,8 +19,10 @@ namespace error_code = stun::error_code;
 
 namespace {
 
-// RFC 8656 §14.7: the IANA protocol number of UDP.
+// RFC 8656 §14.7: the IANA protocol numbers of UDP and (RFC 6062 §6.1)
+// TCP.
 constexpr uint8_t kProtocolUdp = 17;
+constexpr uint8_t kProtocolTcp = 6;
 constexpr uint8_t kFamilyIpv4 = 0x01;
 constexpr uint8_t kFamilyIpv6 = 0x02;
 
@@ -77,21 +79,34 @@ void Server::HandleAllocate(const Now& now, const RequestContext& ctx) {
     RejectAllocate(ctx, error_code::kAllocationMismatch);
     return;
   }
-  // §7.2 step 3: REQUESTED-TRANSPORT must be there; UDP only until RFC 6062
-  // arrives.
+  // §7.2 step 3: REQUESTED-TRANSPORT must be there; UDP, or TCP (RFC 6062
+  // §5.1: anything else is 442).
   std::optional<uint8_t> transport = request.RequestedTransport();
   if (!transport) {
     RejectAllocate(ctx, error_code::kBadRequest);
     return;
   }
-  if (*transport != kProtocolUdp) {
+  if (*transport != kProtocolUdp && *transport != kProtocolTcp) {
     RejectAllocate(ctx, error_code::kUnsupportedTransportProtocol);
     return;
   }
+  const bool tcp = *transport == kProtocolTcp;
   std::optional<uint64_t> token = request.ReservationToken();
   std::optional<bool> even_port = request.EvenPort();
   std::optional<uint8_t> requested_family = request.RequestedAddressFamily();
   std::optional<uint8_t> additional_family = request.AdditionalAddressFamily();
+  if (tcp) {
+    // RFC 6062 §5.1: a TCP allocation only over a TCP or TLS connection,
+    // and without DONT-FRAGMENT, EVEN-PORT or RESERVATION-TOKEN: 400.
+    // ADDITIONAL-ADDRESS-FAMILY is refused the same way: a TCP allocation
+    // is one listening socket, and neither RFC 6062 nor RFC 8656 defines a
+    // dual one (docs/rfc-matrix.md).
+    if (!IsStream(ctx.from.transport) || request.DontFragment() ||
+        even_port || token || additional_family) {
+      RejectAllocate(ctx, error_code::kBadRequest);
+      return;
+    }
+  }
   // §7.2 step 5/6: a token names an already chosen address, so it cannot
   // be combined with anything that chooses one.
   if (token && (even_port || requested_family || additional_family)) {
@@ -182,6 +197,7 @@ void Server::HandleAllocate(const Now& now, const RequestContext& ctx) {
   allocation.request_had_fingerprint = request.Fingerprint().has_value();
   allocation.request_used_sha256 = ctx.sha256;
   allocation.reserve_next = even_port.value_or(false);
+  allocation.relay_transport = tcp ? Transport::kTcp : Transport::kUdp;
 
   if (reservation) {
     // The port is already bound: answer now.
@@ -198,6 +214,7 @@ void Server::HandleAllocate(const Now& now, const RequestContext& ctx) {
   table_.AddRelay(allocation,
                   turn::Relay{first, family, turn::RelayState::kOpening, {}});
   OpenRelay open{.id = first,
+                 .transport = allocation.relay_transport,
                  .family = family,
                  .even_port = even_port.has_value(),
                  .dont_fragment = dont_fragment,
@@ -418,6 +435,9 @@ void Server::CloseRelayOf(turn::Allocation& allocation, RelayId relay) {
 
 void Server::DeleteAllocation(turn::Allocation& allocation,
                               DeleteReason reason) {
+  // RFC 6062: the peer data connections and the client data connections
+  // spliced to them go with the allocation.
+  ClosePeerConnections(allocation);
   if (allocation.answered) {
     const EventSubject subject = SubjectOf(allocation);
     auto relayed_for = [&](const IpAddress& peer) {

@@ -104,6 +104,12 @@ std::optional<Forward> Server::HandleSendIndication(
     Drop(DropReason::kNoAllocation);
     return std::nullopt;
   }
+  // RFC 6062 §5: a TCP allocation's data moves over peer connections; a
+  // Send indication on one is discarded.
+  if (allocation->relay_transport == Transport::kTcp) {
+    Drop(DropReason::kTcpAllocationData);
+    return std::nullopt;
+  }
   // RFC 8656 §11.2: an indication cannot be answered, so one without a
   // peer or data is dropped.
   const absl::InlinedVector<TransportAddress, 2> peers =
@@ -126,6 +132,11 @@ std::optional<Forward> Server::HandlePeerDatagram(
     return std::nullopt;
   }
   turn::Allocation& allocation = *owner;
+  // A TCP relay takes connections, not datagrams (RFC 6062 §5.3).
+  if (allocation.relay_transport == Transport::kTcp) {
+    Drop(DropReason::kTcpAllocationData);
+    return std::nullopt;
+  }
   // RFC 8656 §11.3 / §12.6: only from peers with a permission.
   if (!MayRelay(allocation, peer)) return std::nullopt;
 

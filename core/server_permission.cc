@@ -119,6 +119,11 @@ void Server::HandleChannelBind(const Now& now, const RequestContext& ctx) {
     RespondError(ctx.from, request.header(), error_code::kBadRequest,
                  ctx.protection());
   };
+  // RFC 6062 §5: channels carry datagrams; a TCP allocation has none: 400.
+  if (allocation->relay_transport == Transport::kTcp) {
+    bad_request();
+    return;
+  }
   // RFC 8656 §12.2: exactly one channel number in range and one peer.
   std::optional<uint16_t> number = request.ChannelNumber();
   const absl::InlinedVector<TransportAddress, 2> peers =

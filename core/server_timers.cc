@@ -1,6 +1,6 @@
 // Server: every expiry of RFC 8656 (allocations §7, permissions §9,
 // channel bindings §12 and their §12.1 cool-down, EVEN-PORT reservations
-// §7.2). Each happens when `now` reaches its deadline: at `deadline - 1ns`
+// §7.2) and RFC 6062's connect and bind timers (§5.2, §5.3). Each happens when `now` reaches its deadline: at `deadline - 1ns`
 // the thing is alive, at `deadline` it is gone. The timers themselves live
 // in the AllocationTable, next to what they time.
 #include <utility>
@@ -38,6 +38,10 @@ void Server::Expire(const Now& now, const turn::Deadline& d) {
     DropReservation(d.owner);
     return;
   }
+  if (d.kind == DeadlineKind::kPeerConnection) {
+    ExpirePeerConnection(static_cast<uint32_t>(d.owner));
+    return;
+  }
   turn::Allocation& allocation = table_.Get(turn::AllocationId{d.owner});
   switch (d.kind) {
     case DeadlineKind::kAllocation:
@@ -62,6 +66,7 @@ void Server::Expire(const Now& now, const turn::Deadline& d) {
       table_.EndCooldown(allocation, d.channel);
       break;
     case DeadlineKind::kReservation:
+    case DeadlineKind::kPeerConnection:
       break;
   }
 }

@@ -37,6 +37,17 @@ enum class DropReason : uint8_t {
   // a change of address without NAT discovery, RESPONSE-ADDRESS, or other
   // unknown comprehension-required attributes (core/server.cc).
   kRfc3489Unanswered,
+  // RFC 6062: a Send indication or a peer datagram on a TCP allocation,
+  // whose data moves only over peer data connections.
+  kTcpAllocationData,
+  // RFC 6062 §5.4: a message on a client data connection after its
+  // ConnectionBind; its bytes belong to the peer (the runtime splices it).
+  kDataConnection,
+  // RFC 6062 §5.3: an accepted peer connection closed because its relay
+  // has no TCP allocation or the allocation holds
+  // max_connections_per_allocation already (a missing permission or the
+  // peer policy count as kNoPermission, kPeerFiltered, kOwnPort).
+  kPeerConnectionRefused,
   kCount,
 };
 std::string_view DropReasonName(DropReason reason);

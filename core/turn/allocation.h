@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/time/time.h"
 #include "core/command.h"
@@ -46,6 +47,39 @@ struct Relay {
 struct ChannelBinding {
   TransportAddress peer;
   MonoTime expiry;
+};
+
+// RFC 6062: where a peer data connection stands.
+enum class PeerConnectionState : uint8_t {
+  // ConnectPeer issued for a Connect request (§5.2), not yet answered by
+  // the runtime; the Connect is answered when it is.
+  kConnecting,
+  // Connected (§5.2) or accepted (§5.3), its CONNECTION-ID given to the
+  // client; closed unless a ConnectionBind names it within 30 s.
+  kPendingBind,
+  // Spliced to a client data connection (§5.4).
+  kBound,
+};
+
+// One RFC 6062 peer data connection of a TCP allocation.
+struct PeerConnection {
+  // CONNECTION-ID (RFC 6062 §6.2.1): the client's name for it, random and
+  // unique among the live ones.
+  uint32_t number = 0;
+  // The runtime's name for the peer's TCP connection.
+  ConnectionId peer;
+  AllocationId owner;
+  TransportAddress peer_address;
+  PeerConnectionState state = PeerConnectionState::kConnecting;
+  // The connect timeout (kConnecting) or the bind timeout (kPendingBind);
+  // a bound connection has none.
+  MonoTime deadline;
+  // The Connect to answer (kConnecting), and how it was protected.
+  stun::TransactionId connect_transaction{};
+  bool connect_used_sha256 = false;
+  bool connect_had_fingerprint = false;
+  // The client data connection, once kBound.
+  ConnectionId data;
 };
 
 struct Allocation {
@@ -91,6 +125,13 @@ struct Allocation {
   absl::flat_hash_map<uint16_t, ChannelBinding> channels;
   absl::flat_hash_map<TransportAddress, uint16_t> channel_by_peer;
   absl::flat_hash_map<uint16_t, ChannelBinding> cooling_channels;
+
+  // RFC 6062: kTcp for a TCP allocation (REQUESTED-TRANSPORT 6), whose
+  // relay listens for peers and whose data flows over peer connections.
+  Transport relay_transport = Transport::kUdp;
+  // Its peer data connections by CONNECTION-ID (the table's index owns
+  // them).
+  absl::flat_hash_set<uint32_t> peer_connections;
 
   TokenBucket to_peer_budget;
   TokenBucket to_client_budget;

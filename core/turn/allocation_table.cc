@@ -21,6 +21,9 @@ Allocation& AllocationTable::Create(const FiveTuple& five_tuple) {
 }
 
 void AllocationTable::Erase(Allocation& allocation) {
+  for (uint32_t number : PeerConnectionsOf(allocation)) {
+    ErasePeerConnection(number);
+  }
   for (const Relay& relay : allocation.relays) by_relay_.erase(relay.id);
   EraseDeadlinesOf(allocation);
   by_five_tuple_.erase(allocation.five_tuple);
@@ -156,6 +159,79 @@ std::vector<uint64_t> AllocationTable::ReservationTokensInOrder() const {
   return tokens;
 }
 
+PeerConnection& AllocationTable::AddPeerConnection(
+    Allocation& owner, const PeerConnection& connection) {
+  TURNPIKE_CHECK(connection.state != PeerConnectionState::kBound,
+                 "a peer connection starts unbound");
+  auto [it, added] = peer_connections_.try_emplace(connection.number,
+                                                   connection);
+  TURNPIKE_CHECK(added, "CONNECTION-IDs are unique among live connections");
+  PeerConnection& stored = it->second;
+  stored.owner = owner.id;
+  owner.peer_connections.insert(stored.number);
+  const bool indexed =
+      by_peer_connection_.emplace(stored.peer, stored.number).second;
+  TURNPIKE_CHECK(indexed, "a peer connection id names one connection");
+  deadlines_.Set(stored.deadline, DeadlineKind::kPeerConnection,
+                 stored.number);
+  return stored;
+}
+
+PeerConnection* AllocationTable::FindByPeerConnection(ConnectionId peer) {
+  auto it = by_peer_connection_.find(peer);
+  return it == by_peer_connection_.end() ? nullptr
+                                         : FindPeerConnection(it->second);
+}
+
+PeerConnection* AllocationTable::FindByDataConnection(ConnectionId data) {
+  auto it = by_data_connection_.find(data);
+  return it == by_data_connection_.end() ? nullptr
+                                         : FindPeerConnection(it->second);
+}
+
+void AllocationTable::AwaitBind(PeerConnection& connection,
+                                MonoTime deadline) {
+  connection.state = PeerConnectionState::kPendingBind;
+  connection.deadline = deadline;
+  deadlines_.Set(deadline, DeadlineKind::kPeerConnection, connection.number);
+}
+
+void AllocationTable::BindPeerConnection(PeerConnection& connection,
+                                         ConnectionId data) {
+  TURNPIKE_CHECK(connection.state == PeerConnectionState::kPendingBind,
+                 "only a connection waiting for its bind is bound");
+  const bool indexed =
+      by_data_connection_.emplace(data, connection.number).second;
+  TURNPIKE_CHECK(indexed, "a data connection is bound to one peer");
+  connection.state = PeerConnectionState::kBound;
+  connection.data = data;
+  deadlines_.Erase(DeadlineKind::kPeerConnection, connection.number);
+}
+
+void AllocationTable::ErasePeerConnection(uint32_t number) {
+  auto it = peer_connections_.find(number);
+  if (it == peer_connections_.end()) return;
+  const PeerConnection& connection = it->second;
+  if (auto owner = allocations_.find(connection.owner);
+      owner != allocations_.end()) {
+    owner->second->peer_connections.erase(number);
+  }
+  by_peer_connection_.erase(connection.peer);
+  if (connection.state == PeerConnectionState::kBound) {
+    by_data_connection_.erase(connection.data);
+  }
+  deadlines_.Erase(DeadlineKind::kPeerConnection, number);
+  peer_connections_.erase(it);
+}
+
+std::vector<uint32_t> AllocationTable::PeerConnectionsOf(
+    const Allocation& allocation) const {
+  std::vector<uint32_t> numbers(allocation.peer_connections.begin(),
+                                allocation.peer_connections.end());
+  std::sort(numbers.begin(), numbers.end());
+  return numbers;
+}
+
 std::optional<Deadline> AllocationTable::PopDue(MonoTime now) {
   while (const Deadline* top = deadlines_.Top()) {
     if (top->at > now) break;
@@ -172,6 +248,12 @@ bool AllocationTable::IsLive(const Deadline& d) const {
   if (d.kind == DeadlineKind::kReservation) {
     auto it = reservations_.find(d.owner);
     return it != reservations_.end() && it->second.expiry == d.at;
+  }
+  if (d.kind == DeadlineKind::kPeerConnection) {
+    auto it = peer_connections_.find(static_cast<uint32_t>(d.owner));
+    return it != peer_connections_.end() &&
+           it->second.state != PeerConnectionState::kBound &&
+           it->second.deadline == d.at;
   }
   auto it = allocations_.find(AllocationId{d.owner});
   if (it == allocations_.end()) return false;
@@ -192,6 +274,7 @@ bool AllocationTable::IsLive(const Deadline& d) const {
       return c != allocation.cooling_channels.end() && c->second.expiry == d.at;
     }
     case DeadlineKind::kReservation:
+    case DeadlineKind::kPeerConnection:
       break;
   }
   return false;
@@ -220,6 +303,7 @@ const char* AllocationTable::BrokenInvariant() const {
   };
   size_t relays = 0;
   size_t timed = 0;  // live objects with a timer
+  size_t listed_peer_connections = 0;
   for (const auto& [id, allocation] : allocations_) {
     if (allocation->id != id) return "allocation knows its id";
     auto tuple = by_five_tuple_.find(allocation->five_tuple);
@@ -255,6 +339,28 @@ const char* AllocationTable::BrokenInvariant() const {
     if (!within(allocation->permissions.size(), limits_.max_permissions) ||
         !within(allocation->channels.size(), limits_.max_channels)) {
       return "permissions and channels within their caps";
+    }
+    // RFC 6062: only an answered TCP allocation has peer connections, and
+    // no more than its cap; each it lists names it as owner.
+    if (!allocation->peer_connections.empty() &&
+        (!allocation->answered ||
+         allocation->relay_transport != Transport::kTcp)) {
+      return "peer connections belong to answered TCP allocations";
+    }
+    if (!within(allocation->peer_connections.size(),
+                limits_.max_peer_connections)) {
+      return "peer connections within their cap";
+    }
+    for (uint32_t number : allocation->peer_connections) {
+      auto pc = peer_connections_.find(number);
+      if (pc == peer_connections_.end() || pc->second.owner != id) {
+        return "an allocation's peer connections name it as owner";
+      }
+    }
+    listed_peer_connections += allocation->peer_connections.size();
+    if (allocation->five_tuple.connection.valid() &&
+        by_data_connection_.contains(allocation->five_tuple.connection)) {
+      return "a data connection holds no allocation";
     }
     const uint64_t owner = allocation->id.value;
     for (const auto& [peer, expiry] : allocation->permissions) {
@@ -302,6 +408,38 @@ const char* AllocationTable::BrokenInvariant() const {
     }
   }
   timed += reservations_.size();
+  if (listed_peer_connections != peer_connections_.size()) {
+    return "every peer connection belongs to an allocation";
+  }
+  if (by_peer_connection_.size() != peer_connections_.size()) {
+    return "one peer-id index entry per peer connection";
+  }
+  size_t bound = 0;
+  for (const auto& [number, connection] : peer_connections_) {
+    if (connection.number != number) return "a peer connection knows its id";
+    auto peer = by_peer_connection_.find(connection.peer);
+    if (peer == by_peer_connection_.end() || peer->second != number) {
+      return "the peer-id index points at the connection";
+    }
+    const std::optional<MonoTime> due =
+        deadlines_.Find(DeadlineKind::kPeerConnection, number);
+    if (connection.state == PeerConnectionState::kBound) {
+      ++bound;
+      auto data = by_data_connection_.find(connection.data);
+      if (data == by_data_connection_.end() || data->second != number) {
+        return "the data-connection index points at the bound connection";
+      }
+      if (due) return "a bound peer connection has no timer";
+    } else {
+      if (due != connection.deadline) {
+        return "an unbound peer connection's timer is due at its deadline";
+      }
+      ++timed;
+    }
+  }
+  if (by_data_connection_.size() != bound) {
+    return "one data-connection index entry per bound connection";
+  }
   // One timer per live object, so the queue cannot outgrow them.
   if (deadlines_.size() != timed) return "no timer without a live object";
   for (const auto& [id, reserve] : abandoned_opens_) {

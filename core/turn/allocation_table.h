@@ -1,19 +1,19 @@
 // The allocations of one Server and every index over them (DESIGN.md "One
 // table owns the indexes"): by 5-tuple for client messages, by relay for
 // peer datagrams, permissions and channel bindings per allocation, EVEN-PORT
-// reservations by token, the relay opens whose allocation went away, and
-// the deadline queue with one entry per live timed object.
+// reservations by token, the relay opens whose allocation went away, the
+// RFC 6062 peer data connections (by CONNECTION-ID, by the runtime's peer
+// connection id and by the client data connection they are spliced to),
+// and the deadline queue with one entry per live timed object.
 //
 // The fields of an Allocation that these indexes mirror (id, five_tuple,
 // relays, expiry once answered, permissions, channels, channel_by_peer,
-// cooling_channels) change only through the methods here, so the indexes
+// cooling_channels, peer_connections) change only through the methods
+// here, so the indexes
 // cannot drift from them; the request handlers read them freely and change
 // the rest of an Allocation (counters, budgets, the answer) themselves.
 // The table decides nothing about the protocol and emits no commands: the
 // handlers do that, then tell the table what changed.
-//
-// A stream connection id index (RFC 6062) belongs here too, beside
-// by_five_tuple_, when the core learns connection ids.
 #ifndef TURNPIKE_CORE_TURN_ALLOCATION_TABLE_H_
 #define TURNPIKE_CORE_TURN_ALLOCATION_TABLE_H_
 
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "core/net/transport_address.h"
 #include "core/turn/allocation.h"
 #include "core/turn/deadline_queue.h"
@@ -39,6 +40,7 @@ class AllocationTable {
     uint16_t max_channel_number = 0;
     uint32_t max_permissions = 0;
     uint32_t max_channels = 0;
+    uint32_t max_peer_connections = 0;  // RFC 6062, per allocation
   };
 
   explicit AllocationTable(Limits limits) : limits_(limits) {}
@@ -111,6 +113,32 @@ class AllocationTable {
   // Every reservation token, ascending.
   std::vector<uint64_t> ReservationTokensInOrder() const;
 
+  // --- RFC 6062 peer data connections -------------------------------------
+  // Adds `connection` (state kConnecting or kPendingBind, with its
+  // deadline) to its owner, which must be a live TCP allocation; its
+  // number and peer id must be new.
+  PeerConnection& AddPeerConnection(Allocation& owner,
+                                    const PeerConnection& connection);
+  PeerConnection* FindPeerConnection(uint32_t number) {
+    auto it = peer_connections_.find(number);
+    return it == peer_connections_.end() ? nullptr : &it->second;
+  }
+  // By the runtime's id of the peer's connection.
+  PeerConnection* FindByPeerConnection(ConnectionId peer);
+  // By the client data connection it is spliced to.
+  PeerConnection* FindByDataConnection(ConnectionId data);
+  bool HasDataConnections() const { return !by_data_connection_.empty(); }
+  // The connection is connected and waits for its ConnectionBind until
+  // `deadline` (kConnecting → kPendingBind).
+  void AwaitBind(PeerConnection& connection, MonoTime deadline);
+  // The connection is spliced to `data` (kPendingBind → kBound): its timer
+  // goes, and `data` is indexed.
+  void BindPeerConnection(PeerConnection& connection, ConnectionId data);
+  // Removes the connection from every index with its timer.
+  void ErasePeerConnection(uint32_t number);
+  // The allocation's CONNECTION-IDs, ascending (the order to close them).
+  std::vector<uint32_t> PeerConnectionsOf(const Allocation& allocation) const;
+
   // --- Timers ------------------------------------------------------------
   std::optional<MonoTime> NextDeadline() const {
     const Deadline* top = deadlines_.Top();
@@ -149,6 +177,11 @@ class AllocationTable {
   // OpenRelay ids whose allocation was deleted before the runtime reported
   // them, with their EVEN-PORT port+1 id when there is one.
   absl::flat_hash_map<RelayId, std::optional<RelayId>> abandoned_opens_;
+  // RFC 6062 peer data connections by CONNECTION-ID, and the two ways in.
+  // Node-based: a PeerConnection* stays valid while others come and go.
+  absl::node_hash_map<uint32_t, PeerConnection> peer_connections_;
+  absl::flat_hash_map<ConnectionId, uint32_t> by_peer_connection_;
+  absl::flat_hash_map<ConnectionId, uint32_t> by_data_connection_;
   DeadlineQueue deadlines_;
   uint64_t next_allocation_id_ = 1;
 };

@@ -3,7 +3,8 @@
 // deterministic.
 //
 // Each timed object (an allocation, a permission, a channel binding, a
-// channel's cool-down, a reservation) has at most one entry, found by its
+// channel's cool-down, a reservation, an RFC 6062 peer connection waiting
+// to connect or to be bound) has at most one entry, found by its
 // key: a refresh moves that entry, a deletion removes it. So the queue
 // never holds more entries than there are live objects, however often a
 // client refreshes (a queue that only appends would grow with every
@@ -30,6 +31,7 @@ enum class DeadlineKind : uint8_t {
   kChannel,          // owner: allocation id; channel
   kChannelCooldown,  // owner: allocation id; channel
   kReservation,      // owner: reservation token
+  kPeerConnection,   // owner: CONNECTION-ID (RFC 6062 connect/bind timer)
 };
 
 // Which object a deadline belongs to.

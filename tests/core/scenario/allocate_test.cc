@@ -135,7 +135,9 @@ TEST_CASE("a second Allocate on the same 5-tuple is 437 (RFC 8656 §7.2)") {
                         })});
 }
 
-TEST_CASE("REQUESTED-TRANSPORT: missing is 400, TCP is 442 (RFC 8656 §7.2)") {
+TEST_CASE(
+    "REQUESTED-TRANSPORT: missing is 400, neither UDP nor TCP is 442 (RFC "
+    "8656 §7.2, RFC 6062 §5.1)") {
   TestServer server;
   server.users.Add("alice", "secret");
   TestClient client(server, ClientTuple(), "alice", "secret");
@@ -144,12 +146,16 @@ TEST_CASE("REQUESTED-TRANSPORT: missing is 400, TCP is 442 (RFC 8656 §7.2)") {
   Expect(server, {Verdict(AuthOutcome::kAccepted),
                   EventOf<AllocationError>("AllocationError"),
                   Error(Method::kAllocate, ec::kBadRequest)});
-  client.Send(client.Request(Method::kAllocate, [](MessageBuilder& b) {
-    b.AddRequestedTransport(6);
-  }));
-  Expect(server, {Verdict(AuthOutcome::kAccepted),
-                  EventOf<AllocationError>("AllocationError"),
-                  Error(Method::kAllocate, ec::kUnsupportedTransportProtocol)});
+  // ICMP (1) and SCTP (132): no relay speaks them.
+  for (uint8_t protocol : {1, 132}) {
+    client.Send(client.Request(Method::kAllocate, [&](MessageBuilder& b) {
+      b.AddRequestedTransport(protocol);
+    }));
+    Expect(server,
+           {Verdict(AuthOutcome::kAccepted),
+            EventOf<AllocationError>("AllocationError"),
+            Error(Method::kAllocate, ec::kUnsupportedTransportProtocol)});
+  }
   CHECK(server->allocation_count() == 0);
 }
 
