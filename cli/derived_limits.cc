@@ -36,6 +36,12 @@ AllocationCapacity DeriveAllocationCapacity(uint32_t ports, int relay_families,
   return capacity;
 }
 
+uint32_t DeriveConnectionsPerIp(size_t listeners, uint64_t open_files) {
+  const uint64_t reserved = kReservedDescriptors + listeners;
+  const uint64_t budget = open_files > reserved ? open_files - reserved : 0;
+  return Clamp32(std::clamp<uint64_t>(budget / 16, 1, kDefaultIpQuota));
+}
+
 EffectiveLimits ApplyDerivedLimits(Settings& settings, uint64_t open_files) {
   const runtime::RelayOptions& relay = settings.worker.relay;
   const int families = (relay.ipv4 ? 1 : 0) + (relay.ipv6 ? 1 : 0);
@@ -53,9 +59,22 @@ EffectiveLimits ApplyDerivedLimits(Settings& settings, uint64_t open_files) {
                          " by ", open_files, " open files for ", families,
                          families == 1 ? " family" : " families", ")");
   }
+  const uint32_t per_ip =
+      DeriveConnectionsPerIp(settings.worker.listeners.size(), open_files);
+  std::string connections;
+  if (settings.max_connections_per_ip_given) {
+    connections = absl::StrCat(
+        Limit(settings.worker.transport.max_connections_per_ip),
+        " (configured)");
+  } else {
+    settings.worker.transport.max_connections_per_ip = per_ip;
+    connections = absl::StrCat(per_ip, " (derived from ", open_files,
+                               " open files)");
+  }
   const core::ServerConfig& server = settings.worker.server;
   EffectiveLimits out;
   out.derived_max_allocations = capacity.total;
+  out.derived_connections_per_ip = per_ip;
   out.summary = absl::StrCat(
       "limits: max-allocations ", total, ", user-quota ",
       Limit(settings.quotas.per_user), ", ip-quota ",
@@ -66,7 +85,8 @@ EffectiveLimits ApplyDerivedLimits(Settings& settings, uint64_t open_files) {
       server.unauthenticated_rate == 0
           ? std::string()
           : absl::StrCat(" per source (burst ", server.unauthenticated_burst,
-                         ")"));
+                         ")"),
+      ", max-connections-per-ip ", connections);
   return out;
 }
 

@@ -42,8 +42,16 @@ AllocationCapacity DeriveAllocationCapacity(uint32_t ports, int relay_families,
                                             size_t listeners,
                                             uint64_t open_files);
 
+// max-connections-per-ip: one client IP may hold 1/16 of the descriptor
+// budget (open files less the reserve and the listeners), so no single
+// address can take the descriptors that relays and other clients need,
+// capped at kDefaultIpQuota (one TCP connection per allocation an IP may
+// hold) and at least 1.
+uint32_t DeriveConnectionsPerIp(size_t listeners, uint64_t open_files);
+
 struct EffectiveLimits {
   uint32_t derived_max_allocations = 0;  // whether or not it applies
+  uint32_t derived_connections_per_ip = 0;
   // The start-up log line: every effective limit and where it came from.
   std::string summary;
 };

@@ -151,7 +151,8 @@ int main(int argc, char** argv) {
 
   turnpike::cli::ReloadContext reload{
       arg_strings,  env,    &turnpike::cli::ReadFileFromDisk, realm, generated,
-      &credentials, &quotas, limits.derived_max_allocations};
+      &credentials, &quotas, limits.derived_max_allocations,
+      limits.derived_connections_per_ip};
   settings->worker.on_reload = [&reload](turnpike::runtime::Worker& worker) {
     absl::StatusOr<std::string> applied = turnpike::cli::Reload(reload, worker);
     if (applied.ok()) {

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
@@ -89,17 +90,41 @@ absl::Status ApplyForeground(std::string_view value, LoadState&) {
 
 // --- Listening ---------------------------------------------------------------
 
+// [SCHEME://]ADDR:PORT, udp:// when no scheme is given (RFC 8656 §3.1:
+// UDP, TCP and TLS-over-TCP; RFC 7350: DTLS).
 absl::Status ApplyListen(std::string_view value, LoadState& state) {
-  TURNPIKE_ASSIGN_OR_RETURN(address, ParseListenAddress(value));
+  core::Transport transport = core::Transport::kUdp;
+  static constexpr std::pair<std::string_view, core::Transport> kSchemes[] = {
+      {"udp://", core::Transport::kUdp},
+      {"tcp://", core::Transport::kTcp},
+      {"tls://", core::Transport::kTls},
+      {"dtls://", core::Transport::kDtls},
+  };
+  std::string_view rest = value;
+  for (const auto& [scheme, scheme_transport] : kSchemes) {
+    if (absl::StartsWithIgnoreCase(ToAbsl(value), ToAbsl(scheme))) {
+      transport = scheme_transport;
+      rest = value.substr(scheme.size());
+    }
+  }
+  if (rest == value && absl::StrContains(ToAbsl(value), "://")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", ToAbsl(value),
+        "' has an unknown scheme; use udp://, tcp://, tls:// or dtls:// "
+        "(or none, for UDP)"));
+  }
+  TURNPIKE_ASSIGN_OR_RETURN(address, ParseListenAddress(rest));
   std::vector<runtime::ListenerSpec>& listeners =
       state.settings.worker.listeners;
   for (const runtime::ListenerSpec& spec : listeners) {
-    if (spec.address == address && address.port != 0) {
+    if (spec.address == address && address.port != 0 &&
+        spec.transport == transport) {
       return absl::InvalidArgumentError(absl::StrCat(
-          address.ToString(), " is given twice; give each address once"));
+          ToAbsl(core::TransportName(transport)), "://", address.ToString(),
+          " is given twice; give each address once"));
     }
   }
-  listeners.push_back({address, /*skip_if_unavailable=*/false});
+  listeners.push_back({address, /*skip_if_unavailable=*/false, transport});
   return absl::OkStatus();
 }
 
@@ -307,6 +332,21 @@ absl::Status ApplyMaxAllocations(std::string_view value, LoadState& state) {
   return absl::OkStatus();
 }
 
+absl::Status ApplyMaxConnectionsPerIp(std::string_view value,
+                                      LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(count, ParseLimit(value, kMaxQuota));
+  state.settings.worker.transport.max_connections_per_ip =
+      static_cast<uint32_t>(count);
+  state.settings.max_connections_per_ip_given = true;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyIdleTimeout(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(seconds, ParseSeconds(value, 86400));
+  state.settings.worker.transport.idle_timeout = seconds;
+  return absl::OkStatus();
+}
+
 absl::Status ApplyUserQuota(std::string_view value, LoadState& state) {
   TURNPIKE_ASSIGN_OR_RETURN(count, ParseLimit(value, kMaxQuota));
   state.settings.quotas.per_user = static_cast<uint32_t>(count);
@@ -449,11 +489,14 @@ constexpr OptionSpec kOptions[] = {
      kSwitch, kFromAnywhere, false, &ApplyForeground},
 
     // Listening.
-    {"listen", "", "ADDR:PORT",
-     "0.0.0.0:3478 and [::]:3478 ([::] is skipped on hosts without IPv6)",
-     "UDP address to answer STUN and TURN on; repeat for several.\n"
-     "IPv6 goes in brackets ([::1]:3478); port 0 takes any free port.\n"
-     "Giving listen replaces the defaults.",
+    {"listen", "", "[SCHEME://]ADDR:PORT",
+     "0.0.0.0:3478 and [::]:3478, each over UDP and TCP ([::] is skipped "
+     "on hosts without IPv6)",
+     "Address to answer STUN and TURN on; repeat for several. SCHEME is\n"
+     "udp (the default), tcp, tls or dtls (tls and dtls are refused\n"
+     "until the TLS engine is wired), e.g. tcp://192.0.2.1:3478. IPv6\n"
+     "goes in brackets ([::1]:3478); port 0 takes any free port. Giving\n"
+     "listen replaces the defaults.",
      kList, kFromAnywhere, false, &ApplyListen},
     {"nat-discovery", "", "BOOL", "false",
      "Answer RFC 5780 NAT behaviour discovery (OTHER-ADDRESS,\n"
@@ -574,6 +617,19 @@ constexpr OptionSpec kOptions[] = {
      "source can reflect (coturn's unauthorized-ratelimit, on by\n"
      "default). 0 or unlimited: no limit.",
      kScalar, kFromAnywhere, false, &ApplyUnauthenticatedRate},
+    {"max-connections-per-ip", "", "COUNT",
+     "derived at start-up from the open-file limit (logged)",
+     "TCP and TLS connections at once per client IP address; one more is\n"
+     "reset at accept, before any other work, without telling the client\n"
+     "the limit. The default lets one IP hold 1/16 of the open-file\n"
+     "budget, at most 1024 (docs/security.md). Re-read on SIGHUP;\n"
+     "lowering it closes nothing. 0 or unlimited: no limit.",
+     kScalar, kFromAnywhere, true, &ApplyMaxConnectionsPerIp},
+    {"idle-timeout", "", "SECONDS", "60",
+     "A TCP or TLS connection that has no allocation for this long is\n"
+     "closed (as coturn does); one with an allocation lives as long as\n"
+     "the allocation.",
+     kScalar, kFromAnywhere, false, &ApplyIdleTimeout},
 
     // Peer policy.
     {"peer-allow", "", "CIDR", "none",

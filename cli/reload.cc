@@ -44,6 +44,10 @@ absl::StatusOr<std::string> Reload(const ReloadContext& context,
   if (!settings->max_allocations_given) {
     settings->quotas.total = context.derived_max_allocations;
   }
+  const uint32_t connections_per_ip =
+      settings->max_connections_per_ip_given
+          ? settings->worker.transport.max_connections_per_ip
+          : context.derived_connections_per_ip;
   // Nothing can fail from here on: apply all of it or none.
   context.credentials->Replace(*std::move(snapshot));
   context.quotas->SetLimits(settings->quotas);
@@ -53,8 +57,10 @@ absl::StatusOr<std::string> Reload(const ReloadContext& context,
       settings->quotas.total, "/", settings->quotas.per_user, "/",
       settings->quotas.per_client_ip, " (total/user/ip, 0 = none), ",
       rules.allow.size(), " peer-allow and ", rules.deny.size(),
-      " peer-deny rules", notes);
+      " peer-deny rules, max-connections-per-ip ", connections_per_ip,
+      " (0 = none; existing connections kept)", notes);
   worker.SetPeerRules(rules);
+  worker.SetConnectionsPerIp(connections_per_ip);
   return summary;
 }
 

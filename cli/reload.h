@@ -32,6 +32,8 @@ struct ReloadContext {
   // max-allocations as derived at start-up: kept when a reload leaves
   // max-allocations unset (the host has not changed).
   uint32_t derived_max_allocations = 0;
+  // Likewise max-connections-per-ip.
+  uint32_t derived_connections_per_ip = 0;
 };
 
 // The credential snapshot to serve with `settings`: the one LoadSettings

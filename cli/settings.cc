@@ -255,7 +255,7 @@ absl::Status CheckNatDiscovery(const LoadState& state,
     }
     listeners.push_back(
         {core::ListenerId{static_cast<uint16_t>(listeners.size())},
-         core::Transport::kUdp, spec.address});
+         spec.transport, spec.address});
   }
   if (absl::Status s = core::CheckNatDiscoveryListeners(listeners); !s.ok()) {
     // The core names the setting too: say it once.
@@ -338,6 +338,12 @@ absl::Status Finish(LoadState& state, const Provenance& provenance) {
          /*skip_if_unavailable=*/false},
         {TransportAddress{IpAddress::V6({}), kDefaultPort},
          /*skip_if_unavailable=*/true},
+        // RFC 8656 §3.1: TCP on the same port, as coturn listens by default
+        // (clients behind UDP-blocking firewalls).
+        {TransportAddress{IpAddress::V4(0u), kDefaultPort},
+         /*skip_if_unavailable=*/false, core::Transport::kTcp},
+        {TransportAddress{IpAddress::V6({}), kDefaultPort},
+         /*skip_if_unavailable=*/true, core::Transport::kTcp},
     };
   }
   if (state.debug) settings.log.level = runtime::LogLevel::kDebug;
@@ -418,7 +424,11 @@ std::string Summarize(const Settings& settings) {
   const runtime::WorkerConfig& worker = settings.worker;
   std::vector<std::string> listeners;
   for (const runtime::ListenerSpec& spec : worker.listeners) {
-    listeners.push_back(spec.address.ToString());
+    listeners.push_back(
+        spec.transport == core::Transport::kUdp
+            ? spec.address.ToString()
+            : absl::StrCat(ToAbsl(core::TransportName(spec.transport)), "://",
+                           spec.address.ToString()));
   }
   std::vector<std::string> relays;
   for (const std::optional<runtime::RelayAddress>* relay :

@@ -41,6 +41,8 @@ struct Settings {
   // (cli/derived_limits.h); the others have fixed defaults.
   core::LocalQuotaLedger::Limits quotas{0, kDefaultUserQuota, kDefaultIpQuota};
   bool max_allocations_given = false;
+  // max-connections-per-ip, likewise derived unless given.
+  bool max_connections_per_ip_given = false;
   // Validated with the runtime's own parsers, so a configuration that
   // loads is one runtime::ConfigureLogging accepts.
   runtime::LogConfig log;

@@ -55,7 +55,26 @@ TEST_CASE("ApplyDerivedLimits fills max-allocations from the host") {
   // The fd limit decides on a host with few descriptors.
   Settings dual = Loaded({}, /*dual=*/true);
   ApplyDerivedLimits(dual, 1024);
-  CHECK(dual.quotas.total == (1024 - 64 - 2) * 3 / 4 / 2);
+  // Four default listeners: UDP and TCP, each on both families.
+  CHECK(dual.quotas.total == (1024 - 64 - 4) * 3 / 4 / 2);
+}
+
+TEST_CASE("max-connections-per-ip is derived from the open-file limit") {
+  // 1/16 of what is left after the reserve and the listeners...
+  CHECK(DeriveConnectionsPerIp(4, 1024) == (1024 - 64 - 4) / 16);
+  // ...at most the per-IP allocation quota, at least 1.
+  CHECK(DeriveConnectionsPerIp(4, 1 << 20) == 1024);
+  CHECK(DeriveConnectionsPerIp(4, 10) == 1);
+  Settings settings = Loaded({});
+  const EffectiveLimits limits = ApplyDerivedLimits(settings, 1024);
+  CHECK(settings.worker.transport.max_connections_per_ip == 59);
+  CHECK(limits.derived_connections_per_ip == 59);
+  CHECK(limits.summary.find("max-connections-per-ip 59 (derived") !=
+        std::string::npos);
+  // An explicit value wins, 0 (no limit) included.
+  Settings given = Loaded({"--max-connections-per-ip=0"});
+  ApplyDerivedLimits(given, 1024);
+  CHECK(given.worker.transport.max_connections_per_ip == 0);
 }
 
 TEST_CASE("an explicit max-allocations wins over the derived one") {

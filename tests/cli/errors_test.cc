@@ -80,7 +80,7 @@ TEST_CASE("command-line syntax errors") {
         "'extra': turnpike takes no positional arguments; every setting is "
         "a flag (see turnpike --help)");
   CHECK(ErrorOf(Load({"--listen"})) ==
-        "--listen: needs a value: --listen ADDR:PORT");
+        "--listen: needs a value: --listen [SCHEME://]ADDR:PORT");
   CHECK(ErrorOf(Load({"-f"})) == "-f: needs a value: --config FILE");
 }
 
@@ -147,7 +147,7 @@ TEST_CASE("values with their own limits") {
   CHECK(StartsWith(ErrorOf(Load({"--event-output="})),
                    "--event-output: the value is empty"));
   CHECK(ErrorOf(Load({"--listen", "127.0.0.1:1", "--listen", "127.0.0.1:1"})) ==
-        "--listen: 127.0.0.1:1 is given twice; give each address once");
+        "--listen: udp://127.0.0.1:1 is given twice; give each address once");
 }
 
 }  // namespace

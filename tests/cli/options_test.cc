@@ -202,6 +202,52 @@ TEST_CASE("permission and channel caps per allocation") {
   CHECK_FALSE(Load({"--max-permissions-per-allocation=-1"}).ok());
 }
 
+TEST_CASE("listen takes an optional transport scheme") {
+  absl::StatusOr<Settings> s =
+      Load({"--listen", "127.0.0.1:3478", "--listen", "tcp://127.0.0.1:3478",
+            "--listen", "TLS://[::1]:5349", "--listen", "dtls://[::1]:5349",
+            "--listen", "udp://127.0.0.2:0"});
+  REQUIRE(s.ok());
+  REQUIRE(s->worker.listeners.size() == 5);
+  CHECK(s->worker.listeners[0].transport == core::Transport::kUdp);
+  CHECK(s->worker.listeners[1].transport == core::Transport::kTcp);
+  CHECK(s->worker.listeners[1].address ==
+        *TransportAddress::Parse("127.0.0.1:3478"));
+  CHECK(s->worker.listeners[2].transport == core::Transport::kTls);
+  CHECK(s->worker.listeners[2].address == *TransportAddress::Parse("[::1]:5349"));
+  CHECK(s->worker.listeners[3].transport == core::Transport::kDtls);
+  CHECK(s->worker.listeners[4].transport == core::Transport::kUdp);
+  CHECK(s->worker.listeners[4].address ==
+        *TransportAddress::Parse("127.0.0.2:0"));
+  // The same address twice over one transport is a mistake.
+  CHECK(ErrorOf(Load({"--listen", "tcp://127.0.0.1:1", "--listen",
+                      "tcp://127.0.0.1:1"})) ==
+        "--listen: tcp://127.0.0.1:1 is given twice; give each address once");
+  CHECK(StartsWith(ErrorOf(Load({"--listen", "sctp://127.0.0.1:1"})),
+                   "--listen: 'sctp://127.0.0.1:1' has an unknown scheme"));
+  CHECK_FALSE(Load({"--listen", "tcp://"}).ok());
+}
+
+TEST_CASE("max-connections-per-ip and idle-timeout") {
+  absl::StatusOr<Settings> defaults = Load({});
+  REQUIRE(defaults.ok());
+  CHECK_FALSE(defaults->max_connections_per_ip_given);
+  CHECK(defaults->worker.transport.idle_timeout == std::chrono::seconds(60));
+  absl::StatusOr<Settings> s =
+      Load({"--max-connections-per-ip=7", "--idle-timeout=5"});
+  REQUIRE(s.ok());
+  CHECK(s->max_connections_per_ip_given);
+  CHECK(s->worker.transport.max_connections_per_ip == 7);
+  CHECK(s->worker.transport.idle_timeout == std::chrono::seconds(5));
+  absl::StatusOr<Settings> unlimited =
+      Load({"--max-connections-per-ip=unlimited"});
+  REQUIRE(unlimited.ok());
+  CHECK(unlimited->worker.transport.max_connections_per_ip == 0);
+  CHECK(unlimited->max_connections_per_ip_given);
+  CHECK_FALSE(Load({"--max-connections-per-ip=-1"}).ok());
+  CHECK_FALSE(Load({"--idle-timeout=0"}).ok());
+}
+
 TEST_CASE("users from user and users-file, REST secrets") {
   const FileReader read = FakeFiles({{"/etc/users",
                                       "# team\n"

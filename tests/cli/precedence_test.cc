@@ -4,6 +4,9 @@
 
 #include <chrono>
 
+#include "absl/strings/str_cat.h"
+#include "core/util/absl_compat.h"
+
 #include "tests/cli/fake_inputs.h"
 
 namespace turnpike::cli {
@@ -16,6 +19,15 @@ std::vector<std::string> ListenText(const Settings& settings) {
   std::vector<std::string> text;
   for (const runtime::ListenerSpec& spec : settings.worker.listeners) {
     text.push_back(spec.address.ToString());
+  }
+  return text;
+}
+
+std::vector<std::string> ListenWithScheme(const Settings& settings) {
+  std::vector<std::string> text;
+  for (const runtime::ListenerSpec& spec : settings.worker.listeners) {
+    text.push_back(absl::StrCat(ToAbsl(core::TransportName(spec.transport)),
+                                "://", spec.address.ToString()));
   }
   return text;
 }
@@ -36,10 +48,14 @@ TEST_CASE("defaults when no source sets anything") {
   CHECK(s->worker.relay.max_port == 65535);
   CHECK(s->worker.server.realm == "turnpike");
   CHECK(s->worker.server.nonce_lifetime == std::chrono::seconds(600));
-  CHECK(ListenText(*s) ==
-        std::vector<std::string>{"0.0.0.0:3478", "[::]:3478"});
+  // UDP and TCP on both families, as coturn listens (RFC 8656 §3.1).
+  CHECK(ListenWithScheme(*s) ==
+        std::vector<std::string>{"udp://0.0.0.0:3478", "udp://[::]:3478",
+                                 "tcp://0.0.0.0:3478", "tcp://[::]:3478"});
   CHECK_FALSE(s->worker.listeners[0].skip_if_unavailable);
   CHECK(s->worker.listeners[1].skip_if_unavailable);
+  CHECK_FALSE(s->worker.listeners[2].skip_if_unavailable);
+  CHECK(s->worker.listeners[3].skip_if_unavailable);
   CHECK(s->relay_auto);
   CHECK_FALSE(s->worker.relay.ipv4.has_value());
   CHECK(s->users.empty());

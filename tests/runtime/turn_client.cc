@@ -64,12 +64,31 @@ std::optional<TurnClient> TurnClient::Create(const std::string& local_ip,
                                              const TransportAddress& server) {
   std::optional<UdpSocket> socket = UdpSocket::Bind(local_ip);
   if (!socket) return std::nullopt;
-  return TurnClient(std::move(*socket), server);
+  return TurnClient(std::move(socket), std::nullopt, server);
+}
+
+std::optional<TurnClient> TurnClient::CreateTcp(
+    const std::string& local_ip, const TransportAddress& server,
+    std::optional<int> receive_buffer) {
+  std::optional<TcpStream> stream =
+      TcpStream::Connect(local_ip, server, receive_buffer);
+  if (!stream) return std::nullopt;
+  return TurnClient(std::nullopt, std::move(stream), server);
 }
 
 TransportAddress TurnClient::local_address() const {
-  return TransportAddress{*IpAddress::Parse(socket_.local_ip()),
-                          socket_.local_port()};
+  if (stream_) return stream_->local_address();
+  return TransportAddress{*IpAddress::Parse(socket_->local_ip()),
+                          socket_->local_port()};
+}
+
+std::optional<Datagram> TurnClient::ReceiveFrom(
+    std::chrono::milliseconds timeout) {
+  if (socket_) return socket_->ReceiveFrom(timeout);
+  std::optional<std::vector<uint8_t>> message =
+      stream_->ReceiveMessage(timeout);
+  if (!message) return std::nullopt;
+  return Datagram{std::move(*message), server_.ip.ToString(), server_.port};
 }
 
 stun::TransactionId TurnClient::NewTransactionId() {
@@ -80,7 +99,8 @@ stun::TransactionId TurnClient::NewTransactionId() {
 }
 
 bool TurnClient::Send(const Payload& bytes) {
-  return socket_.SendTo(server_.ip.ToString(), server_.port, bytes);
+  if (stream_) return stream_->Send(bytes);
+  return socket_->SendTo(server_.ip.ToString(), server_.port, bytes);
 }
 
 bool TurnClient::FromServer(const Datagram& datagram) const {
@@ -130,7 +150,7 @@ int TurnClient::Burst(Method method, const AddAttributes& add_attributes,
       if (!request || !Send(*request)) return succeeded;
       ++sent;
     }
-    std::optional<Datagram> datagram = socket_.ReceiveFrom(kDefaultTimeout);
+    std::optional<Datagram> datagram = ReceiveFrom(kDefaultTimeout);
     if (!datagram) return succeeded;  // overdue: lost or never answered
     if (!FromServer(*datagram) || KeepIfRelayed(datagram->bytes)) continue;
     auto view = MessageView::Parse(datagram->bytes);
@@ -153,7 +173,7 @@ std::optional<TurnReply> TurnClient::RoundTrip(
 
   const Clock::time_point deadline = Clock::now() + kDefaultTimeout;
   for (;;) {
-    std::optional<Datagram> datagram = socket_.ReceiveFrom(Remaining(deadline));
+    std::optional<Datagram> datagram = ReceiveFrom(Remaining(deadline));
     if (!datagram) return std::nullopt;
     if (!FromServer(*datagram)) {
       ++stray_responses_;
@@ -275,6 +295,8 @@ bool TurnClient::SendChannelData(uint16_t channel, const Payload& data) {
       channel, static_cast<uint16_t>(data.size()));
   Payload bytes(header.begin(), header.end());
   bytes.insert(bytes.end(), data.begin(), data.end());
+  // RFC 8656 §12.5: over a stream, padded to a multiple of 4.
+  if (stream_) bytes.resize((bytes.size() + 3) / 4 * 4, 0);
   return Send(bytes);
 }
 
@@ -305,7 +327,7 @@ std::optional<RelayedData> TurnClient::ReceiveRelayed(
     std::chrono::milliseconds timeout) {
   const Clock::time_point deadline = Clock::now() + timeout;
   while (relayed_.empty()) {
-    std::optional<Datagram> datagram = socket_.ReceiveFrom(Remaining(deadline));
+    std::optional<Datagram> datagram = ReceiveFrom(Remaining(deadline));
     if (!datagram) return std::nullopt;
     if (FromServer(*datagram)) KeepIfRelayed(datagram->bytes);
   }

@@ -24,6 +24,7 @@
 #include "core/stun/constants.h"
 #include "core/stun/integrity.h"
 #include "core/stun/message_builder.h"
+#include "tests/runtime/tcp_stream.h"
 #include "tests/runtime/udp_socket.h"
 
 namespace turnpike::testing {
@@ -80,6 +81,14 @@ class TurnClient {
   // address cannot be bound.
   static std::optional<TurnClient> Create(const std::string& local_ip,
                                           const TransportAddress& server);
+  // The same over a TCP connection to `server` (RFC 8656 §3.1): messages
+  // framed on the stream, ChannelData padded to 4 both ways (§12.5).
+  // `receive_buffer` sets the client's SO_RCVBUF (a slow reader).
+  static std::optional<TurnClient> CreateTcp(
+      const std::string& local_ip, const TransportAddress& server,
+      std::optional<int> receive_buffer = std::nullopt);
+  // The TCP connection, for tests that watch it close; nullptr over UDP.
+  TcpStream* stream() { return stream_ ? &*stream_ : nullptr; }
 
   void SetCredentials(std::string username, std::string password) {
     username_ = std::move(username);
@@ -124,10 +133,15 @@ class TurnClient {
       std::chrono::milliseconds timeout = kDefaultTimeout);
 
  private:
-  TurnClient(UdpSocket socket, TransportAddress server)
+  TurnClient(std::optional<UdpSocket> socket, std::optional<TcpStream> stream,
+             TransportAddress server)
       : socket_(std::move(socket)),
+        stream_(std::move(stream)),
         server_(server),
         random_(std::random_device{}()) {}
+  // The next datagram, or the next framed message of the stream (from the
+  // server, by construction).
+  std::optional<Datagram> ReceiveFrom(std::chrono::milliseconds timeout);
 
   // One request with the authentication dance described at Allocate().
   std::optional<TurnReply> Transact(stun::Method method,
@@ -153,7 +167,8 @@ class TurnClient {
   // `bytes` is neither.
   bool KeepIfRelayed(const Payload& bytes);
 
-  UdpSocket socket_;
+  std::optional<UdpSocket> socket_;  // exactly one of these two
+  std::optional<TcpStream> stream_;
   TransportAddress server_;
   std::mt19937_64 random_;
   std::string username_;

@@ -17,7 +17,7 @@ std::optional<TransportAddress> ListeningAddress(const std::string& output) {
   const size_t start = output.find(kListeningPrefix);
   if (start == std::string::npos) return std::nullopt;
   const size_t from = start + kListeningPrefix.size();
-  const size_t end = output.find_first_of(" \n", from);
+  const size_t end = output.find_first_of(", \n", from);
   if (end == std::string::npos) return std::nullopt;  // line not complete yet
   return TransportAddress::Parse(
       std::string_view(output).substr(from, end - from));
@@ -34,6 +34,28 @@ bool PollUntil(std::chrono::milliseconds timeout, Poll poll) {
 }
 
 }  // namespace
+
+std::optional<TransportAddress> ListeningAddressOf(const std::string& output,
+                                                   std::string_view transport) {
+  const size_t line = output.find("listening on ");
+  if (line == std::string::npos) return std::nullopt;
+  const size_t line_end = output.find('\n', line);
+  if (line_end == std::string::npos) return std::nullopt;
+  // "listening on udp A, tcp B, ...": each entry is "TRANSPORT ADDRESS".
+  const std::string needle = std::string(transport) + " ";
+  size_t at = output.find(needle, line);
+  while (at != std::string::npos && at < line_end) {
+    const char before = output[at - 1];
+    if (before == ' ') {
+      const size_t from = at + needle.size();
+      const size_t end = output.find_first_of(", \n", from);
+      return TransportAddress::Parse(
+          std::string_view(output).substr(from, end - from));
+    }
+    at = output.find(needle, at + 1);
+  }
+  return std::nullopt;
+}
 
 std::optional<RunningTurnpike> StartTurnpike(
     const std::string& ip, const std::vector<std::string>& extra) {

@@ -34,6 +34,11 @@ struct RunningTurnpike {
 std::optional<RunningTurnpike> StartTurnpike(
     const std::string& ip, const std::vector<std::string>& extra);
 
+// The address turnpike reported for its first `transport` listener ("udp",
+// "tcp") in `output`'s "listening on" line; nullopt when there is none.
+std::optional<TransportAddress> ListeningAddressOf(const std::string& output,
+                                                   std::string_view transport);
+
 // Polls every 20 ms until `needle` appears in the process's output (or in
 // `file`), or `timeout` passes.
 bool WaitForOutput(Subprocess& process, std::string_view needle,
