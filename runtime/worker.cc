@@ -306,6 +306,17 @@ absl::Status Worker::Run() {
       core_stats.dropped(core::DropReason::kUnauthenticatedLimited) +
           core_stats.dropped(core::DropReason::kUnauthenticatedTableFull),
       " unauthenticated answers withheld"));
+  // RFC 6062 relays, when any peer connection was made.
+  if (stats_.peer_connections_accepted + stats_.peer_connects_succeeded +
+          stats_.peer_connects_failed >
+      0) {
+    LogInfo(absl::StrCat(
+        "tcp relays: ", stats_.peer_connects_succeeded, " peers connected, ",
+        stats_.peer_connects_failed, " connects failed, ",
+        stats_.peer_connections_accepted, " peers accepted, ",
+        stats_.spliced_bytes_client_to_peer, " bytes spliced to peers, ",
+        stats_.spliced_bytes_peer_to_client, " to clients"));
+  }
   return absl::OkStatus();
 }
 
