@@ -317,6 +317,18 @@ absl::Status Worker::Run() {
         stats_.spliced_bytes_client_to_peer, " bytes spliced to peers, ",
         stats_.spliced_bytes_peer_to_client, " to clients"));
   }
+  for (const auto& [name, counts] :
+       {std::pair<const char*, const StreamStats&>{"tcp", stats_.tcp},
+        {"tls", stats_.tls}}) {
+    if (counts.accepted + counts.refused_by_limit == 0) continue;
+    LogInfo(absl::StrCat(
+        name, " clients: ", counts.accepted, " accepted, ",
+        counts.refused_by_limit, " refused by max-connections-per-ip, ",
+        counts.closed_idle, " closed idle, ", counts.closed_framing_error,
+        " closed for bad framing, ", counts.closed_handshake_timeout,
+        " closed in their handshake, ", counts.queue_drops,
+        " messages dropped on a full write queue"));
+  }
   return absl::OkStatus();
 }
 

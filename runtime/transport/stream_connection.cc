@@ -184,8 +184,8 @@ SendResult StreamConnection::Send(const TransportAddress& /*to*/,
   // core's commands; the timer closes on the next turn of the loop.
   if (broken_) {
     ArmTimer();
-  } else if (was_empty != queue_.empty()) {
-    UpdatePoll();
+  } else if (was_empty != queue_.empty() || !queue_.empty()) {
+    UpdatePoll();  // writability wanted, or reading paused past half
   }
   return result;
 }
@@ -199,6 +199,8 @@ void StreamConnection::UpdatePoll() {
   int events = 0;
   if (reading_ && !paused && !broken_) events |= UV_READABLE;
   if (!queue_.empty()) events |= UV_WRITABLE;
+  if (events == polled_events_) return;  // no syscall on the send path
+  polled_events_ = events;
   if (events == 0) {
     uv_poll_stop(poll_);
   } else {

@@ -201,6 +201,8 @@ class StreamConnection final : public Endpoint,
   // (TakeForSplice hands them over).
   absl::Span<const uint8_t> unread_input_;
   bool reading_ = true;
+  // What the poll watches now (UV_READABLE | UV_WRITABLE bits).
+  int polled_events_ = -1;
   bool close_requested_ = false;
   std::optional<CloseReason> close_reason_;
 

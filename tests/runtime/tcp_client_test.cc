@@ -177,15 +177,18 @@ TEST_CASE("a stalled TCP reader drops whole messages and others are served") {
   REQUIRE(peer.has_value());
   TurnClient stalled = TcpClient(kIp, *server, 4096);
   const TransportAddress relayed = AllocateWithChannel(stalled, *peer);
+  TurnClient other = TcpClient(kIp, *server);
   // 4 MB towards a client that reads nothing: far past the 256 KiB queue
-  // and any kernel buffer.
+  // and the kernel's buffers. Meanwhile the other TCP client is answered;
+  // its round trip every 100 datagrams also keeps the peer from
+  // outrunning the relay socket's receive buffer, so the datagrams reach
+  // the write queue rather than die in the kernel.
   constexpr uint32_t kCount = 4000;
   for (uint32_t i = 0; i < kCount; ++i) {
     REQUIRE(peer->SendTo(relayed.ip.ToString(), relayed.port,
                          Numbered(i, 999)));
+    if (i % 100 == 99) REQUIRE_MESSAGE(Answers(other), "after " << i);
   }
-  // Meanwhile another TCP client is answered and relays.
-  TurnClient other = TcpClient(kIp, *server);
   std::optional<UdpSocket> other_peer = UdpSocket::Bind(kIp);
   REQUIRE(other_peer.has_value());
   const TransportAddress other_relayed =
@@ -214,6 +217,15 @@ TEST_CASE("a stalled TCP reader drops whole messages and others are served") {
   CHECK(received > 0);
   CHECK(received < kCount);  // the queue's bound held: some were dropped
   ExpectCleanExit(server->server);
+  // ...and turnpike counted them.
+  const std::string output = server->server.process->Output();
+  const size_t at = output.find("tcp clients: ");
+  REQUIRE_MESSAGE(at != std::string::npos, "no tcp summary:\n" << output);
+  const size_t drops_end =
+      output.find(" messages dropped on a full write queue", at);
+  REQUIRE(drops_end != std::string::npos);
+  const size_t drops_start = output.rfind(' ', drops_end - 1) + 1;
+  CHECK_MESSAGE(std::stoul(output.substr(drops_start, drops_end - drops_start)) > 0, "received " << received << ", output " << output);
 }
 
 TEST_CASE("a connection flood from one IP hits the limit and another IP is served") {
@@ -258,8 +270,9 @@ TEST_CASE("lowering max-connections-per-ip by SIGHUP keeps existing connections"
   }
   std::optional<TcpServer> server = StartTcp({"--config", config.string()});
   REQUIRE(server.has_value());
+  // Two of three: under the old limit a third would be let in.
   std::vector<TurnClient> clients;
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < 2; ++i) {
     clients.push_back(TcpClient("127.0.0.4", *server));
     REQUIRE(Answers(clients.back()));
   }
@@ -275,6 +288,8 @@ TEST_CASE("lowering max-connections-per-ip by SIGHUP keeps existing connections"
   std::optional<TcpStream> refused =
       TcpStream::Connect("127.0.0.4", server->tcp);
   if (refused) CHECK(refused->WaitClosed(kLogTimeout));
+  // Nobody was evicted: both still answer after the refusal.
+  for (TurnClient& client : clients) CHECK(Answers(client));
   ExpectCleanExit(server->server);
 }
 

@@ -57,7 +57,8 @@ start_turnpike() {
   server_pid=$!
   port=
   for _ in $(seq 100); do
-    port=$(sed -n 's/.*listening on udp .*:\([0-9][0-9]*\)$/\1/p' "$log")
+    # The first UDP listener's port ("listening on udp A:P, tcp B:Q").
+    port=$(sed -n 's/.*listening on udp [^ ,]*:\([0-9][0-9]*\)\($\|,.*\)/\1/p' "$log")
     [[ -n $port ]] && return 0
     kill -0 "$server_pid" 2>/dev/null || fail "turnpike exited during start-up"
     sleep 0.1

@@ -3,10 +3,14 @@
 # our binary over UDP on loopback to coturn's turnutils_peer, an echo peer
 # (DESIGN.md testing pyramid, layer 5).
 #
-#   uclient_interop.sh TURNPIKE TURNUTILS_UCLIENT TURNUTILS_PEER channel|send
+#   uclient_interop.sh TURNPIKE TURNUTILS_UCLIENT TURNUTILS_PEER channel|send|tcp
 #
 # channel: uclient's default, ChannelBind + ChannelData (RFC 8656 §12);
-# send:    -s, Send and Data indications (RFC 8656 §11).
+# send:    -s, Send and Data indications (RFC 8656 §11);
+# tcp:     -t, channels over a TCP connection to the server (RFC 8656 §3.1,
+#          ChannelData padded to 4 on the stream, §12.5). Over TCP nothing
+#          may be lost between client and server, so the only loss
+#          tolerated is the UDP leg's, counted by the kernel as below.
 #
 # Pass: uclient exits 0 and its summary counts as many messages received as
 # sent (more than zero), or the kernel counted enough socket buffer
@@ -46,8 +50,9 @@ fail() {
 case $mode in
   channel) mode_flags=() ;;
   send) mode_flags=(-s) ;;
+  tcp) mode_flags=(-t) ;;
   *)
-    echo "usage: $0 TURNPIKE TURNUTILS_UCLIENT TURNUTILS_PEER channel|send" >&2
+    echo "usage: $0 TURNPIKE TURNUTILS_UCLIENT TURNUTILS_PEER channel|send|tcp" >&2
     exit 2
     ;;
 esac
@@ -59,8 +64,16 @@ esac
 # (docs/security.md), hence a relay range that holds the peer's port.
 # shellcheck source=tests/runtime/turnpike_process.sh
 source "$(dirname "${BASH_SOURCE[0]}")/turnpike_process.sh"
-start_turnpike "$work/server.log" --listen 127.0.0.1:0 --relay-ip 127.0.0.1 \
-  --user alice:secret --peer-allow 127.0.0.0/8 --min-port 1024
+start_turnpike "$work/server.log" --listen 127.0.0.1:0 --listen tcp://127.0.0.1:0 \
+  --relay-ip 127.0.0.1 --user alice:secret --peer-allow 127.0.0.0/8 --min-port 1024
+# "listening on udp 127.0.0.1:A, tcp 127.0.0.1:B": the port of the mode's
+# transport.
+if [[ $mode == tcp ]]; then
+  port=$(sed -n 's/.*listening on .*tcp [^ ,]*:\([0-9][0-9]*\).*/\1/p' "$work/server.log")
+else
+  port=$(sed -n 's/.*listening on udp [^ ,]*:\([0-9][0-9]*\).*/\1/p' "$work/server.log")
+fi
+[[ -n $port ]] || fail "no $mode listening port in the log"
 
 # turnutils_peer takes a fixed port and binds it and the next one (for
 # uclient's RTCP companion allocations). Pick one below the kernel's
