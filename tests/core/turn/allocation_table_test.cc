@@ -335,3 +335,112 @@ TEST_CASE("AllocationTable BrokenInvariant names an index changed behind its bac
 
 }  // namespace
 }  // namespace turnpike::core::turn
+
+namespace turnpike::core::turn {
+namespace {
+
+// RFC 6062: an answered TCP allocation on connection `connection`.
+Allocation& AnsweredTcp(AllocationTable& table, uint8_t last_octet,
+                        uint64_t connection, uint32_t relay) {
+  FiveTuple tuple = Client(last_octet);
+  tuple.transport = Transport::kTcp;
+  tuple.connection = ConnectionId{connection};
+  Allocation& allocation = Answered(table, tuple, relay, At(600));
+  allocation.relay_transport = Transport::kTcp;
+  return allocation;
+}
+
+PeerConnection Pending(uint32_t number, uint64_t peer, MonoTime deadline) {
+  PeerConnection connection;
+  connection.number = number;
+  connection.peer = ConnectionId{peer};
+  connection.peer_address = Peer(1);
+  connection.state = PeerConnectionState::kPendingBind;
+  connection.deadline = deadline;
+  return connection;
+}
+
+TEST_CASE(
+    "AllocationTable indexes RFC 6062 peer connections three ways with one "
+    "timer until bound") {
+  AllocationTable table(kLimits);
+  Allocation& a = AnsweredTcp(table, 1, 1, 1);
+  table.AddPeerConnection(a, Pending(7, 100, At(30)));
+  PeerConnection connecting = Pending(8, 101, At(60));
+  connecting.state = PeerConnectionState::kConnecting;
+  table.AddPeerConnection(a, connecting);
+  CHECK(Broken(table).empty());
+  CHECK(table.deadline_count() == 3);
+  CHECK(table.FindByPeerConnection(ConnectionId{100})->number == 7);
+  // Connected: the connect timer becomes the bind timer, still one entry.
+  table.AwaitBind(*table.FindPeerConnection(8), At(90));
+  CHECK(table.deadline_count() == 3);
+  // Bound: its timer goes and the data connection finds it.
+  table.BindPeerConnection(*table.FindPeerConnection(7), ConnectionId{2});
+  CHECK(Broken(table).empty());
+  CHECK(table.deadline_count() == 2);
+  CHECK(table.FindByDataConnection(ConnectionId{2})->number == 7);
+  // PopDue at 90 s expires only the unbound one.
+  const std::optional<Deadline> due = table.PopDue(At(90));
+  REQUIRE(due.has_value());
+  CHECK(due->kind == DeadlineKind::kPeerConnection);
+  CHECK(due->owner == 8);
+  table.ErasePeerConnection(8);
+  CHECK(Broken(table).empty());
+  // Erasing the allocation takes the bound one with every index entry.
+  table.Erase(a);
+  CHECK(Broken(table).empty());
+  CHECK(table.FindPeerConnection(7) == nullptr);
+  CHECK(table.FindByPeerConnection(ConnectionId{100}) == nullptr);
+  CHECK(table.FindByDataConnection(ConnectionId{2}) == nullptr);
+  CHECK_FALSE(table.HasDataConnections());
+  CHECK(table.deadline_count() == 0);
+}
+
+TEST_CASE(
+    "AllocationTable BrokenInvariant names an RFC 6062 index changed behind "
+    "its back") {
+  AllocationTable::Limits limits = kLimits;
+  limits.max_peer_connections = 2;
+  AllocationTable table(limits);
+  Allocation& a = AnsweredTcp(table, 1, 1, 1);
+  table.AddPeerConnection(a, Pending(7, 100, At(30)));
+  REQUIRE(Broken(table).empty());
+  SUBCASE("a connection listed by an allocation that does not own it") {
+    a.peer_connections.insert(9);
+    CHECK(Broken(table) == "an allocation's peer connections name it as owner");
+  }
+  SUBCASE("a connection forgotten by its allocation") {
+    a.peer_connections.clear();
+    CHECK(Broken(table) == "every peer connection belongs to an allocation");
+  }
+  SUBCASE("a deadline moved without its timer") {
+    table.FindPeerConnection(7)->deadline = At(31);
+    CHECK(Broken(table) ==
+          "an unbound peer connection's timer is due at its deadline");
+  }
+  SUBCASE("bound without the data index") {
+    table.FindPeerConnection(7)->state = PeerConnectionState::kBound;
+    CHECK(Broken(table) ==
+          "the data-connection index points at the bound connection");
+  }
+  SUBCASE("over the cap") {
+    table.AddPeerConnection(a, Pending(8, 101, At(30)));
+    table.AddPeerConnection(a, Pending(9, 102, At(30)));
+    CHECK(Broken(table) == "peer connections within their cap");
+  }
+  SUBCASE("on a UDP allocation") {
+    a.relay_transport = Transport::kUdp;
+    CHECK(Broken(table) ==
+          "peer connections belong to answered TCP allocations");
+  }
+  SUBCASE("a data connection that holds an allocation") {
+    table.BindPeerConnection(*table.FindPeerConnection(7), ConnectionId{5});
+    REQUIRE(Broken(table).empty());
+    AnsweredTcp(table, 2, 5, 2);
+    CHECK(Broken(table) == "a data connection holds no allocation");
+  }
+}
+
+}  // namespace
+}  // namespace turnpike::core::turn
