@@ -520,9 +520,8 @@ uint32_t Worker::DrawRelayPort(bool even) {
   const uint32_t span = relay_options_.max_port - low + 1;
   uint8_t random[4];
   deps_.random->Fill(absl::MakeSpan(random));
-  const uint32_t draw = uint32_t{random[0]} << 24 |
-                        uint32_t{random[1]} << 16 | uint32_t{random[2]} << 8 |
-                        random[3];
+  const uint32_t draw = uint32_t{random[0]} << 24 | uint32_t{random[1]} << 16 |
+                        uint32_t{random[2]} << 8 | random[3];
   uint32_t port = low + draw % span;
   if (even) port &= ~uint32_t{1};
   return port;

@@ -7,7 +7,9 @@
 // every socket through the transport-neutral Endpoint
 // (runtime/transport/endpoint.h), so client messages and sends take the
 // same path whatever the transport. Relay sockets are opened and closed
-// when the core says so, one uv_udp_t per relayed address. Workers share
+// when the core says so, one uv_udp_t per relayed address, or for an
+// RFC 6062 TCP allocation a listening TCP socket with its peer connections
+// and splices (worker_tcp_relay.cc). Workers share
 // nothing; several of them on SO_REUSEPORT sockets come later, and so do
 // stream listeners.
 #ifndef TURNPIKE_RUNTIME_WORKER_H_
@@ -33,9 +35,9 @@
 #include "runtime/transport/connection_limiter.h"
 #include "runtime/transport/endpoint.h"
 #include "runtime/transport/splice.h"
-#include "runtime/transport/tcp_relay.h"
 #include "runtime/transport/stream_connection.h"
 #include "runtime/transport/tcp_listener.h"
+#include "runtime/transport/tcp_relay.h"
 #include "runtime/transport/transport_settings.h"
 #include "runtime/transport/udp_socket.h"
 
@@ -269,8 +271,7 @@ class Worker final : private MessageSink,
     IpAddress client_ip;
   };
   absl::flat_hash_map<core::ConnectionId, SplicedPair> splices_;
-  absl::flat_hash_map<core::ConnectionId, core::ConnectionId>
-      splice_by_client_;
+  absl::flat_hash_map<core::ConnectionId, core::ConnectionId> splice_by_client_;
   std::vector<std::unique_ptr<Splice>> closed_splices_;
   // Heap-allocated and freed by their close callbacks (libuv touches a
   // handle after uv_close() returns); timer_ is nullptr once closed.
