@@ -132,12 +132,20 @@ void Worker::Execute(const core::SpliceConnections& splice) {
   peer_connections_.erase(peer);
   const core::ConnectionId peer_id = splice.peer;
   const core::FiveTuple tuple = client->tuple;
-  splices_[peer_id] = {
-      std::make_unique<Splice>(
-          &loop_, client->socket, absl::MakeConstSpan(client->unread),
-          peer_socket, SpliceOptions{}, &stats_,
-          [this, peer_id, tuple] { OnSpliceClosed(peer_id, tuple); }),
-      splice.client, tuple.client.ip};
+  auto joined = std::make_unique<Splice>(
+      &loop_, client->socket, absl::MakeConstSpan(client->unread), peer_socket,
+      SpliceOptions{}, &stats_,
+      [this, peer_id, tuple] { OnSpliceClosed(peer_id, tuple); });
+  if (joined->closed()) {
+    // Ended inside its constructor (the peer was gone when the client's
+    // first bytes went to it), before OnSpliceClosed could find it.
+    closed_splices_.push_back(std::move(joined));
+    limiter_.Release(tuple.client.ip);
+    server_->HandlePeerConnectionClosed(now_, peer_id);
+    server_->HandleConnectionClosed(now_, tuple);
+    return;
+  }
+  splices_[peer_id] = {std::move(joined), splice.client, tuple.client.ip};
   splice_by_client_[splice.client] = peer_id;
 }
 
