@@ -11,6 +11,7 @@ void RelayBook::OnOpenRelay(const core::OpenRelay& open) {
   FUZZ_CHECK(!records_.contains(open.id));
   RelayRecord record;
   record.family = open.family;
+  record.transport = open.transport;
   record.even_port = open.even_port;
   record.reserve_id = open.reserve_id;
   if (open.reserve_id) {
@@ -19,7 +20,8 @@ void RelayBook::OnOpenRelay(const core::OpenRelay& open) {
     // RFC 8656 §7.2: R=1 only comes with EVEN-PORT.
     FUZZ_CHECK(open.even_port);
     records_[*open.reserve_id] =
-        RelayRecord{RelayState::kReserving, open.family, false, {}, {}};
+        RelayRecord{RelayState::kReserving, open.family, open.transport,
+                    false, {}, {}};
   }
   records_[open.id] = record;
   answerable_.push_back(open.id);

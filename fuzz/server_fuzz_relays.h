@@ -34,6 +34,7 @@ enum class RelayState : uint8_t {
 struct RelayRecord {
   RelayState state = RelayState::kOpening;
   AddressFamily family = AddressFamily::kIpv4;
+  core::Transport transport = core::Transport::kUdp;  // kTcp: RFC 6062
   bool even_port = false;
   std::optional<core::RelayId> reserve_id;  // only on the main id
   TransportAddress bound;                   // when kOpen

@@ -115,7 +115,14 @@ const core::FiveTuple& Tuple(size_t index) {
       core::FiveTuple{core::Transport::kUdp, Address("[2001:db8::10]:50000"),
                       Address("[2001:db8::1]:3478"), core::ListenerId{1}},
       core::FiveTuple{core::Transport::kTcp, Address("192.0.2.10:40002"),
-                      Address("198.51.100.1:3478"), core::ListenerId{2}},
+                      Address("198.51.100.1:3478"), core::ListenerId{2},
+                      core::ConnectionId{1}},
+      core::FiveTuple{core::Transport::kTcp, Address("192.0.2.10:40003"),
+                      Address("198.51.100.1:3478"), core::ListenerId{2},
+                      core::ConnectionId{2}},
+      core::FiveTuple{core::Transport::kTcp, Address("192.0.2.10:40004"),
+                      Address("198.51.100.1:3478"), core::ListenerId{2},
+                      core::ConnectionId{3}},
   };
   return kTuples[index % kTupleCount];
 }

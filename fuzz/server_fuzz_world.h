@@ -73,9 +73,11 @@ core::ServerConfig FuzzConfig();
 core::PeerFilterRules ReloadedPeerRules();
 
 // UDP 192.0.2.10:40000 and :40001 on listener 0 (198.51.100.1:3478), UDP
-// [2001:db8::10]:50000 on listener 1 ([2001:db8::1]:3478), TCP
-// 192.0.2.10:40002 on listener 2 (198.51.100.1:3478).
-inline constexpr size_t kTupleCount = 4;
+// [2001:db8::10]:50000 on listener 1 ([2001:db8::1]:3478), and three TCP
+// connections (ids 1, 2, 3) from 192.0.2.10:40002-40004 on listener 2
+// (198.51.100.1:3478): one to hold a TCP allocation, two more to become
+// RFC 6062 data connections (or hold allocations of their own).
+inline constexpr size_t kTupleCount = 6;
 const core::FiveTuple& Tuple(size_t index);
 
 // Peers: public, allowed by rule, denied by default (loopback, RFC 1918,

@@ -6,7 +6,8 @@
 // peer sends to an open relay; the runtime answers an OpenRelay (bound or
 // failed) or reports a bound relay broken; time moves forward (to the next
 // deadline, just before it, or by an amount); a stream connection closes;
-// the operator reloads the peer rules.
+// the operator reloads the peer rules; an RFC 6062 peer connection
+// connects, fails, is accepted on a TCP relay or closes.
 //
 // Integrity checks always pass (AcceptAllAuthenticator) and the fuzzer
 // learns NONCEs and RESERVATION-TOKENs from the server's responses, so
@@ -30,6 +31,7 @@
 #include <variant>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "core/policy/peer_filter.h"
 #include "core/response_budget.h"
 #include "core/server.h"
@@ -61,8 +63,13 @@ constexpr int kMaxSteps = 64;
 // crossed by three of them.
 constexpr size_t kMaxPayload = 1400;
 constexpr size_t kMaxRawMessage = 1600;
-// How many learned RESERVATION-TOKENs are kept to choose from.
+// How many learned RESERVATION-TOKENs and CONNECTION-IDs are kept to
+// choose from.
 constexpr size_t kMaxTokens = 4;
+constexpr size_t kMaxNumbers = 4;
+// The client tuple whose Allocate asks for TCP (RFC 6062) unless the input
+// says otherwise: the first TCP connection (server_fuzz_world.h).
+constexpr size_t kTcpAllocationTuple = 3;
 
 bool Tracing() {
   static const bool enabled = std::getenv("SERVER_FUZZER_TRACE") != nullptr;
@@ -152,10 +159,11 @@ class Driver {
     kTime,
     kConnectionClosed,
     kReloadPeerRules,
+    kPeerConnection,
   };
 
   void Step() {
-    switch (static_cast<Action>(in_.ConsumeIntegralInRange<uint8_t>(0, 8))) {
+    switch (static_cast<Action>(in_.ConsumeIntegralInRange<uint8_t>(0, 9))) {
       case Action::kStun:
         SendStun(PickTuple());
         break;
@@ -192,6 +200,12 @@ class Driver {
         const size_t tuple = PickTuple();
         Trace("client %zu: connection closed\n", tuple);
         grants_.OnConnectionClosed(tuple);
+        if (data_tuple_[tuple]) {
+          // The runtime closed a spliced data connection: the core must
+          // close its peer connection in this step.
+          data_tuple_[tuple] = false;
+          closed_data_tuple_ = tuple;
+        }
         server_->HandleConnectionClosed(now_, Tuple(tuple));
         break;
       }
@@ -206,6 +220,9 @@ class Driver {
         server_->SetPeerRules(std::move(rules));
         break;
       }
+      case Action::kPeerConnection:
+        PeerConnectionStep();
+        break;
     }
   }
 
@@ -259,6 +276,7 @@ class Driver {
     kUnknownRequired = 1u << 11,
     kFingerprint = 1u << 12,
     kUnknownRequiredToo = 1u << 13,
+    kConnectionIdBit = 1u << 14,
   };
 
   static uint32_t NaturalAttributes(uint16_t method) {
@@ -271,6 +289,10 @@ class Driver {
         return kChannelNumber | kPeerAddress;  // §12.2
       case Method::kSend:
         return kPeerAddress | kData;  // §11.2
+      case Method::kConnect:
+        return kPeerAddress;  // RFC 6062 §4.3
+      case Method::kConnectionBind:
+        return kConnectionIdBit;  // RFC 6062 §4.4
       default:
         return 0;
     }
@@ -282,9 +304,10 @@ class Driver {
   // are a few mutations away.
   void SendStun(size_t tuple) {
     // In the order a client uses them, so small values walk the happy path.
-    static constexpr std::array<Method, 6> kMethods = {
+    static constexpr std::array<Method, 8> kMethods = {
         Method::kAllocate, Method::kCreatePermission, Method::kChannelBind,
-        Method::kSend,     Method::kRefresh,          Method::kBinding};
+        Method::kSend,     Method::kRefresh,          Method::kBinding,
+        Method::kConnect,  Method::kConnectionBind};
     const size_t method_pick =
         in_.ConsumeIntegralInRange<size_t>(0, kMethods.size());
     uint16_t method = 0;
@@ -315,8 +338,14 @@ class Driver {
     MessageBuilder b(absl::MakeSpan(buffer), message_class, method,
                      NextTransaction(tuple));
     if (mask & kRequestedTransport) {
-      b.AddRequestedTransport(in_.ConsumeBool() ? in_.ConsumeIntegral<uint8_t>()
-                                                : 17);
+      // The tuple's usual transport first (TCP on the first TCP
+      // connection, so RFC 6062 allocations are one step away; UDP
+      // elsewhere), then the other, then anything.
+      const uint8_t usual = tuple == kTcpAllocationTuple ? 6 : 17;
+      const uint8_t pick = in_.ConsumeIntegralInRange<uint8_t>(0, 2);
+      b.AddRequestedTransport(pick == 0   ? usual
+                              : pick == 1 ? (usual == 6 ? 17 : 6)
+                                          : in_.ConsumeIntegral<uint8_t>());
     }
     if (mask & kRequestedFamily) b.AddRequestedAddressFamily(PickFamily());
     if (mask & kAdditionalFamily) b.AddAdditionalAddressFamily(PickFamily());
@@ -331,6 +360,7 @@ class Driver {
       b.AddXorAddress(AttributeType::kXorPeerAddress, PickPeer());
     }
     if (mask & kChannelNumber) b.AddChannelNumber(PickChannel());
+    if (mask & kConnectionIdBit) b.AddConnectionId(PickNumber());
     if (mask & kData) {
       const std::vector<uint8_t> data = in_.ConsumeBytes<uint8_t>(
           in_.ConsumeIntegralInRange<size_t>(0, kMaxPayload));
@@ -364,6 +394,20 @@ class Driver {
       return tokens_[in_.ConsumeIntegralInRange<size_t>(0, tokens_.size() - 1)];
     }
     return in_.ConsumeIntegral<uint64_t>();
+  }
+
+  // A CONNECTION-ID the server gave out, or any.
+  uint32_t PickNumber() {
+    if (!numbers_.empty() && !in_.ConsumeBool()) {
+      return numbers_[in_.ConsumeIntegralInRange<size_t>(0,
+                                                         numbers_.size() - 1)];
+    }
+    return in_.ConsumeIntegral<uint32_t>();
+  }
+
+  void LearnNumber(uint32_t number) {
+    if (numbers_.size() == kMaxNumbers) numbers_.erase(numbers_.begin());
+    numbers_.push_back(number);
   }
 
   uint32_t PickLifetime() {
@@ -474,9 +518,13 @@ class Driver {
     // Exactly sized and owned here, so ASan sees any read past the end.
     const absl::Span<const uint8_t> bytes(message);
     grants_.OnClientMessage(tuple, bytes);
+    NoteRfc6062Request(tuple, bytes);
     const uint64_t over_budget = DroppedOverBudget();
     const std::optional<Forward> forward =
         server_->HandleClientMessage(now_, Tuple(tuple), bytes);
+    // RFC 6062 §5.4: a spliced data connection's bytes are the peer's; the
+    // core takes no command from it.
+    if (data_tuple_[tuple]) FUZZ_CHECK(!forward.has_value());
     const std::optional<ToPeer> expected = DataToPeer(tuple, bytes);
     if (forward) {
       CheckForwardToPeer(tuple, *forward, expected);
@@ -528,7 +576,11 @@ class Driver {
   // relay of its family, a permission for its IP (RFC 8656 §9), and the
   // peer policy (CVE-2020-26262).
   bool MayReachPeer(size_t tuple, const TransportAddress& peer) const {
-    return grants_.RelayFor(tuple, peer.family(), now_.mono).has_value() &&
+    const std::optional<core::RelayId> relay =
+        grants_.RelayFor(tuple, peer.family(), now_.mono);
+    // RFC 6062 §5: a TCP allocation relays no datagrams.
+    return relay.has_value() &&
+           relays_.Find(*relay)->transport == core::Transport::kUdp &&
            grants_.Permitted(tuple, peer.ip, now_.mono) &&
            filter_.Allows(peer.ip);
   }
@@ -545,6 +597,7 @@ class Driver {
     // of the peer's family (RFC 8656 §9.1).
     FUZZ_CHECK(relays_.IsBound(relay));
     FUZZ_CHECK(relays_.Find(relay)->bound.family() == forward.to.family());
+    FUZZ_CHECK(relays_.Find(relay)->transport == core::Transport::kUdp);
     FUZZ_CHECK(forward.transport == core::Transport::kUdp);
     // forward.h: nothing goes in front of client → peer data.
     FUZZ_CHECK(forward.prefix.size == 0 && forward.padding == 0);
@@ -578,9 +631,12 @@ class Driver {
     const std::optional<Forward> forward =
         server_->HandlePeerDatagram(now_, relay, peer, bytes);
     const std::optional<size_t> owner = grants_.OwnerOf(relay, now_.mono);
+    const bool udp = relays_.Find(relay)->transport == core::Transport::kUdp;
     if (forward) {
+      // RFC 6062 §5.3: a TCP relay takes connections, not datagrams.
+      FUZZ_CHECK(udp);
       CheckForwardToClient(owner, *forward, peer, bytes);
-    } else if (owner && grants_.Permitted(*owner, peer.ip, now_.mono) &&
+    } else if (udp && owner && grants_.Permitted(*owner, peer.ip, now_.mono) &&
                filter_.Allows(peer.ip)) {
       FUZZ_CHECK(DroppedOverBudget() > over_budget);
     }
@@ -600,8 +656,8 @@ class Driver {
     FUZZ_CHECK(grants_.Permitted(*owner, peer.ip, now_.mono));
     FUZZ_CHECK(filter_.Allows(peer.ip));
     const FiveTuple& client = Tuple(*owner);
-    FUZZ_CHECK(std::holds_alternative<core::ListenerId>(forward.via));
-    FUZZ_CHECK(std::get<core::ListenerId>(forward.via) == client.listener);
+    // Over its connection, or from its listener (forward.h).
+    FUZZ_CHECK(forward.via == core::ClientSocket(client));
     FUZZ_CHECK(forward.transport == client.transport);
     FUZZ_CHECK(forward.to == client.client);
     FUZZ_CHECK(SameSpan(forward.payload, payload));
@@ -733,6 +789,7 @@ class Driver {
     int created = 0;
     for (int live : live_created_) created += live;
     FUZZ_CHECK(server_->allocation_count() >= static_cast<size_t>(created));
+    CheckStepConnections();
     grants_.EndStep();
   }
 
@@ -742,12 +799,29 @@ class Driver {
     const std::optional<size_t> tuple =
         TupleTowards(transmit.to, transmit.via, transmit.transport);
     FUZZ_CHECK(tuple.has_value());
-    // Everything the server sends is a well-formed STUN response.
+    // RFC 6062 §5.4: nothing more is said on a spliced data connection.
+    FUZZ_CHECK(!data_tuple_[*tuple]);
+    // Everything the server sends is a well-formed STUN response, or an
+    // RFC 6062 ConnectionAttempt indication.
     const auto parsed = stun::MessageView::Parse(transmit.bytes);
-    FUZZ_CHECK(parsed.ok());
+    if (!parsed.ok()) {
+      // RFC 8489 §12.2: an RFC 3489 client's Binding is answered with its
+      // own cookie field echoed, which MessageView does not take for RFC
+      // 8489 STUN; nothing else goes out without the magic cookie.
+      FUZZ_CHECK(transmit.bytes.size() >= stun::kHeaderSize &&
+                 LoadBe16(transmit.bytes.data()) == 0x0101 &&
+                 LoadBe32(transmit.bytes.data() + 4) != stun::kMagicCookie);
+      FUZZ_CHECK(transmit.bytes.size() <= core::kResponseBufferSize);
+      return;
+    }
+    CheckFits(transmit.bytes, *parsed);
+    if (parsed->message_class() == MessageClass::kIndication) {
+      OnConnectionAttempt(*tuple, *parsed);
+      return;
+    }
     FUZZ_CHECK(parsed->message_class() == MessageClass::kSuccessResponse ||
                parsed->message_class() == MessageClass::kErrorResponse);
-    CheckFits(transmit.bytes, *parsed);
+    OnRfc6062Response(*tuple, *parsed);
     const auto error = parsed->ErrorCode();
     Trace("  Transmit to client %zu: method 0x%03x %s %d\n", *tuple,
           parsed->method(), error ? "error" : "success",
@@ -806,14 +880,277 @@ class Driver {
     grants_.OnCloseRelay(close.id);
   }
 
-  // The fuzzer's clients are UDP only and never get a TCP allocation, so
-  // the RFC 6062 commands must never come.
-  void OnCommand(const core::ConnectPeer&) { FUZZ_CHECK(false); }
-  void OnCommand(const core::CloseConnection&) { FUZZ_CHECK(false); }
-  void OnCommand(const core::SpliceConnections&) { FUZZ_CHECK(false); }
+  // --- RFC 6062 -------------------------------------------------------------
+  enum class PeerState : uint8_t { kConnecting, kPending, kBound, kClosed };
+  struct PeerRecord {
+    std::optional<size_t> owner;  // the tuple whose allocation it serves
+    TransportAddress peer;
+    PeerState state = PeerState::kConnecting;
+    std::optional<uint32_t> number;      // CONNECTION-ID, once given out
+    std::optional<size_t> data_tuple;    // once spliced
+  };
+  // A Connect or ConnectionBind sent in this step.
+  struct Rfc6062Request {
+    size_t tuple = 0;
+    uint16_t method = 0;
+    absl::InlinedVector<TransportAddress, 2> peers;
+    std::optional<uint32_t> number;
+  };
+
+  void NoteRfc6062Request(size_t tuple, absl::Span<const uint8_t> message) {
+    rfc6062_request_.reset();
+    if (message.empty() || stun::LooksLikeChannelData(message[0])) return;
+    const auto parsed = stun::MessageView::Parse(message);
+    if (!parsed.ok() || parsed->message_class() != MessageClass::kRequest ||
+        (parsed->method() != static_cast<uint16_t>(Method::kConnect) &&
+         parsed->method() != static_cast<uint16_t>(Method::kConnectionBind))) {
+      return;
+    }
+    rfc6062_request_ = Rfc6062Request{tuple, parsed->method(),
+                                      parsed->XorPeerAddresses(),
+                                      parsed->ConnectionId()};
+  }
+
+  std::vector<uint64_t> PeerIds(bool (*wanted)(PeerState)) const {
+    std::vector<uint64_t> ids;
+    for (uint64_t id : peer_order_) {
+      if (wanted(peers_.at(id).state)) ids.push_back(id);
+    }
+    return ids;
+  }
+
+  // The runtime's side of RFC 6062: a ConnectPeer connects or fails, a
+  // peer connects to an open relay, or a live peer connection closes.
+  void PeerConnectionStep() {
+    const uint8_t how = in_.ConsumeIntegralInRange<uint8_t>(0, 3);
+    if (how <= 1) {
+      const std::vector<uint64_t> connecting = PeerIds(
+          [](PeerState s) { return s == PeerState::kConnecting; });
+      if (connecting.empty()) return;
+      const uint64_t id = connecting[in_.ConsumeIntegralInRange<size_t>(
+          0, connecting.size() - 1)];
+      if (how == 0) {
+        Trace("peer connection %llx: connected\n",
+              static_cast<unsigned long long>(id));
+        connected_now_ = id;
+        server_->HandlePeerConnected(now_, core::ConnectionId{id});
+      } else {
+        Trace("peer connection %llx: failed\n",
+              static_cast<unsigned long long>(id));
+        peers_.at(id).state = PeerState::kClosed;
+        server_->HandlePeerConnectFailed(
+            now_, core::ConnectionId{id},
+            absl::UnavailableError("fuzz: refused"));
+      }
+      return;
+    }
+    if (how == 2) {
+      const std::vector<core::RelayId> open = relays_.OpenIds();
+      if (open.empty()) return;
+      const core::RelayId relay =
+          open[in_.ConsumeIntegralInRange<size_t>(0, open.size() - 1)];
+      const TransportAddress peer = PickPeer();
+      const uint64_t id = next_accepted_id_++;
+      Trace("peer %s connects to relay %u as %llu\n", peer.ToString().c_str(),
+            relay.value, static_cast<unsigned long long>(id));
+      PeerRecord record;
+      record.owner = grants_.OwnerOf(relay, now_.mono);
+      record.peer = peer;
+      record.state = PeerState::kPending;
+      peers_[id] = record;
+      peer_order_.push_back(id);
+      accepted_now_ = id;
+      accepted_relay_ = relay;
+      server_->HandlePeerConnectionAccepted(now_, relay,
+                                            core::ConnectionId{id}, peer);
+      return;
+    }
+    const std::vector<uint64_t> live =
+        PeerIds([](PeerState s) { return s != PeerState::kClosed; });
+    if (live.empty()) return;
+    const uint64_t id =
+        live[in_.ConsumeIntegralInRange<size_t>(0, live.size() - 1)];
+    Trace("peer connection %llx: closed\n",
+          static_cast<unsigned long long>(id));
+    PeerRecord& record = peers_.at(id);
+    // command.h: a spliced pair closes together; the core closes the data
+    // connection when the peer's goes.
+    if (record.state == PeerState::kBound) closing_bound_ = record.data_tuple;
+    record.state = PeerState::kClosed;
+    server_->HandlePeerConnectionClosed(now_, core::ConnectionId{id});
+  }
+
+  // RFC 6062 §5.3: a ConnectionAttempt goes only to the owner of the relay
+  // a peer just connected to, only with a permission for the peer's IP and
+  // the peer policy's consent (pion/turn #570), naming the peer.
+  void OnConnectionAttempt(size_t tuple, const stun::MessageView& m) {
+    FUZZ_CHECK(m.method() ==
+               static_cast<uint16_t>(Method::kConnectionAttempt));
+    FUZZ_CHECK(accepted_now_.has_value());
+    PeerRecord& record = peers_.at(*accepted_now_);
+    FUZZ_CHECK(!record.number.has_value());
+    FUZZ_CHECK(record.owner == tuple);
+    FUZZ_CHECK(relays_.Find(accepted_relay_)->transport ==
+               core::Transport::kTcp);
+    FUZZ_CHECK(grants_.Permitted(tuple, record.peer.ip, now_.mono));
+    FUZZ_CHECK(filter_.Allows(record.peer.ip));
+    const auto peers = m.XorPeerAddresses();
+    FUZZ_CHECK(peers.size() == 1 && peers.front() == record.peer);
+    FUZZ_CHECK(m.ConnectionId().has_value());
+    record.number = *m.ConnectionId();
+    LearnNumber(*record.number);
+    Trace("  ConnectionAttempt to client %zu: CONNECTION-ID %08x\n", tuple,
+          *record.number);
+  }
+
+  void OnRfc6062Response(size_t tuple, const stun::MessageView& m) {
+    if (m.message_class() != MessageClass::kSuccessResponse) return;
+    if (m.method() == static_cast<uint16_t>(Method::kConnect)) {
+      // §5.2: answered when the runtime connected, with its CONNECTION-ID.
+      FUZZ_CHECK(connected_now_.has_value());
+      PeerRecord& record = peers_.at(*connected_now_);
+      FUZZ_CHECK(record.owner == tuple);
+      FUZZ_CHECK(m.ConnectionId().has_value());
+      record.number = *m.ConnectionId();
+      LearnNumber(*record.number);
+    } else if (m.method() ==
+               static_cast<uint16_t>(Method::kConnectionBind)) {
+      FUZZ_CHECK(rfc6062_request_.has_value() &&
+                 rfc6062_request_->tuple == tuple &&
+                 rfc6062_request_->method == m.method());
+      bind_success_ = tuple;
+    }
+  }
+
+  // RFC 6062 §5.2: a peer connection leaves only from the requesting
+  // client's own TCP relay, to the peer it named, and never to one the
+  // peer policy refuses (pion/turn #570). No TURN permission is needed
+  // (§5.2 asks for none).
+  void OnCommand(const core::ConnectPeer& connect) {
+    Trace("  ConnectPeer %llx to %s\n",
+          static_cast<unsigned long long>(connect.id.value),
+          connect.peer.ToString().c_str());
+    FUZZ_CHECK((connect.id.value & core::ConnectionId::kCoreAssigned) != 0);
+    FUZZ_CHECK(!peers_.contains(connect.id.value));
+    FUZZ_CHECK(rfc6062_request_.has_value() &&
+               rfc6062_request_->method ==
+                   static_cast<uint16_t>(Method::kConnect));
+    const size_t tuple = rfc6062_request_->tuple;
+    FUZZ_CHECK(rfc6062_request_->peers.size() == 1 &&
+               rfc6062_request_->peers.front() == connect.peer);
+    FUZZ_CHECK(grants_.RelayFor(tuple, connect.peer.family(), now_.mono) ==
+               connect.relay);
+    FUZZ_CHECK(relays_.IsBound(connect.relay));
+    FUZZ_CHECK(relays_.Find(connect.relay)->transport ==
+               core::Transport::kTcp);
+    FUZZ_CHECK(filter_.Allows(connect.peer.ip));
+    PeerRecord record;
+    record.owner = tuple;
+    record.peer = connect.peer;
+    record.state = PeerState::kConnecting;
+    peers_[connect.id.value] = record;
+    peer_order_.push_back(connect.id.value);
+  }
+
+  // Only connections the core knows are closed: a peer connection, or a
+  // data connection it spliced.
+  void OnCommand(const core::CloseConnection& close) {
+    Trace("  CloseConnection %llx\n",
+          static_cast<unsigned long long>(close.id.value));
+    if (auto it = peers_.find(close.id.value); it != peers_.end()) {
+      it->second.state = PeerState::kClosed;
+      return;
+    }
+    for (size_t t = 0; t < kTupleCount; ++t) {
+      if (Tuple(t).connection != close.id) continue;
+      FUZZ_CHECK(data_tuple_[t]);
+      data_tuple_[t] = false;
+      return;
+    }
+    FUZZ_CHECK(false);
+  }
+
+  // RFC 6062 §5.4: a splice follows the success response to a
+  // ConnectionBind in the same step, on a connection that holds no
+  // allocation, for a pending connection of an allocation created with the
+  // same credentials that proved the ConnectionBind.
+  void OnCommand(const core::SpliceConnections& splice) {
+    Trace("  SpliceConnections %llx %llx\n",
+          static_cast<unsigned long long>(splice.client.value),
+          static_cast<unsigned long long>(splice.peer.value));
+    FUZZ_CHECK(rfc6062_request_.has_value() &&
+               rfc6062_request_->method ==
+                   static_cast<uint16_t>(Method::kConnectionBind));
+    const size_t data = rfc6062_request_->tuple;
+    FUZZ_CHECK(bind_success_ == data);
+    FUZZ_CHECK(Tuple(data).connection == splice.client);
+    FUZZ_CHECK(!grants_.HasAllocation(data, now_.mono));
+    auto it = peers_.find(splice.peer.value);
+    FUZZ_CHECK(it != peers_.end());
+    PeerRecord& record = it->second;
+    FUZZ_CHECK(record.state == PeerState::kPending);
+    FUZZ_CHECK(record.number.has_value() &&
+               record.number == rfc6062_request_->number);
+    FUZZ_CHECK(record.owner.has_value() && *record.owner != data);
+    FUZZ_CHECK(grants_.HasAllocation(*record.owner, now_.mono));
+    FUZZ_CHECK(!accepted_user_[data].empty() &&
+               accepted_user_[data] == allocation_user_[*record.owner]);
+    record.state = PeerState::kBound;
+    record.data_tuple = data;
+    data_tuple_[data] = true;
+  }
+
+  // After each step: what the runtime reported was answered, pairs closed
+  // together, and no peer connection outlives its allocation.
+  void CheckStepConnections() {
+    if (connected_now_) {
+      const PeerRecord& record = peers_.at(*connected_now_);
+      // Answered with a CONNECTION-ID, or closed as no longer wanted.
+      FUZZ_CHECK((record.state == PeerState::kConnecting &&
+                  record.number.has_value()) ||
+                 record.state == PeerState::kClosed);
+      if (record.state == PeerState::kConnecting) {
+        peers_.at(*connected_now_).state = PeerState::kPending;
+      }
+    }
+    if (accepted_now_) {
+      const PeerRecord& record = peers_.at(*accepted_now_);
+      // Announced, or closed at once (§5.3).
+      FUZZ_CHECK(record.number.has_value() ||
+                 record.state == PeerState::kClosed);
+    }
+    if (closing_bound_) FUZZ_CHECK(!data_tuple_[*closing_bound_]);
+    for (uint64_t id : peer_order_) {
+      const PeerRecord& record = peers_.at(id);
+      if (record.state == PeerState::kClosed) continue;
+      if (closed_data_tuple_ && record.data_tuple == closed_data_tuple_) {
+        // §5.4: the data connection went, so its peer connection did.
+        FUZZ_CHECK(record.state != PeerState::kBound);
+      }
+      FUZZ_CHECK(record.owner.has_value() &&
+                 grants_.HasAllocation(*record.owner, now_.mono));
+    }
+    for (std::string& user : accepted_user_) user.clear();
+    rfc6062_request_.reset();
+    connected_now_.reset();
+    accepted_now_.reset();
+    bind_success_.reset();
+    closed_data_tuple_.reset();
+    closing_bound_.reset();
+  }
 
   void OnCommand(const core::Event& event) {
-    if (const auto* created = std::get_if<core::AllocationCreated>(&event)) {
+    if (const auto* verdict = std::get_if<core::AuthVerdict>(&event)) {
+      // Who proved the credentials of this step's request (RFC 6062 §5.4
+      // binds only with the allocation's).
+      if (verdict->outcome == core::AuthOutcome::kAccepted) {
+        if (const std::optional<size_t> tuple =
+                TupleIndex(verdict->subject.five_tuple)) {
+          accepted_user_[*tuple] = verdict->subject.username;
+        }
+      }
+    } else if (const auto* created =
+                   std::get_if<core::AllocationCreated>(&event)) {
       const std::optional<size_t> tuple =
           TupleIndex(created->subject.five_tuple);
       FUZZ_CHECK(tuple.has_value());
@@ -822,6 +1159,7 @@ class Driver {
       // RFC 8656 §7.2: one allocation per 5-tuple.
       FUZZ_CHECK(live_created_[*tuple] == 0);
       ++live_created_[*tuple];
+      allocation_user_[*tuple] = created->subject.username;
       // Only addresses the runtime reported bound are advertised.
       FUZZ_CHECK(!created->relayed.empty());
       for (const TransportAddress& relayed : created->relayed) {
@@ -853,6 +1191,12 @@ class Driver {
     FUZZ_CHECK(!server_->NextDeadline().has_value());
     for (int live : live_created_) FUZZ_CHECK(live == 0);
     relays_.CheckAllReleased(/*opens_pending=*/true);
+    // RFC 6062: every peer connection and every data connection is closed
+    // with its allocation.
+    for (uint64_t id : peer_order_) {
+      FUZZ_CHECK(peers_.at(id).state == PeerState::kClosed);
+    }
+    for (bool data : data_tuple_) FUZZ_CHECK(!data);
 
     const std::vector<core::RelayId> late = relays_.answerable();
     for (core::RelayId id : late) {
@@ -883,6 +1227,26 @@ class Driver {
   std::array<int, kTupleCount> live_created_{};
   RelayBook relays_;
   std::vector<uint64_t> tokens_;
+
+  // RFC 6062 shadow: every peer connection the server named or was told
+  // of, by id, in the order they appeared (picks must not follow hash
+  // order); which tuples are spliced data connections; whose credentials
+  // created each allocation and proved this step's request.
+  absl::flat_hash_map<uint64_t, PeerRecord> peers_;
+  std::vector<uint64_t> peer_order_;
+  std::vector<uint32_t> numbers_;
+  std::array<bool, kTupleCount> data_tuple_{};
+  std::array<std::string, kTupleCount> allocation_user_;
+  std::array<std::string, kTupleCount> accepted_user_;
+  uint64_t next_accepted_id_ = 1000;
+  // This step's RFC 6062 request and events.
+  std::optional<Rfc6062Request> rfc6062_request_;
+  std::optional<uint64_t> connected_now_;
+  std::optional<uint64_t> accepted_now_;
+  std::optional<size_t> bind_success_;
+  std::optional<size_t> closed_data_tuple_;
+  std::optional<size_t> closing_bound_;
+  core::RelayId accepted_relay_;
 };
 
 }  // namespace
