@@ -47,6 +47,15 @@ struct RuntimeStats {
   }
   // DTLS clients (RFC 7350): associations made, refused, closed.
   DtlsStats dtls;
+
+  // RFC 6062 TCP relays: peer connections accepted on relay listeners,
+  // Connects that connected and that failed (refused, unreachable, timed
+  // out), and the bytes spliced each way (runtime/transport/splice.h).
+  uint64_t peer_connections_accepted = 0;
+  uint64_t peer_connects_succeeded = 0;
+  uint64_t peer_connects_failed = 0;
+  uint64_t spliced_bytes_client_to_peer = 0;
+  uint64_t spliced_bytes_peer_to_client = 0;
 };
 
 }  // namespace turnpike::runtime

@@ -313,6 +313,17 @@ absl::Status Worker::Run() {
       core_stats.dropped(core::DropReason::kUnauthenticatedLimited) +
           core_stats.dropped(core::DropReason::kUnauthenticatedTableFull),
       " unauthenticated answers withheld"));
+  // RFC 6062 relays, when any peer connection was made.
+  if (stats_.peer_connections_accepted + stats_.peer_connects_succeeded +
+          stats_.peer_connects_failed >
+      0) {
+    LogInfo(absl::StrCat(
+        "tcp relays: ", stats_.peer_connects_succeeded, " peers connected, ",
+        stats_.peer_connects_failed, " connects failed, ",
+        stats_.peer_connections_accepted, " peers accepted, ",
+        stats_.spliced_bytes_client_to_peer, " bytes spliced to peers, ",
+        stats_.spliced_bytes_peer_to_client, " to clients"));
+  }
   for (const auto& [name, counts] :
        {std::pair<const char*, const StreamStats&>{"tcp", stats_.tcp},
         {"tls", stats_.tls}}) {
@@ -346,6 +357,13 @@ void Worker::Stop() {
   associations_.clear();  // closed with their listeners just above
   for (auto& [id, relay] : relays_) relay->Close();
   relays_.clear();
+  // The core's Shutdown closed these already; anything left goes quietly.
+  for (auto& [id, relay] : tcp_relays_) relay->Close();
+  tcp_relays_.clear();
+  peer_connections_.clear();
+  splices_.clear();
+  splice_by_client_.clear();
+  closed_splices_.clear();
   if (timer_ != nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(timer_),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
@@ -509,6 +527,20 @@ void Worker::Execute(const core::Transmit& transmit) {
        OutboundMessage::Of(absl::MakeConstSpan(transmit.bytes)));
 }
 
+uint32_t Worker::DrawRelayPort(bool even) {
+  // RFC 8656 §7.2: the port is chosen at random, so relayed addresses
+  // cannot be guessed (and tried) by off-path attackers.
+  const uint32_t low = relay_options_.min_port;
+  const uint32_t span = relay_options_.max_port - low + 1;
+  uint8_t random[4];
+  deps_.random->Fill(absl::MakeSpan(random));
+  const uint32_t draw = uint32_t{random[0]} << 24 | uint32_t{random[1]} << 16 |
+                        uint32_t{random[2]} << 8 | random[3];
+  uint32_t port = low + draw % span;
+  if (even) port &= ~uint32_t{1};
+  return port;
+}
+
 absl::StatusOr<TransportAddress> Worker::OpenRelaySockets(
     const core::OpenRelay& open) {
   const std::optional<RelayAddress>& relay = open.family == AddressFamily::kIpv4
@@ -518,18 +550,10 @@ absl::StatusOr<TransportAddress> Worker::OpenRelaySockets(
     return absl::FailedPreconditionError("no relay address of that family");
   }
   const uint32_t low = relay_options_.min_port;
-  const uint32_t span = relay_options_.max_port - low + 1;
   // EVEN-PORT R=1 needs port+1 in range too.
   const bool pair = open.reserve_id.has_value();
   for (int attempt = 0; attempt < kPortAttempts; ++attempt) {
-    // RFC 8656 §7.2: the port is chosen at random, so relayed addresses
-    // cannot be guessed (and tried) by off-path attackers.
-    uint8_t random[4];
-    deps_.random->Fill(absl::MakeSpan(random));
-    uint32_t draw = uint32_t{random[0]} << 24 | uint32_t{random[1]} << 16 |
-                    uint32_t{random[2]} << 8 | random[3];
-    uint32_t port = low + draw % span;
-    if (open.even_port) port &= ~uint32_t{1};
+    const uint32_t port = DrawRelayPort(open.even_port);
     if (port < low || (pair && port + 1 > relay_options_.max_port)) continue;
 
     const core::RelayId id = open.id;
@@ -574,9 +598,8 @@ absl::StatusOr<TransportAddress> Worker::OpenRelaySockets(
 
 void Worker::Execute(const core::OpenRelay& open) {
   absl::StatusOr<TransportAddress> bound =
-      open.transport == core::Transport::kUdp
-          ? OpenRelaySockets(open)
-          : absl::UnimplementedError("TCP relays are not implemented yet");
+      open.transport == core::Transport::kUdp ? OpenRelaySockets(open)
+                                              : OpenTcpRelay(open);
   if (bound.ok()) {
     server_->HandleRelayOpened(now_, open.id, *bound);
   } else {
@@ -587,6 +610,13 @@ void Worker::Execute(const core::OpenRelay& open) {
 }
 
 void Worker::Execute(const core::CloseRelay& close) {
+  // RFC 6062: the listener goes; its connections are the core's to close
+  // (it does, with the allocation).
+  if (auto tcp = tcp_relays_.find(close.id); tcp != tcp_relays_.end()) {
+    tcp->second->Close();
+    tcp_relays_.erase(tcp);
+    return;
+  }
   auto it = relays_.find(close.id);
   if (it == relays_.end()) return;
   it->second->Close();
@@ -594,18 +624,12 @@ void Worker::Execute(const core::CloseRelay& close) {
   relays_.erase(it);
 }
 
-// The core issues these only for connection-oriented clients and TCP
-// relays, which this runtime does not accept yet; a connection it does not
-// know is already gone.
-void Worker::Execute(const core::ConnectPeer& connect) {
-  server_->HandlePeerConnectFailed(
-      now_, connect.id, absl::UnimplementedError("no TCP relays yet"));
-}
 void Worker::Execute(const core::CloseConnection& close) {
   if (auto dtls = associations_.find(close.id); dtls != associations_.end()) {
     dtls->second->CloseRequested();  // OnAssociationClosed forgets it
     return;
   }
+  if (ClosePeerSide(close.id)) return;
   auto it = connections_.find(close.id);
   if (it == connections_.end()) return;  // already gone
   // Sends what is queued first (bounded in time); OnConnectionClosed
@@ -616,7 +640,6 @@ void Worker::Execute(const core::CloseConnection& close) {
     connections_.erase(it);
   }
 }
-void Worker::Execute(const core::SpliceConnections& /*splice*/) {}
 
 void Worker::Execute(const core::Event& event) {
   // A stream connection's idle timer runs only while it has no allocation.
@@ -644,6 +667,7 @@ void Worker::ReleaseClosed() {
   closed_relays_.clear();
   closed_connections_.clear();
   for (DtlsListener* listener : dtls_listeners_) listener->ReleaseClosed();
+  closed_splices_.clear();
 }
 
 void Worker::OnAccepted(TcpListener& listener, int fd,

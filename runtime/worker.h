@@ -7,7 +7,9 @@
 // every socket through the transport-neutral Endpoint
 // (runtime/transport/endpoint.h), so client messages and sends take the
 // same path whatever the transport. Relay sockets are opened and closed
-// when the core says so, one uv_udp_t per relayed address. Workers share
+// when the core says so, one uv_udp_t per relayed address, or for an
+// RFC 6062 TCP allocation a listening TCP socket with its peer connections
+// and splices (worker_tcp_relay.cc). Workers share
 // nothing; several of them on SO_REUSEPORT sockets come later, and so do
 // stream listeners.
 #ifndef TURNPIKE_RUNTIME_WORKER_H_
@@ -33,8 +35,10 @@
 #include "runtime/transport/connection_limiter.h"
 #include "runtime/transport/dtls_listener.h"
 #include "runtime/transport/endpoint.h"
+#include "runtime/transport/splice.h"
 #include "runtime/transport/stream_connection.h"
 #include "runtime/transport/tcp_listener.h"
+#include "runtime/transport/tcp_relay.h"
 #include "runtime/transport/transport_settings.h"
 #include "runtime/transport/udp_socket.h"
 
@@ -106,7 +110,8 @@ struct WorkerConfig {
 class Worker final : private MessageSink,
                      private ConnectionAcceptor,
                      private ConnectionObserver,
-                     private DtlsObserver {
+                     private DtlsObserver,
+                     private TcpRelaySink {
  public:
   // Creates the loop and the server, binds every listener and checks that
   // each relay address can be bound. Fails with InvalidArgument for a bad
@@ -143,7 +148,9 @@ class Worker final : private MessageSink,
   // IP's count falls below it.
   void SetConnectionsPerIp(uint32_t limit) { limiter_.SetLimit(limit); }
   size_t connection_count() const { return connections_.size(); }
-  size_t relay_socket_count() const { return relays_.size(); }
+  size_t relay_socket_count() const {
+    return relays_.size() + tcp_relays_.size();
+  }
   const RuntimeStats& stats() const { return stats_; }
   const core::ServerStats& server_stats() const { return server_->stats(); }
 
@@ -202,6 +209,30 @@ class Worker final : private MessageSink,
   absl::StatusOr<TransportAddress> OpenRelaySockets(
       const core::OpenRelay& open);
 
+  // RFC 6062 TCP relays (runtime/transport/tcp_relay.h, splice.h).
+  absl::StatusOr<TransportAddress> OpenTcpRelay(const core::OpenRelay& open);
+  // A random port of the relay range, even when asked (RFC 8656 §7.2).
+  uint32_t DrawRelayPort(bool even);
+  // Closes peer connection or splice `id` without a report; false when
+  // `id` is neither (a client connection's).
+  bool ClosePeerSide(core::ConnectionId id);
+  // The client side of a splice, taken from its connection: the socket,
+  // the bytes read past ConnectionBind, and its 5-tuple; nullopt when the
+  // connection is gone.
+  struct SpliceClient {
+    uv_tcp_t* socket = nullptr;
+    std::vector<uint8_t> unread;
+    core::FiveTuple tuple;
+  };
+  std::optional<SpliceClient> TakeClientForSplice(core::ConnectionId id);
+  // TcpRelaySink.
+  void OnPeerAccepted(core::RelayId relay,
+                      std::unique_ptr<PeerConnection> connection) override;
+  void OnPeerConnected(PeerConnection& connection,
+                       const absl::Status& status) override;
+  // A splice ended on its own: the core hears of both sides.
+  void OnSpliceClosed(core::ConnectionId peer, const core::FiveTuple& client);
+
   static void OnSignal(uv_signal_t* handle, int signum);
   static void OnTimer(uv_timer_t* handle);
 
@@ -239,6 +270,23 @@ class Worker final : private MessageSink,
   // Owned by their listeners (in listeners_).
   std::vector<DtlsListener*> dtls_listeners_;
   absl::flat_hash_map<core::ConnectionId, DtlsAssociation*> associations_;
+  // RFC 6062: relay listeners, peer connections not spliced yet (being
+  // connected, or idle until ConnectionBind), and splices by peer id with
+  // their client ids. Ended splices wait in closed_splices_ until the next
+  // input, like closed_relays_ (a splice reports from its own callback).
+  absl::flat_hash_map<core::RelayId, std::unique_ptr<TcpRelayListener>>
+      tcp_relays_;
+  absl::flat_hash_map<core::ConnectionId, std::unique_ptr<PeerConnection>>
+      peer_connections_;
+  struct SplicedPair {
+    std::unique_ptr<Splice> splice;
+    core::ConnectionId client;
+    // The client's limiter slot, held until the pair ends.
+    IpAddress client_ip;
+  };
+  absl::flat_hash_map<core::ConnectionId, SplicedPair> splices_;
+  absl::flat_hash_map<core::ConnectionId, core::ConnectionId> splice_by_client_;
+  std::vector<std::unique_ptr<Splice>> closed_splices_;
   // Heap-allocated and freed by their close callbacks (libuv touches a
   // handle after uv_close() returns); timer_ is nullptr once closed.
   std::vector<uv_signal_t*> signals_;

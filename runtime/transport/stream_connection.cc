@@ -92,9 +92,8 @@ absl::Status StreamConnection::Open(
   auto* timer = new uv_timer_t;
   if (int err = uv_timer_init(loop, timer); err != 0) {
     delete timer;
-    return absl::InternalError(
-        absl::StrCat("connection timer: uv_timer_init failed: ",
-                     uv_strerror(err)));
+    return absl::InternalError(absl::StrCat(
+        "connection timer: uv_timer_init failed: ", uv_strerror(err)));
   }
   timer->data = this;
   timer_ = timer;
@@ -107,7 +106,8 @@ absl::Status StreamConnection::Open(
     handshake_deadline_ =
         NowMs() + static_cast<uint64_t>(options_.handshake_timeout.count());
   }
-  idle_deadline_ = NowMs() + static_cast<uint64_t>(options_.idle_timeout.count());
+  idle_deadline_ =
+      NowMs() + static_cast<uint64_t>(options_.idle_timeout.count());
   UpdatePoll();
   ArmTimer();
   return absl::OkStatus();
@@ -268,7 +268,7 @@ void StreamConnection::Close() {
     poll_->data = nullptr;
     uv_close(AsHandle(poll_), [](uv_handle_t* handle) {
       auto* poll = reinterpret_cast<PollWithFd*>(handle);
-      ::close(poll->fd);
+      if (poll->fd >= 0) ::close(poll->fd);  // -1: handed to a splice
       delete poll;
     });
     poll_ = nullptr;
@@ -288,6 +288,23 @@ void StreamConnection::Close() {
     holds_slot_ = false;
     limiter_->Release(options_.remote.ip);
   }
+}
+
+std::optional<StreamConnection::Handover> StreamConnection::TakeForSplice() {
+  // The framer holds nothing here: it just returned the ConnectionBind,
+  // so whatever followed it is still in the current read.
+  if (poll_ == nullptr || session_ != nullptr || !queue_.empty() ||
+      framer_.buffered() != 0) {
+    return std::nullopt;
+  }
+  Handover handover{fd_, {unread_input_.begin(), unread_input_.end()}};
+  unread_input_ = {};
+  // The poll handle goes without the fd, and so does the slot.
+  reinterpret_cast<PollWithFd*>(poll_)->fd = -1;
+  fd_ = -1;
+  holds_slot_ = false;
+  Close();
+  return handover;
 }
 
 void StreamConnection::CloseSelf(CloseReason reason) {
@@ -411,7 +428,9 @@ void StreamConnection::HandleReadable() {
     if (!frame.value().has_value()) break;
     ++runtime_stats_->datagrams_received;
     // The sink may close this connection; it stays alive until we return.
+    unread_input_ = input;
     sink_->OnMessage(now, *this, options_.remote, frame.value()->bytes);
+    unread_input_ = {};
   }
   slab_->Return();
   // A stream that lost its framing cannot be resynchronised (RFC 8656

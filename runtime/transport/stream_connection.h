@@ -118,6 +118,20 @@ class StreamConnection final : public Endpoint,
   // close (after options.flush_timeout at the latest) and tell the
   // observer. Closes at once when nothing waits.
   void CloseAfterFlush();
+  // RFC 6062 §5.4: after ConnectionBind, a splice takes the socket over.
+  // Called from the sink while it handles that request: stops this
+  // connection without closing the fd and hands over the fd (non-blocking)
+  // with the bytes read past the request, which the client sent to the
+  // peer. The limiter slot goes with them (the taker releases it). nullopt,
+  // with nothing changed, for a TLS connection (its bytes are records, not
+  // the client's data), when replies still wait in the queue, or when
+  // closed. No observer call; the object only waits to be destroyed.
+  struct Handover {
+    int fd = -1;
+    std::vector<uint8_t> unread;
+  };
+  std::optional<Handover> TakeForSplice();
+
   // Whether the core asked for the close (it then needs no notice).
   bool close_requested() const { return close_requested_; }
   bool closed() const { return poll_ == nullptr; }
@@ -183,6 +197,9 @@ class StreamConnection final : public Endpoint,
   // A record the queue could not take, or a failed write: the stream is
   // broken and the connection closes on its next callback.
   bool broken_ = false;
+  // While a frame is with the sink: the bytes of the current read after it
+  // (TakeForSplice hands them over).
+  absl::Span<const uint8_t> unread_input_;
   bool reading_ = true;
   // What the poll watches now (UV_READABLE | UV_WRITABLE bits).
   int polled_events_ = -1;

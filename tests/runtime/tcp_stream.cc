@@ -100,8 +100,8 @@ bool TcpStream::Send(const std::vector<uint8_t>& bytes,
   const Clock::time_point deadline = Clock::now() + timeout;
   size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t n = ::send(fd_, bytes.data() + done, bytes.size() - done,
-                             MSG_NOSIGNAL);
+    const ssize_t n =
+        ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
     if (n > 0) {
       done += static_cast<size_t>(n);
       continue;
@@ -167,6 +167,15 @@ std::optional<std::vector<uint8_t>> TcpStream::ReceiveMessage(
   std::vector<uint8_t> message(buffered_.begin(), buffered_.begin() + keep);
   buffered_.erase(buffered_.begin(), buffered_.begin() + whole);
   return message;
+}
+
+std::optional<std::vector<uint8_t>> TcpStream::ReceiveRaw(
+    size_t bytes, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (!Fill(bytes, deadline)) return std::nullopt;
+  std::vector<uint8_t> raw(buffered_.begin(), buffered_.begin() + bytes);
+  buffered_.erase(buffered_.begin(), buffered_.begin() + bytes);
+  return raw;
 }
 
 bool TcpStream::WaitClosed(std::chrono::milliseconds timeout) {

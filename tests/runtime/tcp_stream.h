@@ -41,6 +41,11 @@ class TcpStream {
   // RFC 8656 §12.5 says (framing_error() then tells).
   std::optional<std::vector<uint8_t>> ReceiveMessage(
       std::chrono::milliseconds timeout);
+  // RFC 6062 data connections carry raw bytes once bound: exactly `bytes`
+  // of them (after what a framed receive left buffered), or nullopt on
+  // timeout or close.
+  std::optional<std::vector<uint8_t>> ReceiveRaw(
+      size_t bytes, std::chrono::milliseconds timeout);
   // True once the server closed (EOF or reset) within `timeout`; whatever
   // arrives before is discarded.
   bool WaitClosed(std::chrono::milliseconds timeout);

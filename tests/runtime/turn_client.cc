@@ -46,6 +46,7 @@ TurnReply Summarize(const MessageView& view, const stun::HmacKey& key) {
     reply.address_error_code = address_error->code;
   }
   reply.reservation_token = view.ReservationToken();
+  reply.connection_id = view.ConnectionId();
   if (std::optional<std::string_view> realm = view.Realm()) {
     reply.realm = std::string(*realm);
   }
@@ -225,7 +226,7 @@ std::optional<TurnReply> TurnClient::Allocate(const AllocateOptions& options) {
   return Transact(
       Method::kAllocate,
       [&options](MessageBuilder& builder) {
-        builder.AddRequestedTransport(kUdpProtocol);
+        builder.AddRequestedTransport(options.requested_transport);
         if (options.requested_family) {
           builder.AddRequestedAddressFamily(*options.requested_family);
         }
@@ -244,6 +245,42 @@ std::optional<TurnReply> TurnClient::Allocate(const AllocateOptions& options) {
         }
       },
       /*authenticate=*/true);
+}
+
+std::optional<TurnReply> TurnClient::Connect(const TransportAddress& peer) {
+  return Transact(
+      Method::kConnect,
+      [&peer](MessageBuilder& builder) {
+        builder.AddXorAddress(AttributeType::kXorPeerAddress, peer);
+      },
+      /*authenticate=*/true);
+}
+
+std::optional<TurnReply> TurnClient::ConnectionBind(uint32_t connection_id) {
+  return Transact(
+      Method::kConnectionBind,
+      [connection_id](MessageBuilder& builder) {
+        builder.AddConnectionId(connection_id);
+      },
+      /*authenticate=*/true);
+}
+
+std::optional<TurnClient::ConnectionAttempt>
+TurnClient::ReceiveConnectionAttempt(std::chrono::milliseconds timeout) {
+  const Clock::time_point deadline = Clock::now() + timeout;
+  while (true) {
+    std::optional<Datagram> datagram = ReceiveFrom(Remaining(deadline));
+    if (!datagram) return std::nullopt;
+    auto view = MessageView::Parse(datagram->bytes);
+    if (!view.ok() ||
+        view->message_class() != stun::MessageClass::kIndication ||
+        view->method() != static_cast<uint16_t>(Method::kConnectionAttempt)) {
+      continue;
+    }
+    std::optional<uint32_t> id = view->ConnectionId();
+    const auto peers = view->XorPeerAddresses();
+    if (id && peers.size() == 1) return ConnectionAttempt{*id, peers[0]};
+  }
 }
 
 std::optional<TurnReply> TurnClient::CreatePermission(

@@ -42,6 +42,7 @@ struct TurnReply {
   std::optional<uint32_t> lifetime;        // LIFETIME, seconds
   std::optional<int> address_error_code;   // ADDRESS-ERROR-CODE (dual)
   std::optional<uint64_t> reservation_token;  // RESERVATION-TOKEN (§7.2)
+  std::optional<uint32_t> connection_id;      // CONNECTION-ID (RFC 6062)
   std::string realm;                          // REALM, when sent
   std::string nonce;                          // NONCE, when sent
   // MESSAGE-INTEGRITY present and valid under this client's key
@@ -69,6 +70,8 @@ struct AllocateOptions {
   std::optional<bool> even_port_reserve_next;
   std::optional<uint64_t> reservation_token;  // claims a reserved port
   bool dont_fragment = false;                 // DONT-FRAGMENT
+  // REQUESTED-TRANSPORT: 17 (UDP), or 6 for an RFC 6062 TCP allocation.
+  uint8_t requested_transport = 17;
 };
 
 class TurnClient {
@@ -112,6 +115,19 @@ class TurnClient {
       const std::vector<TransportAddress>& peers);
   std::optional<TurnReply> ChannelBind(uint16_t channel,
                                        const TransportAddress& peer);
+  // RFC 6062 §5.2 (Connect, on the control connection) and §5.4
+  // (ConnectionBind, on a new one): the replies carry CONNECTION-ID.
+  std::optional<TurnReply> Connect(const TransportAddress& peer);
+  std::optional<TurnReply> ConnectionBind(uint32_t connection_id);
+  // RFC 6062 §5.3: the next ConnectionAttempt indication's CONNECTION-ID
+  // and XOR-PEER-ADDRESS, or nullopt when none arrives within `timeout`.
+  // Anything else that arrives meanwhile is dropped.
+  struct ConnectionAttempt {
+    uint32_t connection_id = 0;
+    TransportAddress peer;
+  };
+  std::optional<ConnectionAttempt> ReceiveConnectionAttempt(
+      std::chrono::milliseconds timeout = kDefaultTimeout);
   // Without `lifetime` the server's default applies; 0 deletes (§7.4).
   std::optional<TurnReply> Refresh(std::optional<uint32_t> lifetime);
 
