@@ -81,6 +81,13 @@ absl::Status StreamConnection::Open(
   poll->poll.data = this;
   poll_ = &poll->poll;
   fd_ = fd;
+  // Linux grows a TCP send buffer towards net.ipv4.tcp_wmem's maximum
+  // (4 MiB by default) for a client that does not read: a fixed one the
+  // size of the write queue keeps a stalled reader's kernel memory bounded
+  // like its queue, and still carries ~20 Mbit/s at 100 ms RTT.
+  const int send_buffer = static_cast<int>(std::min<size_t>(
+      options_.write_queue_bytes, std::numeric_limits<int>::max()));
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof(send_buffer));
 
   auto* timer = new uv_timer_t;
   if (int err = uv_timer_init(loop, timer); err != 0) {

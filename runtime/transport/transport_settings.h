@@ -35,7 +35,8 @@ struct TransportSettings {
   // DTLS associations still in their handshake, across all clients.
   uint32_t max_dtls_handshakes = 1024;
   // Bytes one stream connection may hold for a reader that is not keeping
-  // up; past it whole messages are dropped (write_queue.h).
+  // up; past it whole messages are dropped (write_queue.h). The socket's
+  // SO_SNDBUF is set to the same, so the kernel's share is bounded too.
   size_t write_queue_bytes = 256 * 1024;
 };
 

@@ -99,6 +99,7 @@ struct Harness final : runtime::MessageSink, runtime::ConnectionObserver {
     options.framer = stun::FramerLimits{0x4FFF};
     options.handshake_timeout = handshake_timeout;
     options.write_queue_bytes = write_queue_bytes;
+    options.flush_timeout = std::chrono::milliseconds(300);
     REQUIRE(limiter.TryAcquire(options.remote.ip));
     factory = [this](runtime::RecordSink& sink) {
       auto made = std::make_unique<FakeSession>(sink);
@@ -250,6 +251,44 @@ TEST_CASE("stream connection stops reading a client that leaves half its queue u
     return h.messages.size() == 2;
   }));
   CHECK(h.messages[1] == Binding());
+}
+
+TEST_CASE("stream connection flushes its queue before a requested close") {
+  for (const bool reads : {true, false}) {
+    CAPTURE(reads);
+    Harness h;
+    h.Open(std::chrono::milliseconds(2000), /*write_queue_bytes=*/65536,
+           /*secure=*/false);
+    int small = 1024;
+    setsockopt(h.server_fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+    const std::vector<uint8_t> answer(1000, 0x55);
+    for (int i = 0; i < 20; ++i) {
+      REQUIRE(h.connection->Send({}, OutboundMessage::Of(answer)).outcome !=
+              Outcome::kFailed);
+    }
+    REQUIRE(h.connection->queued_bytes() > 0);
+    h.connection->CloseAfterFlush();
+    CHECK_FALSE(h.connection->closed());  // bytes still wait
+    // Nothing more is taken from the client.
+    h.ClientSend(Binding());
+    size_t received = 0;
+    REQUIRE(h.RunUntil([&] {
+      if (reads) received += h.ClientRead().size();
+      return h.closed_reason.has_value();
+    }));
+    CHECK(*h.closed_reason == CloseReason::kRequested);
+    CHECK(h.messages.empty());
+    if (reads) {
+      // Every queued byte went out before the close.
+      for (std::vector<uint8_t> rest = h.ClientRead(); !rest.empty();
+           rest = h.ClientRead()) {
+        received += rest.size();
+      }
+      CHECK(received == 20 * answer.size());
+    }
+    // A reader that takes nothing is closed after the flush bound anyway.
+    CHECK(h.limiter.count(*IpAddress::Parse("192.0.2.1")) == 0);
+  }
 }
 
 }  // namespace

@@ -154,11 +154,16 @@ TEST_CASE("a slow TCP reader gets every message whole and in order") {
   // most of what follows waits in its write queue (and the kernel's).
   TurnClient client = TcpClient(kIp, *server, 4096);
   const TransportAddress relayed = AllocateWithChannel(client, *peer);
+  // A round trip of another client every 50 datagrams keeps the peer from
+  // outrunning the relay socket's receive buffer (about 90 datagrams of
+  // this size), which would lose datagrams on the UDP leg.
+  TurnClient pacer = TcpClient(kIp, *server);
   // 150 KB: inside the 256 KiB write queue, so nothing may be dropped.
   constexpr uint32_t kCount = 150;
   for (uint32_t i = 0; i < kCount; ++i) {
     REQUIRE(peer->SendTo(relayed.ip.ToString(), relayed.port,
                          Numbered(i, 999)));
+    if (i % 50 == 49) REQUIRE(Answers(pacer));
   }
   for (uint32_t i = 0; i < kCount; ++i) {
     std::optional<RelayedData> data = client.ReceiveRelayed();
@@ -180,14 +185,14 @@ TEST_CASE("a stalled TCP reader drops whole messages and others are served") {
   TurnClient other = TcpClient(kIp, *server);
   // 4 MB towards a client that reads nothing: far past the 256 KiB queue
   // and the kernel's buffers. Meanwhile the other TCP client is answered;
-  // its round trip every 100 datagrams also keeps the peer from
+  // its round trip every 50 datagrams also keeps the peer from
   // outrunning the relay socket's receive buffer, so the datagrams reach
   // the write queue rather than die in the kernel.
   constexpr uint32_t kCount = 4000;
   for (uint32_t i = 0; i < kCount; ++i) {
     REQUIRE(peer->SendTo(relayed.ip.ToString(), relayed.port,
                          Numbered(i, 999)));
-    if (i % 100 == 99) REQUIRE_MESSAGE(Answers(other), "after " << i);
+    if (i % 50 == 49) REQUIRE_MESSAGE(Answers(other), "after " << i);
   }
   std::optional<UdpSocket> other_peer = UdpSocket::Bind(kIp);
   REQUIRE(other_peer.has_value());
