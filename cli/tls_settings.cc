@@ -119,6 +119,7 @@ absl::Status FinishTls(LoadState& state, bool listen_given) {
     // The same families as the UDP defaults, IPv6 again best effort.
     std::vector<runtime::ListenerSpec> secure;
     for (const runtime::ListenerSpec& spec : listeners) {
+      if (spec.transport != core::Transport::kUdp) continue;
       for (core::Transport transport :
            {core::Transport::kTls, core::Transport::kDtls}) {
         runtime::ListenerSpec copy = spec;

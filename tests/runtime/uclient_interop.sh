@@ -87,7 +87,8 @@ case $mode in
   tcp | tls | dtls) transport=$mode ;;
   *) transport=udp ;;
 esac
-port=$(sed -n "s/.*listening on .*[ ,]$transport [^ ,]*:\([0-9][0-9]*\).*/\1/p" "$work/server.log")
+port=$(sed -n "/listening on /s/.*[ ,]$transport [^ ,]*:\([0-9][0-9]*\).*/\1/p" \
+  "$work/server.log")
 [[ -n $port ]] || fail "no $mode listening port in the log"
 
 # turnutils_peer takes a fixed port and binds it and the next one (for
