@@ -44,17 +44,24 @@ absl::StatusOr<std::string> Reload(const ReloadContext& context,
   if (!settings->max_allocations_given) {
     settings->quotas.total = context.derived_max_allocations;
   }
-  // Nothing can fail from here on: apply all of it or none.
+  // Nothing can fail from here on: apply all of it or none. The snapshot
+  // is swapped from this thread; quotas and peer rules belong to the loop.
   context.credentials->Replace(*std::move(snapshot));
-  context.quotas->SetLimits(settings->quotas);
   const core::PeerFilterRules& rules = settings->worker.server.peer_rules;
-  const std::string summary = absl::StrCat(
+  std::string summary = absl::StrCat(
       users, " users, ", secrets, " REST secrets, quotas ",
       settings->quotas.total, "/", settings->quotas.per_user, "/",
       settings->quotas.per_client_ip, " (total/user/ip, 0 = none), ",
       rules.allow.size(), " peer-allow and ", rules.deny.size(),
       " peer-deny rules", notes);
-  worker.SetPeerRules(rules);
+  for (const std::string& note : settings->credential_notes) {
+    absl::StrAppend(&summary, "; skipped ", note);
+  }
+  worker.Post([quotas = context.quotas, limits = settings->quotas,
+               rules](runtime::Worker& loop) {
+    quotas->SetLimits(limits);
+    loop.SetPeerRules(rules);
+  });
   return summary;
 }
 

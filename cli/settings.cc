@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "cli/config_file.h"
+#include "cli/coturn_sqlite.h"
 #include "cli/credential_snapshot.h"
 #include "cli/load_state.h"
 #include "cli/option_table.h"
@@ -317,6 +318,18 @@ absl::Status ResolveRelay(LoadState& state) {
 // The snapshot the core will read, built here so that --check-config
 // catches a duplicate user or an unpreparable password, and built once.
 absl::Status BuildCredentials(Settings& settings) {
+  if (settings.userdb_sqlite) {
+    absl::StatusOr<CoturnDatabase> db = ReadCoturnDatabase(
+        *settings.userdb_sqlite, settings.worker.server.realm);
+    if (!db.ok()) return db.status();
+    for (core::Credential& user : db->users) {
+      settings.users.push_back(std::move(user));
+    }
+    for (std::string& secret : db->rest_secrets) {
+      settings.rest_secrets.push_back(std::move(secret));
+    }
+    settings.credential_notes = std::move(db->skipped);
+  }
   absl::StatusOr<std::unique_ptr<core::CredentialStore>> snapshot =
       BuildCredentialSnapshot(settings.worker.server.realm, settings.users,
                               settings.rest_secrets,
