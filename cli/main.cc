@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cli/admin_commands.h"
 #include "cli/credential_reloader.h"
 #include "cli/credential_snapshot.h"
 #include "cli/derived_limits.h"
@@ -67,6 +68,10 @@ int main(int argc, char** argv) {
   const std::vector<std::string> arg_strings(argv + 1, argv + argc);
   const std::vector<std::string_view> args(arg_strings.begin(),
                                            arg_strings.end());
+  if (!args.empty() && turnpike::cli::IsAdminCommand(args.front())) {
+    return turnpike::cli::RunAdminCommand(args, absl::Now(), stdin, stdout,
+                                          stderr);
+  }
   const turnpike::cli::Environment env = turnpike::cli::ProcessEnvironment();
   absl::StatusOr<turnpike::cli::Settings> settings =
       turnpike::cli::LoadSettings(args, env, &turnpike::cli::ReadFileFromDisk);
