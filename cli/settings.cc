@@ -1,5 +1,6 @@
 #include "cli/settings.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -329,6 +330,21 @@ absl::Status BuildCredentials(Settings& settings) {
       settings.rest_secrets.push_back(std::move(secret));
     }
     settings.credential_notes = std::move(db->skipped);
+  }
+  // A stored key answers only its own algorithm: one the server never
+  // offers would lock its user out.
+  const auto& offered = settings.worker.server.password_algorithms;
+  for (const core::Credential& user : settings.users) {
+    if (user.key_algorithm &&
+        std::find(offered.begin(), offered.end(), *user.key_algorithm) ==
+            offered.end()) {
+      const bool md5 = *user.key_algorithm == stun::PasswordAlgorithmId::kMd5;
+      return absl::InvalidArgumentError(absl::StrCat(
+          "user '", user.username, "' is stored as a", md5 ? "n MD5" : " SHA-256",
+          " key, which password-algorithms does not offer; add ",
+          md5 ? "md5" : "sha256", " to password-algorithms or store the user ",
+          md5 ? "with --sha256" : "as an MD5 key"));
+    }
   }
   absl::StatusOr<std::unique_ptr<core::CredentialStore>> snapshot =
       BuildCredentialSnapshot(settings.worker.server.realm, settings.users,

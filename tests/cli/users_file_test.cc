@@ -11,6 +11,7 @@
 #include "cli/users_file.h"
 #include "core/stun/integrity.h"
 #include "core/util/absl_compat.h"
+#include "tests/cli/fake_inputs.h"
 
 namespace turnpike::cli {
 namespace {
@@ -86,6 +87,15 @@ TEST_CASE("a malformed key names the line and how to write one") {
   // An MD5-length key under the SHA-256 prefix is refused, not truncated.
   CHECK(Contains(ErrorOf("carol:sha256:0xbc807ee29df3c9ffa736523fb2c4e8ee\n"),
                  "64 hex digits"));
+}
+
+TEST_CASE("a stored key whose algorithm is not offered fails the load") {
+  const std::string md5 = "--user=bob:0xbc807ee29df3c9ffa736523fb2c4e8ee";
+  CHECK(testing::Load({md5.c_str()}).ok());
+  const std::string error = testing::ErrorOf(
+      testing::Load({md5.c_str(), "--password-algorithms", "sha256"}));
+  CHECK(Contains(error, "user 'bob' is stored as an MD5 key"));
+  CHECK(Contains(error, "add md5 to password-algorithms"));
 }
 
 }  // namespace
