@@ -72,8 +72,7 @@ absl::StatusOr<std::string> Flag(const Arguments& arguments,
                                  std::string_view name) {
   auto it = arguments.flags.find(name);
   if (it == arguments.flags.end() || it->second.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("give --", ToAbsl(name)));
+    return absl::InvalidArgumentError(absl::StrCat("give --", ToAbsl(name)));
   }
   return it->second;
 }
@@ -95,8 +94,8 @@ absl::StatusOr<std::string> ReadAll(const std::string& path) {
 // one: it holds secrets), then renames it over `path`.
 absl::Status ReplaceFile(const std::string& path, const std::string& text) {
   struct stat old {};
-  const mode_t mode = stat(path.c_str(), &old) == 0 ? (old.st_mode & 07777)
-                                                     : 0600;
+  const mode_t mode =
+      stat(path.c_str(), &old) == 0 ? (old.st_mode & 07777) : 0600;
   std::string temporary = path + ".XXXXXX";
   const int fd = mkstemp(temporary.data());
   if (fd < 0) {
@@ -132,8 +131,7 @@ std::string_view NameOf(std::string_view line) {
 
 absl::StatusOr<std::string> ReadPassword(const Arguments& arguments,
                                          std::FILE* in) {
-  if (auto it = arguments.flags.find("password");
-      it != arguments.flags.end()) {
+  if (auto it = arguments.flags.find("password"); it != arguments.flags.end()) {
     return it->second;
   }
   char line[1024];
@@ -149,8 +147,7 @@ absl::StatusOr<std::string> ReadPassword(const Arguments& arguments,
   return password;
 }
 
-absl::Status Users(const Arguments& arguments, std::FILE* in,
-                   std::FILE* out) {
+absl::Status Users(const Arguments& arguments, std::FILE* in, std::FILE* out) {
   if (arguments.words.size() < 2) {
     return absl::InvalidArgumentError("say add, remove or list");
   }
@@ -199,8 +196,7 @@ absl::Status Users(const Arguments& arguments, std::FILE* in,
   return absl::OkStatus();
 }
 
-absl::Status Rest(const Arguments& arguments, absl::Time now,
-                  std::FILE* out) {
+absl::Status Rest(const Arguments& arguments, absl::Time now, std::FILE* out) {
   TURNPIKE_ASSIGN_OR_RETURN(secret, Flag(arguments, "secret"));
   TURNPIKE_ASSIGN_OR_RETURN(user, Flag(arguments, "user"));
   int64_t ttl = 86400;
@@ -228,9 +224,8 @@ int RunAdminCommand(const std::vector<std::string_view>& args, absl::Time now,
   absl::StatusOr<Arguments> arguments = Split(args);
   absl::Status status = arguments.status();
   if (status.ok()) {
-    status = arguments->words.front() == "users"
-                 ? Users(*arguments, in, out)
-                 : Rest(*arguments, now, out);
+    status = arguments->words.front() == "users" ? Users(*arguments, in, out)
+                                                 : Rest(*arguments, now, out);
   }
   if (!status.ok()) {
     std::fprintf(err, "turnpike %s: %s\n%s", std::string(args.front()).c_str(),
@@ -278,11 +273,10 @@ RestCredential MintRestCredential(std::string_view secret,
   const auto mac = stun::HmacSha1(
       absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(secret.data()),
                           secret.size()),
-      absl::MakeConstSpan(
-          reinterpret_cast<const uint8_t*>(out.username.data()),
-          out.username.size()));
-  out.password = absl::Base64Escape(absl::string_view(
-      reinterpret_cast<const char*>(mac.data()), mac.size()));
+      absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(out.username.data()),
+                          out.username.size()));
+  out.password = absl::Base64Escape(
+      absl::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
   return out;
 }
 

@@ -51,8 +51,8 @@ absl::Status Failure(sqlite3* db, const std::string& path) {
 
 // Runs `sql` with the realm bound to ?1 and calls `row` for each result.
 template <typename Row>
-absl::Status ForEachRow(sqlite3* db, const std::string& path,
-                        const char* sql, const std::string& realm, Row row) {
+absl::Status ForEachRow(sqlite3* db, const std::string& path, const char* sql,
+                        const std::string& realm, Row row) {
   sqlite3_stmt* raw = nullptr;
   if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) {
     return Failure(db, path);
@@ -92,33 +92,37 @@ absl::StatusOr<CoturnDatabase> ReadCoturnDatabase(const std::string& path,
     return Failure(raw, path);
   }
   absl::Status users = ForEachRow(
-      raw, path, "SELECT name, hmackey FROM turnusers_lt WHERE realm = ?1"
-                 "ORDER BY name",
+      raw, path,
+      "SELECT name, hmackey FROM turnusers_lt WHERE realm = ?1"
+      "ORDER BY name",
       realm, [&](sqlite3_stmt* row) {
         core::Credential user{std::string(Column(row, 0)), ""};
         std::string_view hex = Column(row, 1);
         // turnadmin stores the key as bare hex; accept turnadmin -k's 0x too.
-        if (hex.size() > 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) {
+        if (hex.size() > 2 && hex[0] == '0' &&
+            (hex[1] == 'x' || hex[1] == 'X')) {
           hex.remove_prefix(2);
         }
         // 32 hex digits: MD5; 64: SHA-256 (RFC 8489 §9.2.2).
         const std::string value =
-            hex.size() == 64 ? absl::StrCat(ToAbsl(kSha256KeyPrefix), "0x",
-                                            ToAbsl(hex))
-                             : absl::StrCat("0x", ToAbsl(hex));
+            hex.size() == 64
+                ? absl::StrCat(ToAbsl(kSha256KeyPrefix), "0x", ToAbsl(hex))
+                : absl::StrCat("0x", ToAbsl(hex));
         if (!ParseUserKey(value, user).ok()) {
           out.skipped.push_back(absl::StrCat(
               "user '", user.username,
               "': hmackey is neither an MD5 (32 hex digits) nor a SHA-256 "
-              "(64) key; set it again with turnadmin -a, or move the user to a users file"));
+              "(64) key; set it again with turnadmin -a, or move the user to a "
+              "users file"));
           return;
         }
         out.users.push_back(std::move(user));
       });
   if (!users.ok()) return users;
   absl::Status secrets = ForEachRow(
-      raw, path, "SELECT value FROM turn_secret WHERE realm = ?1 ORDER BY value",
-      realm, [&](sqlite3_stmt* row) {
+      raw, path,
+      "SELECT value FROM turn_secret WHERE realm = ?1 ORDER BY value", realm,
+      [&](sqlite3_stmt* row) {
         if (!Column(row, 0).empty()) {
           out.rest_secrets.emplace_back(Column(row, 0));
         }

@@ -40,8 +40,7 @@ void CredentialReloader::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::vector<CredentialReloader::FileState> CredentialReloader::StatAll()
-    const {
+std::vector<CredentialReloader::FileState> CredentialReloader::StatAll() const {
   std::vector<FileState> states;
   states.reserve(watched_.size());
   for (const std::string& path : watched_) {
@@ -49,10 +48,10 @@ std::vector<CredentialReloader::FileState> CredentialReloader::StatAll()
     struct stat info {};
     // stat, not lstat: a swapped symlink is seen through its new target.
     if (stat(path.c_str(), &info) == 0) {
-      state.mtime_ns = int64_t{info.st_mtim.tv_sec} * 1'000'000'000 +
-                       info.st_mtim.tv_nsec;
-      state.ctime_ns = int64_t{info.st_ctim.tv_sec} * 1'000'000'000 +
-                       info.st_ctim.tv_nsec;
+      state.mtime_ns =
+          int64_t{info.st_mtim.tv_sec} * 1'000'000'000 + info.st_mtim.tv_nsec;
+      state.ctime_ns =
+          int64_t{info.st_ctim.tv_sec} * 1'000'000'000 + info.st_ctim.tv_nsec;
       state.size = info.st_size;
       state.inode = info.st_ino;
     }

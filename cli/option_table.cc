@@ -243,7 +243,8 @@ absl::Status ApplyUserdbSqlite(std::string_view value, LoadState& state) {
   state.settings.userdb_sqlite = std::string(value);
   state.settings.credential_files.emplace_back(value);
   // In WAL mode a write lands in FILE-wal until a checkpoint.
-  state.settings.credential_files.push_back(absl::StrCat(ToAbsl(value), "-wal"));
+  state.settings.credential_files.push_back(
+      absl::StrCat(ToAbsl(value), "-wal"));
   return absl::OkStatus();
 }
 

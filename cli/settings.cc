@@ -15,8 +15,8 @@
 #include "cli/credential_snapshot.h"
 #include "cli/load_state.h"
 #include "cli/option_table.h"
-#include "core/server.h"
 #include "core/response_budget.h"
+#include "core/server.h"
 #include "core/util/absl_compat.h"
 
 namespace turnpike::cli {
@@ -335,12 +335,12 @@ absl::Status BuildCredentials(Settings& settings) {
   // offers would lock its user out.
   const auto& offered = settings.worker.server.password_algorithms;
   for (const core::Credential& user : settings.users) {
-    if (user.key_algorithm &&
-        std::find(offered.begin(), offered.end(), *user.key_algorithm) ==
-            offered.end()) {
+    if (user.key_algorithm && std::find(offered.begin(), offered.end(),
+                                        *user.key_algorithm) == offered.end()) {
       const bool md5 = *user.key_algorithm == stun::PasswordAlgorithmId::kMd5;
       return absl::InvalidArgumentError(absl::StrCat(
-          "user '", user.username, "' is stored as a", md5 ? "n MD5" : " SHA-256",
+          "user '", user.username, "' is stored as a",
+          md5 ? "n MD5" : " SHA-256",
           " key, which password-algorithms does not offer; add ",
           md5 ? "md5" : "sha256", " to password-algorithms or store the user ",
           md5 ? "with --sha256" : "as an MD5 key"));

@@ -59,8 +59,7 @@ absl::StatusOr<std::string> FormatUserKey(std::string_view name,
   auto prepared_name = stun::PrepareOpaqueString(name);
   auto prepared_password = stun::PrepareOpaqueString(password);
   if (!prepared_name.ok() || prepared_name->empty() ||
-      !prepared_password.ok() || prepared_password->empty() ||
-      realm.empty()) {
+      !prepared_password.ok() || prepared_password->empty() || realm.empty()) {
     return absl::InvalidArgumentError(
         "the name and password must each be non-empty printable Unicode "
         "(RFC 8265 OpaqueString), and the realm non-empty");
@@ -68,10 +67,10 @@ absl::StatusOr<std::string> FormatUserKey(std::string_view name,
   const stun::HmacKey key = stun::LongTermKey(
       sha256 ? stun::PasswordAlgorithmId::kSha256
              : stun::PasswordAlgorithmId::kMd5,
-            // The server hashes the realm as the client sends it, unprepared.
+      // The server hashes the realm as the client sends it, unprepared.
       *prepared_name, realm, *prepared_password);
-  const std::string hex = absl::BytesToHexString(absl::string_view(
-      reinterpret_cast<const char*>(key.data()), key.size()));
+  const std::string hex = absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
   return absl::StrCat(sha256 ? ToAbsl(kSha256KeyPrefix) : "", "0x", hex);
 }
 

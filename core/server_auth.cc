@@ -71,8 +71,7 @@ std::optional<Server::RequestContext> Server::Authenticate(
       nonces_.Check(*nonce, now.mono, from.client);
   if (nonce_check.status == auth::NonceStatus::kInvalid) {
     verdict(AuthOutcome::kStaleNonce, std::string(username.value_or("")));
-    ChallengeUnauthenticated(now, from, request,
-                             stun::error_code::kStaleNonce);
+    ChallengeUnauthenticated(now, from, request, stun::error_code::kStaleNonce);
     return std::nullopt;
   }
 

@@ -28,9 +28,9 @@ absl::StatusOr<StaticCredentialStore> StaticCredentialStore::Create(
       const size_t expected =
           *user.key_algorithm == stun::PasswordAlgorithmId::kMd5 ? 16 : 32;
       if (user.key.size() != expected) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "user \"", *name, "\": the key must be ", expected,
-            " bytes for its algorithm; write it again"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("user \"", *name, "\": the key must be ", expected,
+                         " bytes for its algorithm; write it again"));
       }
     } else {
       auto password = stun::PrepareOpaqueString(user.password);

@@ -26,9 +26,9 @@ const absl::Time kNow = absl::FromUnixSeconds(1'700'000'000);
 
 // Runs a subcommand with stdin `input`; returns {status, stdout}.
 std::pair<int, std::string> Run(std::vector<std::string_view> args,
-                                 const std::string& input = "") {
-  std::FILE* in = fmemopen(const_cast<char*>(input.data()), input.size() + 1,
-                           "r");
+                                const std::string& input = "") {
+  std::FILE* in =
+      fmemopen(const_cast<char*>(input.data()), input.size() + 1, "r");
   char* out_buffer = nullptr;
   size_t out_size = 0;
   std::FILE* out = open_memstream(&out_buffer, &out_size);
@@ -57,10 +57,9 @@ TEST_CASE("users add and remove edit the file and keep its comments") {
   std::ofstream(path) << "# staff\nalice:wonderland\n# bots\n";
   REQUIRE(chmod(path.c_str(), 0640) == 0);
 
-  auto [added, printed] =
-      Run({"users", "add", "ninefingers", "--users-file", path, "--realm",
-           "north.gov"},
-          "youhavetoberealistic\n");
+  auto [added, printed] = Run({"users", "add", "ninefingers", "--users-file",
+                               path, "--realm", "north.gov"},
+                              "youhavetoberealistic\n");
   CHECK(added == 0);
   CHECK(printed == "ninefingers:0xbc807ee29df3c9ffa736523fb2c4e8ee\n");
   CHECK(Slurp(path) ==
@@ -72,16 +71,15 @@ TEST_CASE("users add and remove edit the file and keep its comments") {
 
   // Adding again replaces the line where it is; --sha256 stores SHA-256.
   auto [again, sha_line] =
-      Run({"users", "add", "alice", "--sha256", "--users-file", path,
-           "--realm", "north.gov", "--password", "new"});
+      Run({"users", "add", "alice", "--sha256", "--users-file", path, "--realm",
+           "north.gov", "--password", "new"});
   CHECK(again == 0);
   const std::string text = Slurp(path);
   CHECK(text.rfind("# staff\nalice:sha256:0x", 0) == 0);
   // The server's store accepts what was written, with the right key.
   auto users = ParseUsersFile(text, path);
   REQUIRE(users.ok());
-  auto store =
-      core::auth::StaticCredentialStore::Create("north.gov", *users);
+  auto store = core::auth::StaticCredentialStore::Create("north.gov", *users);
   REQUIRE(store.ok());
   auto alice = store->Find("alice", "north.gov", kNow);
   REQUIRE(alice.size() == 1);
@@ -102,16 +100,15 @@ TEST_CASE("users add and remove edit the file and keep its comments") {
 }
 
 TEST_CASE("rest-credential mints what the server's REST store verifies") {
-  auto [status, printed] = Run(
-      {"rest-credential", "--secret", "logen", "--user", "alice", "--ttl",
-       "3600"});
+  auto [status, printed] = Run({"rest-credential", "--secret", "logen",
+                                "--user", "alice", "--ttl", "3600"});
   CHECK(status == 0);
   const std::string username = "1700003600:alice";
   REQUIRE(printed.rfind("username: " + username + "\npassword: ", 0) == 0);
   std::string password = printed.substr(printed.find("password: ") + 10);
   password.pop_back();  // the newline
-  auto store = core::auth::RestCredentialStore::Create(
-      "r", {"logen"}, absl::Hours(24));
+  auto store =
+      core::auth::RestCredentialStore::Create("r", {"logen"}, absl::Hours(24));
   REQUIRE(store.ok());
   auto found = store->Find(username, "r", kNow);
   REQUIRE(found.size() == 1);

@@ -92,11 +92,15 @@ std::string MakeDatabase(const TempDir& dir) {
   Exec(db,
        "INSERT INTO turnusers_lt VALUES "
        "('north.gov', 'ninefingers', 'bc807ee29df3c9ffa736523fb2c4e8ee'),"
-       "('north.gov', 'gorst', '" + gorst_sha256 + "'),"
-       "('north.gov', 'old384', '" + std::string(96, 'a') + "'),"
-       "('crinna.org', 'whirrun', '6972e85e51f36e53b0b61759c5a5219a');"
-       "INSERT INTO turn_secret VALUES ('north.gov', 'logen'),"
-       "('crinna.org', 'north');");
+       "('north.gov', 'gorst', '" +
+           gorst_sha256 +
+           "'),"
+           "('north.gov', 'old384', '" +
+           std::string(96, 'a') +
+           "'),"
+           "('crinna.org', 'whirrun', '6972e85e51f36e53b0b61759c5a5219a');"
+           "INSERT INTO turn_secret VALUES ('north.gov', 'logen'),"
+           "('crinna.org', 'north');");
   sqlite3_close(db);
   return path;
 }
@@ -109,13 +113,14 @@ TEST_CASE("coturn's database gives the users and secrets of the realm only") {
   REQUIRE(db->users.size() == 2);
   CHECK(db->users[0].username == "gorst");
   CHECK(db->users[0].key_algorithm == stun::PasswordAlgorithmId::kSha256);
-  CHECK(db->users[0].key == stun::LongTermKey(stun::PasswordAlgorithmId::kSha256,
-                                              "gorst", "north.gov", "hero"));
+  CHECK(db->users[0].key ==
+        stun::LongTermKey(stun::PasswordAlgorithmId::kSha256, "gorst",
+                          "north.gov", "hero"));
   CHECK(db->users[1].username == "ninefingers");
   CHECK(db->users[1].key_algorithm == stun::PasswordAlgorithmId::kMd5);
-  CHECK(db->users[1].key ==
-        stun::LongTermKey(stun::PasswordAlgorithmId::kMd5, "ninefingers",
-                          "north.gov", "youhavetoberealistic"));
+  CHECK(db->users[1].key == stun::LongTermKey(stun::PasswordAlgorithmId::kMd5,
+                                              "ninefingers", "north.gov",
+                                              "youhavetoberealistic"));
   REQUIRE(db->rest_secrets.size() == 1);
   CHECK(db->rest_secrets[0] == "logen");
   REQUIRE(db->skipped.size() == 1);
@@ -149,8 +154,9 @@ TEST_CASE("a missing or broken coturn database is a clear error") {
   std::ofstream(dir.File("garbage")) << "this is not a database\n";
   auto garbage = ReadCoturnDatabase(dir.File("garbage"), "north.gov");
   REQUIRE_FALSE(garbage.ok());
-  CHECK(std::string(FromAbsl(garbage.status().message()))
-            .find("userdb-sqlite") == 0);
+  CHECK(
+      std::string(FromAbsl(garbage.status().message())).find("userdb-sqlite") ==
+      0);
 
   // A database without coturn's tables.
   sqlite3* db = nullptr;

@@ -51,8 +51,8 @@ class Harness {
         reloader_(
             {path_}, absl::Milliseconds(20),
             [this]() -> absl::StatusOr<std::string> {
-              absl::StatusOr<std::shared_ptr<const core::CredentialStore>> next =
-                  Load();
+              absl::StatusOr<std::shared_ptr<const core::CredentialStore>>
+                  next = Load();
               if (!next.ok()) return next.status();
               credentials_.Replace(*std::move(next));
               return std::string("ok");
@@ -64,8 +64,8 @@ class Harness {
             }) {}
 
   absl::StatusOr<std::shared_ptr<const core::CredentialStore>> Load() const {
-    const std::vector<std::string_view> args = {"--realm", "r",
-                                                "--users-file", path_};
+    const std::vector<std::string_view> args = {"--realm", "r", "--users-file",
+                                                path_};
     absl::StatusOr<Settings> settings = LoadSettings(args, {}, &ReadDisk);
     if (!settings.ok()) return settings.status();
     return settings->credentials;

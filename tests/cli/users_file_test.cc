@@ -1,6 +1,8 @@
 // The users file and inline users: plain passwords, MD5 keys as coturn's
 // `turnadmin -k` prints them, SHA-256 keys (cli/user_key.h), and errors
 // that name the line and the fix without repeating a secret.
+#include "cli/users_file.h"
+
 #include <doctest/doctest.h>
 
 #include <string>
@@ -8,7 +10,6 @@
 
 #include "absl/strings/escaping.h"
 #include "cli/user_key.h"
-#include "cli/users_file.h"
 #include "core/stun/integrity.h"
 #include "core/util/absl_compat.h"
 #include "tests/cli/fake_inputs.h"
@@ -17,8 +18,8 @@ namespace turnpike::cli {
 namespace {
 
 std::string Hex(const stun::HmacKey& key) {
-  return absl::BytesToHexString(absl::string_view(
-      reinterpret_cast<const char*>(key.data()), key.size()));
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
 }
 
 std::string ErrorOf(std::string_view text) {
@@ -34,13 +35,12 @@ bool Contains(std::string_view haystack, std::string_view needle) {
 TEST_CASE("the users file mixes passwords, MD5 keys and SHA-256 keys") {
   const std::string md5 = "0xbc807ee29df3c9ffa736523fb2c4e8ee";
   const std::string sha256 =
-      "sha256:0x" +
-      Hex(stun::LongTermKey(stun::PasswordAlgorithmId::kSha256, "carol",
-                            "north.gov", "pw"));
-  auto users = ParseUsersFile(
-      "# comment\nalice:wonderland\n\nninefingers:" + md5 + "\ncarol:" +
-          sha256 + "\n",
-      "users");
+      "sha256:0x" + Hex(stun::LongTermKey(stun::PasswordAlgorithmId::kSha256,
+                                          "carol", "north.gov", "pw"));
+  auto users =
+      ParseUsersFile("# comment\nalice:wonderland\n\nninefingers:" + md5 +
+                         "\ncarol:" + sha256 + "\n",
+                     "users");
   REQUIRE(users.ok());
   REQUIRE(users->size() == 3);
   CHECK((*users)[0].password == "wonderland");
@@ -58,12 +58,12 @@ TEST_CASE("the users file mixes passwords, MD5 keys and SHA-256 keys") {
 TEST_CASE("FormatUserKey matches the key coturn's turnadmin -k prints") {
   // coturn's README: turnadmin -k -u ninefingers -r north.gov
   //   -p youhavetoberealistic
-  auto key = FormatUserKey("ninefingers", "north.gov", "youhavetoberealistic",
-                           false);
+  auto key =
+      FormatUserKey("ninefingers", "north.gov", "youhavetoberealistic", false);
   REQUIRE(key.ok());
   CHECK(*key == "0xbc807ee29df3c9ffa736523fb2c4e8ee");
-  auto sha = FormatUserKey("ninefingers", "north.gov", "youhavetoberealistic",
-                           true);
+  auto sha =
+      FormatUserKey("ninefingers", "north.gov", "youhavetoberealistic", true);
   REQUIRE(sha.ok());
   CHECK(sha->size() == 7 + 2 + 64);
   core::Credential parsed{"ninefingers", ""};
