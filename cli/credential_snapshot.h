@@ -1,11 +1,12 @@
 // The user database the core reads on the packet path: an in-memory
 // snapshot built from the settings (static users first, then TURN REST API
-// secrets), behind one pointer that SIGHUP swaps. The core holds the
-// ReloadableCredentials for its whole life and never sees a snapshot change
-// mid-request: the worker is single-threaded and swaps between inputs.
+// secrets), behind one pointer that the credential reloader swaps
+// (cli/credential_reloader.h). The core holds the ReloadableCredentials for
+// its whole life.
 #ifndef TURNPIKE_CLI_CREDENTIAL_SNAPSHOT_H_
 #define TURNPIKE_CLI_CREDENTIAL_SNAPSHOT_H_
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -24,29 +25,34 @@ absl::StatusOr<std::unique_ptr<core::CredentialStore>> BuildCredentialSnapshot(
     std::vector<std::string> rest_secrets,
     std::chrono::seconds rest_max_lifetime);
 
+// The snapshot behind one atomic pointer (C++20
+// std::atomic<std::shared_ptr>): the credential reloader's thread swaps a
+// whole new snapshot in while workers read; a lookup loads the pointer once
+// and keeps that snapshot alive until it returns, so a request never sees
+// two snapshots.
 class ReloadableCredentials final : public core::CredentialStore {
  public:
   explicit ReloadableCredentials(
       std::shared_ptr<const core::CredentialStore> first)
       : current_(std::move(first)) {}
-  // Called on the worker's loop between inputs (SIGHUP).
+  // Safe from any thread.
   void Replace(std::shared_ptr<const core::CredentialStore> next) {
-    current_ = std::move(next);
+    current_.store(std::move(next));
   }
 
   core::CredentialCandidates Find(std::string_view username,
                                   std::string_view realm,
                                   absl::Time wall) const override {
-    return current_->Find(username, realm, wall);
+    return current_.load()->Find(username, realm, wall);
   }
   core::CredentialCandidates FindByUserhash(absl::Span<const uint8_t> userhash,
                                             std::string_view realm,
                                             absl::Time wall) const override {
-    return current_->FindByUserhash(userhash, realm, wall);
+    return current_.load()->FindByUserhash(userhash, realm, wall);
   }
 
  private:
-  std::shared_ptr<const core::CredentialStore> current_;
+  std::atomic<std::shared_ptr<const core::CredentialStore>> current_;
 };
 
 }  // namespace turnpike::cli

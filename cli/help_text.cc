@@ -56,6 +56,9 @@ std::string_view Availability(const OptionSpec& spec) {
 std::string HelpText() {
   std::string text =
       "Usage: turnpike [OPTION]...\n"
+      "       turnpike users add|remove|list --users-file FILE ...\n"
+      "       turnpike rest-credential --secret SECRET --user USER ...\n"
+      "(the subcommands print their usage when called without arguments)\n"
       "\n"
       "turnpike is a STUN/TURN server (RFC 8489, RFC 8656) over UDP. It runs\n"
       "in the foreground until SIGINT or SIGTERM.\n"

@@ -1,5 +1,6 @@
 // turnpike: load the settings, start one worker, serve until SIGINT/SIGTERM;
-// SIGHUP reloads users, secrets, quotas and peer policy.
+// SIGHUP, or a change to a credential file, reloads users, secrets, quotas
+// and peer policy on a background thread.
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -11,6 +12,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cli/admin_commands.h"
+#include "cli/credential_reloader.h"
 #include "cli/credential_snapshot.h"
 #include "cli/derived_limits.h"
 #include "cli/generated_credential.h"
@@ -66,6 +69,10 @@ int main(int argc, char** argv) {
   const std::vector<std::string> arg_strings(argv + 1, argv + argc);
   const std::vector<std::string_view> args(arg_strings.begin(),
                                            arg_strings.end());
+  if (!args.empty() && turnpike::cli::IsAdminCommand(args.front())) {
+    return turnpike::cli::RunAdminCommand(args, absl::Now(), stdin, stdout,
+                                          stderr);
+  }
   const turnpike::cli::Environment env = turnpike::cli::ProcessEnvironment();
   absl::StatusOr<turnpike::cli::Settings> settings =
       turnpike::cli::LoadSettings(args, env, &turnpike::cli::ReadFileFromDisk);
@@ -174,17 +181,30 @@ int main(int argc, char** argv) {
            : settings->worker.dtls_sessions) = factory;
     }
   }
-  settings->worker.on_reload = [&reload](turnpike::runtime::Worker& worker) {
-    absl::StatusOr<std::string> applied = turnpike::cli::Reload(reload, worker);
-    if (applied.ok()) {
-      LogInfo(absl::StrCat("reloaded: ", *applied));
-    } else {
-      LogError(
-          absl::StrCat("reload refused, the running configuration "
-                       "stays: ",
-                       applied.status().message()));
-    }
+  // SIGHUP and changes to the credential files are handled by a thread of
+  // their own, so the loop never waits on a file or a database.
+  // Made now, so it records the credential files as they were loaded.
+  turnpike::runtime::Worker* running = nullptr;
+  turnpike::cli::CredentialReloader reloader(
+      settings->credential_files, absl::Seconds(1),
+      [&reload, &running] { return turnpike::cli::Reload(reload, *running); },
+      [](const absl::StatusOr<std::string>& applied, bool changed) {
+        const char* why = changed ? "a credential file changed; " : "";
+        if (applied.ok()) {
+          LogInfo(absl::StrCat(why, "reloaded: ", *applied));
+        } else {
+          LogError(absl::StrCat(why,
+                                "reload refused, the running configuration "
+                                "stays: ",
+                                applied.status().message()));
+        }
+      });
+  settings->worker.on_reload = [&reloader](turnpike::runtime::Worker&) {
+    reloader.Trigger();
   };
+  for (const std::string& note : settings->credential_notes) {
+    LogInfo(absl::StrCat("userdb-sqlite: skipped ", note));
+  }
   const turnpike::runtime::RelayOptions relay = settings->worker.relay;
   absl::StatusOr<std::unique_ptr<turnpike::runtime::Worker>> worker =
       turnpike::runtime::Worker::Create(
@@ -218,7 +238,11 @@ int main(int argc, char** argv) {
     std::fputs(banner.c_str(), stdout);
     std::fflush(stdout);
   }
-  if (absl::Status status = (*worker)->Run(); !status.ok()) {
+  running = worker->get();
+  reloader.Start();
+  const absl::Status status = (*worker)->Run();
+  reloader.Stop();  // before the worker it posts to goes away
+  if (!status.ok()) {
     LogError(FromAbsl(status.message()));
     return kExitStartupFailed;
   }

@@ -254,9 +254,23 @@ absl::Status ApplyUsersFile(std::string_view value, LoadState& state) {
   const std::string path(value);
   TURNPIKE_ASSIGN_OR_RETURN(text, (*state.read)(path));
   TURNPIKE_ASSIGN_OR_RETURN(users, ParseUsersFile(text, path));
+  state.settings.credential_files.push_back(path);
   for (core::Credential& user : users) {
     state.settings.users.push_back(std::move(user));
   }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyUserdbSqlite(std::string_view value, LoadState& state) {
+  if (absl::Status s = NonEmpty(value, "the path of coturn's SQLite database");
+      !s.ok()) {
+    return s;
+  }
+  state.settings.userdb_sqlite = std::string(value);
+  state.settings.credential_files.emplace_back(value);
+  // In WAL mode a write lands in FILE-wal until a checkpoint.
+  state.settings.credential_files.push_back(
+      absl::StrCat(ToAbsl(value), "-wal"));
   return absl::OkStatus();
 }
 
@@ -550,8 +564,14 @@ constexpr OptionSpec kOptions[] = {
      kList, kFromAnywhere, true, &ApplyUser},
     {"users-file", "", "FILE", "none",
      "File with one NAME:PASSWORD per line (# comments, blank lines);\n"
-     "its users are added to those of user.",
+     "NAME:0xMD5HEX (turnadmin -k) or NAME:sha256:0xSHA256HEX stores a\n"
+     "key instead. Its users are added to those of user.",
      kScalar, kFromAnywhere, true, &ApplyUsersFile},
+    {"userdb-sqlite", "", "FILE", "none",
+     "coturn's SQLite user database (its userdb), read-only: the users\n"
+     "(turnusers_lt) and REST secrets (turn_secret) of the realm are\n"
+     "added to the others. Read again on reload and when it changes.",
+     kScalar, kFromAnywhere, true, &ApplyUserdbSqlite},
     {"rest-secret", "", "SECRET", "none",
      "Shared secret of the TURN REST API (time-limited credentials\n"
      "minted by your web service); repeat to rotate secrets.",

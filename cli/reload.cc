@@ -48,23 +48,32 @@ absl::StatusOr<std::string> Reload(const ReloadContext& context,
       settings->max_connections_per_ip_given
           ? settings->worker.transport.max_connections_per_ip
           : context.derived_connections_per_ip;
-  // Nothing can fail from here on: apply all of it or none.
+  // Nothing can fail from here on: apply all of it or none. The snapshot
+  // and the certificate holder are swapped from this thread (both are
+  // thread-safe); quotas, peer rules and the connection limit belong to
+  // the loop.
   context.credentials->Replace(*std::move(snapshot));
-  context.quotas->SetLimits(settings->quotas);
   const core::PeerFilterRules& rules = settings->worker.server.peer_rules;
-  const std::string summary = absl::StrCat(
+  std::string summary = absl::StrCat(
       users, " users, ", secrets, " REST secrets, quotas ",
       settings->quotas.total, "/", settings->quotas.per_user, "/",
       settings->quotas.per_client_ip, " (total/user/ip, 0 = none), ",
       rules.allow.size(), " peer-allow and ", rules.deny.size(),
       " peer-deny rules, max-connections-per-ip ", connections_per_ip,
       " (0 = none; existing connections kept)", notes);
-  worker.SetPeerRules(rules);
-  worker.SetConnectionsPerIp(connections_per_ip);
+  for (const std::string& note : settings->credential_notes) {
+    absl::StrAppend(&summary, "; skipped ", note);
+  }
+  worker.Post([quotas = context.quotas, limits = settings->quotas, rules,
+               connections_per_ip](runtime::Worker& loop) {
+    quotas->SetLimits(limits);
+    loop.SetPeerRules(rules);
+    loop.SetConnectionsPerIp(connections_per_ip);
+  });
   // Sessions already open keep the context they started on.
   if (context.tls != nullptr && settings->tls_context != nullptr) {
     context.tls->Swap(settings->tls_context);
-    return absl::StrCat(summary, ", certificate reloaded");
+    absl::StrAppend(&summary, ", certificate reloaded");
   }
   return summary;
 }

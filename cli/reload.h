@@ -47,6 +47,9 @@ absl::StatusOr<std::shared_ptr<const core::CredentialStore>> ServingCredentials(
     const Settings& settings, const std::string& realm,
     const std::optional<core::Credential>& generated);
 
+// Runs on the credential reloader's thread (cli/credential_reloader.h),
+// never on the loop: it reads files and databases. Swaps the credential
+// snapshot at once and posts the quotas and peer rules to `worker`'s loop.
 // Returns the error that kept the old configuration, or a summary of what
 // now applies.
 absl::StatusOr<std::string> Reload(const ReloadContext& context,

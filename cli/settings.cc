@@ -1,5 +1,6 @@
 #include "cli/settings.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -10,12 +11,14 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "cli/config_file.h"
+#include "cli/coturn_sqlite.h"
 #include "cli/credential_snapshot.h"
 #include "cli/load_state.h"
 #include "cli/option_table.h"
 #include "cli/tls_settings.h"
 #include "core/server.h"
 #include "core/response_budget.h"
+#include "core/server.h"
 #include "core/util/absl_compat.h"
 
 namespace turnpike::cli {
@@ -318,6 +321,33 @@ absl::Status ResolveRelay(LoadState& state) {
 // The snapshot the core will read, built here so that --check-config
 // catches a duplicate user or an unpreparable password, and built once.
 absl::Status BuildCredentials(Settings& settings) {
+  if (settings.userdb_sqlite) {
+    absl::StatusOr<CoturnDatabase> db = ReadCoturnDatabase(
+        *settings.userdb_sqlite, settings.worker.server.realm);
+    if (!db.ok()) return db.status();
+    for (core::Credential& user : db->users) {
+      settings.users.push_back(std::move(user));
+    }
+    for (std::string& secret : db->rest_secrets) {
+      settings.rest_secrets.push_back(std::move(secret));
+    }
+    settings.credential_notes = std::move(db->skipped);
+  }
+  // A stored key answers only its own algorithm: one the server never
+  // offers would lock its user out.
+  const auto& offered = settings.worker.server.password_algorithms;
+  for (const core::Credential& user : settings.users) {
+    if (user.key_algorithm && std::find(offered.begin(), offered.end(),
+                                        *user.key_algorithm) == offered.end()) {
+      const bool md5 = *user.key_algorithm == stun::PasswordAlgorithmId::kMd5;
+      return absl::InvalidArgumentError(absl::StrCat(
+          "user '", user.username, "' is stored as a",
+          md5 ? "n MD5" : " SHA-256",
+          " key, which password-algorithms does not offer; add ",
+          md5 ? "md5" : "sha256", " to password-algorithms or store the user ",
+          md5 ? "with --sha256" : "as an MD5 key"));
+    }
+  }
   absl::StatusOr<std::unique_ptr<core::CredentialStore>> snapshot =
       BuildCredentialSnapshot(settings.worker.server.realm, settings.users,
                               settings.rest_secrets,

@@ -36,6 +36,14 @@ struct Settings {
   std::vector<std::string> rest_secrets;
   // A REST credential whose expiry is further ahead than this is refused.
   std::chrono::seconds rest_max_lifetime{86400};
+  // userdb-sqlite: coturn's SQLite database, whose users and secrets of
+  // the realm are added to the above when the snapshot is built.
+  std::optional<std::string> userdb_sqlite;
+  // The credential source files (users-file, userdb-sqlite and its WAL):
+  // a change to any of them rebuilds the snapshot without a SIGHUP.
+  std::vector<std::string> credential_files;
+  // Rows of that database that were skipped, one note each, for the log.
+  std::vector<std::string> credential_notes;
   // Both, prepared and indexed for lookups (cli/credential_snapshot.h).
   std::shared_ptr<const core::CredentialStore> credentials;
   // max-allocations is derived from the host at start-up unless given

@@ -1,4 +1,5 @@
-// The users file (--users-file): one `name:password` per line, blank lines
+// The users file (--users-file): one `name:password` or `name:KEY` (see
+// cli/user_key.h) per line, blank lines
 // and `#` comment lines ignored. Kept apart from turnpike.conf so that the
 // secrets can have their own owner and mode.
 #ifndef TURNPIKE_CLI_USERS_FILE_H_

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "cli/user_key.h"
 #include "core/util/absl_compat.h"
 
 namespace turnpike::cli {
@@ -172,8 +173,12 @@ absl::StatusOr<core::Credential> ParseUserEntry(std::string_view text) {
         absl::StrCat("user '", ToAbsl(text.substr(0, colon)),
                      "' has an empty password; write name:password"));
   }
-  return core::Credential{std::string(text.substr(0, colon)),
-                          std::string(text.substr(colon + 1))};
+  core::Credential user{std::string(text.substr(0, colon)),
+                        std::string(text.substr(colon + 1))};
+  if (LooksLikeKey(user.password)) {
+    if (absl::Status s = ParseUserKey(user.password, user); !s.ok()) return s;
+  }
+  return user;
 }
 
 }  // namespace turnpike::cli

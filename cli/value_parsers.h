@@ -49,7 +49,8 @@ absl::StatusOr<IpAddress> ParseIp(std::string_view text);
 // A prefix such as 10.0.0.0/8 or a single address.
 absl::StatusOr<core::Cidr> ParseCidr(std::string_view text);
 
-// name:password (the password may itself hold ':').
+// name:password (the password may itself hold ':'), or name:KEY as
+// cli/user_key.h describes.
 absl::StatusOr<core::Credential> ParseUserEntry(std::string_view text);
 
 }  // namespace turnpike::cli

@@ -39,6 +39,13 @@ struct Credential {
   // in the username); nullopt for ones that do not expire. No allocation
   // is granted a lifetime past it.
   std::optional<absl::Time> expires = std::nullopt;
+  // Set for a user stored as a key rather than a password (coturn's
+  // `turnadmin -k`, restund's filedb; RFC 8489 §9.2.2): `key` is the
+  // long-term key of this algorithm and `password` is empty. The password
+  // it came from is unknown, so the user can authenticate only with this
+  // algorithm.
+  std::optional<stun::PasswordAlgorithmId> key_algorithm = std::nullopt;
+  stun::HmacKey key = {};
 };
 
 // What a lookup may return: usually one credential; several while TURN REST

@@ -71,8 +71,7 @@ std::optional<Server::RequestContext> Server::Authenticate(
       nonces_.Check(*nonce, now.mono, from.client);
   if (nonce_check.status == auth::NonceStatus::kInvalid) {
     verdict(AuthOutcome::kStaleNonce, std::string(username.value_or("")));
-    ChallengeUnauthenticated(now, from, request,
-                             stun::error_code::kStaleNonce);
+    ChallengeUnauthenticated(now, from, request, stun::error_code::kStaleNonce);
     return std::nullopt;
   }
 
@@ -136,8 +135,16 @@ std::optional<Server::RequestContext> Server::Authenticate(
   const Credential* matched = nullptr;
   stun::HmacKey key;
   for (const Credential& candidate : candidates) {
-    key = stun::LongTermKey(algorithm, candidate.username, *realm,
-                            candidate.password);
+    if (candidate.key_algorithm) {
+      // A stored key answers only its own PASSWORD-ALGORITHM: no other key
+      // can be derived without the password (RFC 8489 §9.2.2), so a
+      // request made with another one fails like a wrong password (401).
+      if (*candidate.key_algorithm != algorithm) continue;
+      key = candidate.key;
+    } else {
+      key = stun::LongTermKey(algorithm, candidate.username, *realm,
+                              candidate.password);
+    }
     if (deps_.authenticator->Check(request, has_sha256, key) ==
         stun::IntegrityResult::kOk) {
       matched = &candidate;

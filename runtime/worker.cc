@@ -150,6 +150,9 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(WorkerConfig config,
   if (absl::Status status = worker->StartTimer(); !status.ok()) {
     return status;
   }
+  if (absl::Status status = worker->StartPosting(); !status.ok()) {
+    return status;
+  }
   if (config.handle_signals) {
     if (absl::Status status = worker->WatchSignals(); !status.ok()) {
       return status;
@@ -256,6 +259,38 @@ absl::Status Worker::StartTimer() {
   timer->data = this;
   timer_ = timer;
   return absl::OkStatus();
+}
+
+absl::Status Worker::StartPosting() {
+  auto* async = new uv_async_t;
+  if (int err = uv_async_init(&loop_, async, &Worker::OnPosted); err != 0) {
+    delete async;  // never registered with the loop
+    return absl::InternalError(
+        absl::StrCat("post: uv_async_init failed: ", uv_strerror(err)));
+  }
+  async->data = this;
+  std::lock_guard<std::mutex> lock(posted_mutex_);
+  posted_async_ = async;
+  return absl::OkStatus();
+}
+
+void Worker::Post(std::function<void(Worker&)> task) {
+  std::lock_guard<std::mutex> lock(posted_mutex_);
+  if (posted_async_ == nullptr) return;  // stopping
+  posted_.push_back(std::move(task));
+  uv_async_send(posted_async_);
+}
+
+void Worker::OnPosted(uv_async_t* handle) {
+  auto* self = static_cast<Worker*>(handle->data);
+  std::vector<std::function<void(Worker&)>> tasks;
+  {
+    std::lock_guard<std::mutex> lock(self->posted_mutex_);
+    tasks.swap(self->posted_);
+  }
+  for (auto& task : tasks) {
+    if (!self->stopping_) task(*self);
+  }
 }
 
 absl::Status Worker::WatchSignals() {
@@ -374,6 +409,12 @@ void Worker::Stop() {
              [](uv_handle_t* h) { delete reinterpret_cast<uv_signal_t*>(h); });
   }
   signals_.clear();
+  std::lock_guard<std::mutex> lock(posted_mutex_);
+  if (posted_async_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(posted_async_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_async_t*>(h); });
+    posted_async_ = nullptr;
+  }
 }
 
 std::vector<TransportAddress> Worker::listening_addresses() const {

@@ -19,6 +19,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -151,6 +152,10 @@ class Worker final : private MessageSink,
   size_t relay_socket_count() const {
     return relays_.size() + tcp_relays_.size();
   }
+  // Runs `task` on the loop, between inputs. Safe from any thread, while
+  // the Worker exists; dropped once it is stopping. Lets a background
+  // thread (the credential reloader) apply what must change on the loop.
+  void Post(std::function<void(Worker&)> task);
   const RuntimeStats& stats() const { return stats_; }
   const core::ServerStats& server_stats() const { return server_->stats(); }
 
@@ -234,6 +239,8 @@ class Worker final : private MessageSink,
   void OnSpliceClosed(core::ConnectionId peer, const core::FiveTuple& client);
 
   static void OnSignal(uv_signal_t* handle, int signum);
+  static void OnPosted(uv_async_t* handle);
+  absl::Status StartPosting();
   static void OnTimer(uv_timer_t* handle);
 
   uv_loop_t loop_;
@@ -290,6 +297,11 @@ class Worker final : private MessageSink,
   // Heap-allocated and freed by their close callbacks (libuv touches a
   // handle after uv_close() returns); timer_ is nullptr once closed.
   std::vector<uv_signal_t*> signals_;
+  // Post(): tasks from other threads, and the wake-up that runs them;
+  // posted_async_ is nullptr once closed (both under posted_mutex_).
+  std::mutex posted_mutex_;
+  std::vector<std::function<void(Worker&)>> posted_;
+  uv_async_t* posted_async_ = nullptr;
   uv_timer_t* timer_ = nullptr;
   std::optional<core::MonoTime> armed_for_;
   bool stopping_ = false;

@@ -11,6 +11,7 @@ set -euo pipefail
 readonly packages=(
   build-essential cmake ninja-build pkg-config  # toolchain (gcc 12, CMake 3.25)
   libabsl-dev libuv1-dev android-libboringssl-dev zlib1g-dev  # libraries
+  libsqlite3-dev  # coturn's user database (userdb-sqlite); links no OpenSSL
   doctest-dev librapidcheck-dev libbenchmark-dev  # tests and benchmarks
   clang libclang-rt-14-dev llvm-14  # libFuzzer and the sanitizer runtimes
   tshark  # independent STUN decoder for the Wireshark test

@@ -23,20 +23,34 @@ absl::StatusOr<StaticCredentialStore> StaticCredentialStore::Create(
           "\": the name must be non-empty printable Unicode (RFC 8265 "
           "OpaqueString); fix or remove it"));
     }
-    auto password = stun::PrepareOpaqueString(user.password);
-    if (!password.ok() || password->empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "user \"", *name,
-          "\": the password must be non-empty printable Unicode (RFC 8265 "
-          "OpaqueString); set one"));
+    if (user.key_algorithm) {
+      // RFC 8489 §9.2.2: MD5 keys are 16 bytes, SHA-256 keys 32.
+      const size_t expected =
+          *user.key_algorithm == stun::PasswordAlgorithmId::kMd5 ? 16 : 32;
+      if (user.key.size() != expected) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("user \"", *name, "\": the key must be ", expected,
+                         " bytes for its algorithm; write it again"));
+      }
+    } else {
+      auto password = stun::PrepareOpaqueString(user.password);
+      if (!password.ok() || password->empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "user \"", *name,
+            "\": the password must be non-empty printable Unicode (RFC 8265 "
+            "OpaqueString); set one"));
+      }
+      user.password = std::move(*password);
     }
-    if (store.passwords_.contains(*name)) {
+    if (store.users_.contains(*name)) {
       return absl::InvalidArgumentError(
           absl::StrCat("user \"", *name, "\" is given twice; keep one"));
     }
     store.names_by_userhash_.emplace(stun::ComputeUserhash(*name, store.realm_),
                                      *name);
-    store.passwords_.emplace(*name, std::move(*password));
+    user.username = *name;
+    user.expires = std::nullopt;
+    store.users_.emplace(*name, std::move(user));
   }
   return store;
 }
@@ -46,8 +60,8 @@ CredentialCandidates StaticCredentialStore::Find(std::string_view username,
                                                  absl::Time) const {
   CredentialCandidates out;
   if (realm != realm_) return out;
-  auto it = passwords_.find(ToAbsl(username));
-  if (it != passwords_.end()) out.push_back({it->first, it->second});
+  auto it = users_.find(ToAbsl(username));
+  if (it != users_.end()) out.push_back(it->second);
   return out;
 }
 

@@ -18,7 +18,8 @@ class StaticCredentialStore final : public CredentialStore {
   // Prepares every name and password with OpaqueString (RFC 8265 §4.2, as
   // RFC 8489 §9.2.2 requires) and indexes USERHASH for `realm`. Fails,
   // naming the user, on an empty or unpreparable name or password and on a
-  // name given twice.
+  // name given twice. A user given as a key (Credential::key_algorithm)
+  // keeps it as is and must have its algorithm's key size.
   static absl::StatusOr<StaticCredentialStore> Create(
       std::string realm, std::vector<Credential> users);
 
@@ -28,14 +29,15 @@ class StaticCredentialStore final : public CredentialStore {
                                       std::string_view realm,
                                       absl::Time wall) const override;
 
-  size_t size() const { return passwords_.size(); }
+  size_t size() const { return users_.size(); }
 
  private:
   using Userhash = std::array<uint8_t, stun::kUserhashSize>;
   StaticCredentialStore() = default;
 
   std::string realm_;
-  absl::flat_hash_map<std::string, std::string> passwords_;
+  // By prepared name; passwords prepared too.
+  absl::flat_hash_map<std::string, Credential> users_;
   absl::flat_hash_map<Userhash, std::string> names_by_userhash_;
 };
 
