@@ -25,6 +25,7 @@
 #include "tests/runtime/turn_test_support.h"
 #include "tests/runtime/turnpike_process.h"
 #include "tests/runtime/udp_socket.h"
+#include "tests/transport/dtls_client_hello_sample.h"
 #include "tests/transport/test_certificate.h"
 
 namespace turnpike::testing {
@@ -180,29 +181,11 @@ TEST_CASE("a TLS client that never finishes its handshake is dropped") {
   ExpectCleanExit(server->server);
 }
 
-// The first flight of a DTLS 1.2 client: one datagram, a ClientHello.
-std::vector<uint8_t> DtlsClientHello() {
-  SSL_CTX* ctx = SSL_CTX_new(DTLS_method());
-  SSL* ssl = SSL_new(ctx);
-  BIO* in = BIO_new(BIO_s_mem());
-  BIO_set_mem_eof_return(in, -1);
-  BIO* out = BIO_new(BIO_s_mem());
-  SSL_set_bio(ssl, in, out);
-  SSL_set_connect_state(ssl);
-  SSL_do_handshake(ssl);
-  const uint8_t* data = nullptr;
-  size_t size = 0;
-  BIO_mem_contents(out, &data, &size);
-  std::vector<uint8_t> hello(data, data + size);
-  SSL_free(ssl);
-  SSL_CTX_free(ctx);
-  return hello;
-}
-
 // Whether the server answers a ClientHello from `socket` (its flight).
 bool AnswersHello(UdpSocket& socket, const TransportAddress& server,
                   milliseconds wait) {
-  REQUIRE(socket.SendTo(server.ip.ToString(), server.port, DtlsClientHello()));
+  REQUIRE(socket.SendTo(server.ip.ToString(), server.port,
+                        testing::DtlsClientHelloSample()));
   return socket.ReceiveFrom(wait).has_value();
 }
 

@@ -9,35 +9,19 @@
 
 #include <vector>
 
+#include "tests/transport/dtls_client_hello_sample.h"
+
 namespace turnpike::runtime {
 namespace {
 
-std::vector<uint8_t> RealClientHello(uint16_t version) {
-  SSL_CTX* ctx = SSL_CTX_new(DTLS_method());
-  SSL_CTX_set_max_proto_version(ctx, version);
-  SSL* ssl = SSL_new(ctx);
-  BIO* in = BIO_new(BIO_s_mem());
-  BIO_set_mem_eof_return(in, -1);
-  BIO* out = BIO_new(BIO_s_mem());
-  SSL_set_bio(ssl, in, out);
-  SSL_set_connect_state(ssl);
-  SSL_do_handshake(ssl);
-  const uint8_t* data = nullptr;
-  size_t size = 0;
-  BIO_mem_contents(out, &data, &size);
-  std::vector<uint8_t> hello(data, data + size);
-  SSL_free(ssl);
-  SSL_CTX_free(ctx);
-  return hello;
-}
 
 TEST_CASE("a DTLS 1.2 or 1.0 ClientHello opens an association") {
-  CHECK(IsDtlsClientHello(RealClientHello(DTLS1_2_VERSION)));
-  CHECK(IsDtlsClientHello(RealClientHello(DTLS1_VERSION)));
+  CHECK(IsDtlsClientHello(testing::DtlsClientHelloSample(DTLS1_2_VERSION)));
+  CHECK(IsDtlsClientHello(testing::DtlsClientHelloSample(DTLS1_VERSION)));
 }
 
 TEST_CASE("every truncation of a ClientHello is refused") {
-  const std::vector<uint8_t> hello = RealClientHello(DTLS1_2_VERSION);
+  const std::vector<uint8_t> hello = testing::DtlsClientHelloSample(DTLS1_2_VERSION);
   for (size_t size = 0; size < hello.size(); ++size) {
     CAPTURE(size);
     CHECK_FALSE(IsDtlsClientHello(absl::MakeConstSpan(hello.data(), size)));
@@ -45,7 +29,7 @@ TEST_CASE("every truncation of a ClientHello is refused") {
 }
 
 TEST_CASE("a ClientHello with a broken header field is refused") {
-  const std::vector<uint8_t> hello = RealClientHello(DTLS1_2_VERSION);
+  const std::vector<uint8_t> hello = testing::DtlsClientHelloSample(DTLS1_2_VERSION);
   struct Tweak {
     size_t offset;
     uint8_t value;
