@@ -74,9 +74,17 @@ void DtlsAssociation::Receive(const core::Now& now,
     owner_->OnHandshakeDone(*this);
   }
   ArmTimer();  // the retransmission timer moves with every flight
-  // RFC 7350 §4: the records' plaintext is the STUN message or ChannelData.
-  if (!plaintext_.empty()) {
-    sink_->OnMessage(now, *this, options_.remote, plaintext_);
+  // RFC 7350 §4: each record's plaintext is one STUN message or
+  // ChannelData, even when a client packs several records in a datagram.
+  size_t begin = 0;
+  for (const size_t end : session_->last_record_ends()) {
+    if (closed()) return;  // the sink may close us between messages
+    if (end > begin) {
+      sink_->OnMessage(now, *this, options_.remote,
+                       absl::MakeConstSpan(plaintext_).subspan(begin,
+                                                               end - begin));
+    }
+    begin = end;
   }
 }
 

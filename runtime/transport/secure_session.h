@@ -40,6 +40,12 @@ class SecureSession {
   virtual absl::Status Receive(absl::Span<const uint8_t> network,
                                std::vector<uint8_t>& plaintext) = 0;
 
+  // DTLS: where each application-data record read by the last Receive
+  // ends in its `plaintext`, since one record is one STUN message or
+  // ChannelData (RFC 7350 §4) and a client may pack several records into
+  // one datagram. Empty for TLS, whose plaintext is one byte stream.
+  virtual absl::Span<const size_t> last_record_ends() const { return {}; }
+
   // Encrypts one whole message (for DTLS, into one datagram); the records
   // go to the RecordSink during the call. Only after the handshake.
   virtual absl::Status Send(const OutboundMessage& message) = 0;

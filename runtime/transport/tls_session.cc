@@ -88,6 +88,7 @@ absl::Status TlsSession::Receive(absl::Span<const uint8_t> network,
     failed_ = true;
     return absl::InvalidArgumentError("network chunk too large");
   }
+  record_ends_.clear();
   BIO_write(network_in_, network.data(), static_cast<int>(network.size()));
   if (SSL_in_init(ssl_)) {
     const int ret = SSL_do_handshake(ssl_);
@@ -109,7 +110,13 @@ absl::Status TlsSession::Receive(absl::Span<const uint8_t> network,
     const int ret =
         SSL_read(ssl_, plaintext.data() + used, static_cast<int>(kMaxTlsPlaintext));
     plaintext.resize(used + (ret > 0 ? static_cast<size_t>(ret) : 0));
-    if (ret > 0) continue;
+    if (ret > 0) {
+      // A DTLS SSL_read returns one record's plaintext, never more.
+      if (framing_ == SecureFraming::kDatagram) {
+        record_ends_.push_back(plaintext.size());
+      }
+      continue;
+    }
     if (SSL_get_error(ssl_, ret) == SSL_ERROR_WANT_READ) break;
     return Fail(ret, "TLS read");
   }

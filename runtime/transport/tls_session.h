@@ -50,6 +50,9 @@ class TlsSession final : public SecureSession {
 
   absl::Status Receive(absl::Span<const uint8_t> network,
                        std::vector<uint8_t>& plaintext) override;
+  absl::Span<const size_t> last_record_ends() const override {
+    return record_ends_;
+  }
   absl::Status Send(const OutboundMessage& message) override;
   size_t SealedSize(size_t plaintext_bytes) const override;
   bool handshake_complete() const override;
@@ -71,6 +74,7 @@ class TlsSession final : public SecureSession {
   SecureFraming framing_;
   RecordSink& sink_;
   bool failed_ = false;
+  std::vector<size_t> record_ends_;  // DTLS: of the last Receive
   std::vector<uint8_t> scratch_;  // one whole message, for one record
 };
 

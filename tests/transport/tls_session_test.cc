@@ -303,6 +303,40 @@ TEST_CASE("a corrupted DTLS datagram is dropped and the association lives") {
   ExchangeData(client, server);
 }
 
+TEST_CASE("two records in one DTLS datagram are two messages") {
+  // RFC 7350 §4: a record is one STUN message or ChannelData; a client may
+  // put several records in one datagram (RFC 6347 §4.1.1).
+  auto context = Context("turnpike.test");
+  Client client(SecureFraming::kDatagram, DTLS1_2_VERSION, false);
+  Server server(*context, SecureFraming::kDatagram);
+  Handshake(client, server);
+  client.Write(ToBytes("first message"));
+  client.Write(ToBytes("second"));
+  REQUIRE(client.out().writes.size() == 2);
+  Bytes datagram = client.out().writes[0];
+  datagram.insert(datagram.end(), client.out().writes[1].begin(),
+                  client.out().writes[1].end());
+  client.out().writes.clear();
+  REQUIRE(server.session->Receive(datagram, server.plaintext).ok());
+  CHECK(server.plaintext == ToBytes("first messagesecond"));
+  const absl::Span<const size_t> ends = server.session->last_record_ends();
+  REQUIRE(ends.size() == 2);
+  CHECK(ends[0] == 13);
+  CHECK(ends[1] == 19);
+}
+
+TEST_CASE("a TLS session reports no record boundaries") {
+  auto context = Context("turnpike.test");
+  Client client(SecureFraming::kStream, TLS1_3_VERSION, false);
+  Server server(*context, SecureFraming::kStream);
+  Handshake(client, server);
+  client.Write(ToBytes("one"));
+  client.Write(ToBytes("two"));
+  Pump(client, server);
+  CHECK(server.plaintext == ToBytes("onetwo"));
+  CHECK(server.session->last_record_ends().empty());
+}
+
 TEST_CASE("close_notify from the client ends the session") {
   auto context = Context("turnpike.test");
   Client client(SecureFraming::kStream, TLS1_3_VERSION, false);
