@@ -12,11 +12,6 @@ constexpr std::string_view kAlphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 constexpr size_t kPasswordLength = 24;
 
-std::string TurnUrl(const TransportAddress& server) {
-  // RFC 7065 §3.1: turn:host:port, IPv6 in brackets; UDP is the default
-  // transport but browsers are clearer with it spelled out.
-  return absl::StrCat("turn:", server.ToString(), "?transport=udp");
-}
 
 }  // namespace
 
@@ -33,13 +28,26 @@ core::Credential GenerateCredential(core::Random& random) {
   return {"turnpike", password};
 }
 
+std::string TurnUrl(core::Transport transport, const TransportAddress& server) {
+  // RFC 7065 §3.1: IPv6 in brackets; UDP is the default transport but
+  // browsers are clearer with it spelled out.
+  const bool secure =
+      transport == core::Transport::kTls || transport == core::Transport::kDtls;
+  const bool datagram =
+      transport == core::Transport::kUdp || transport == core::Transport::kDtls;
+  return absl::StrCat(secure ? "turns:" : "turn:", server.ToString(),
+                      datagram ? "?transport=udp" : "?transport=tcp");
+}
+
 std::string CredentialBanner(const core::Credential& credential,
-                             const std::vector<TransportAddress>& servers) {
+                             const std::vector<ClientFacingListener>& servers) {
   std::vector<std::string> urls;
   std::vector<std::string> quoted;
-  for (const TransportAddress& server : servers) {
-    urls.push_back(TurnUrl(server));
-    quoted.push_back(absl::StrCat("\"", TurnUrl(server), "\""));
+  for (const auto& [transport, server] : servers) {
+    urls.push_back(TurnUrl(transport, server));
+    if (transport != core::Transport::kDtls) {
+      quoted.push_back(absl::StrCat("\"", urls.back(), "\""));
+    }
   }
   return absl::StrCat(
       "turnpike: no user or rest-secret is configured, so this run made up "

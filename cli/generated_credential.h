@@ -5,10 +5,12 @@
 #define TURNPIKE_CLI_GENERATED_CREDENTIAL_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/deps.h"
 #include "core/net/transport_address.h"
+#include "core/types.h"
 
 namespace turnpike::cli {
 
@@ -16,10 +18,19 @@ namespace turnpike::cli {
 // (about 143 bits) drawn from `random`.
 core::Credential GenerateCredential(core::Random& random);
 
-// The text printed once at start. `servers` are the addresses clients
-// should use (wildcard listeners already replaced by a host address).
+// A listener as clients reach it: its transport and an address clients
+// can use (a wildcard already replaced by a host address).
+using ClientFacingListener = std::pair<core::Transport, TransportAddress>;
+
+// RFC 7065 §3.1: turn:HOST:PORT?transport=udp|tcp, turns:…?transport=tcp
+// for TLS and turns:…?transport=udp for DTLS.
+std::string TurnUrl(core::Transport transport, const TransportAddress& server);
+
+// The text printed once at start: every listener's URL, and an
+// RTCPeerConnection iceServers entry with those a browser can use (all but
+// DTLS, which browsers do not speak).
 std::string CredentialBanner(const core::Credential& credential,
-                             const std::vector<TransportAddress>& servers);
+                             const std::vector<ClientFacingListener>& servers);
 
 }  // namespace turnpike::cli
 

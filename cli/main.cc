@@ -48,17 +48,22 @@ constexpr int kExitBadConfig = 2;
 // Where clients reach us: each listening address, with a wildcard replaced
 // by the advertised relay address of its family (the host's, or the public
 // one behind 1:1 NAT).
-std::vector<turnpike::TransportAddress> ClientFacingAddresses(
-    const std::vector<turnpike::TransportAddress>& listening,
+std::vector<turnpike::cli::ClientFacingListener> ClientFacingListeners(
+    const turnpike::runtime::Worker& worker,
     const turnpike::runtime::RelayOptions& relay) {
-  std::vector<turnpike::TransportAddress> out;
-  for (turnpike::TransportAddress address : listening) {
+  const std::vector<turnpike::TransportAddress> addresses =
+      worker.listening_addresses();
+  const std::vector<turnpike::core::Transport> transports =
+      worker.listening_transports();
+  std::vector<turnpike::cli::ClientFacingListener> out;
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    turnpike::TransportAddress address = addresses[i];
     if (address.ip.IsUnspecified()) {
       const auto& family = address.ip.is_v4() ? relay.ipv4 : relay.ipv6;
       if (!family) continue;
       address.ip = family->external.value_or(family->bind);
     }
-    out.push_back(address);
+    out.emplace_back(transports[i], address);
   }
   return out;
 }
@@ -234,7 +239,7 @@ int main(int argc, char** argv) {
   if (generated) {
     const std::string banner = turnpike::cli::CredentialBanner(
         *generated,
-        ClientFacingAddresses((*worker)->listening_addresses(), relay));
+        ClientFacingListeners(**worker, relay));
     std::fputs(banner.c_str(), stdout);
     std::fflush(stdout);
   }

@@ -426,6 +426,15 @@ std::vector<TransportAddress> Worker::listening_addresses() const {
   return addresses;
 }
 
+std::vector<core::Transport> Worker::listening_transports() const {
+  std::vector<core::Transport> transports;
+  transports.reserve(listeners_.size());
+  for (const std::unique_ptr<Endpoint>& listener : listeners_) {
+    transports.push_back(listener->transport());
+  }
+  return transports;
+}
+
 std::vector<std::pair<int, int>> Worker::listener_buffer_bytes() const {
   std::vector<std::pair<int, int>> sizes;
   for (const std::unique_ptr<Endpoint>& listener : listeners_) {

@@ -139,6 +139,8 @@ class Worker final : private MessageSink,
 
   // The addresses actually bound, in ListenerId order.
   std::vector<TransportAddress> listening_addresses() const;
+  // Their transports, in the same order.
+  std::vector<core::Transport> listening_transports() const;
   // {receive, send} buffer bytes granted to each listener, in ListenerId
   // order.
   std::vector<std::pair<int, int>> listener_buffer_bytes() const;
