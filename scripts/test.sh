@@ -168,8 +168,13 @@ fi
 
 # --- Fuzzers -----------------------------------------------------------------
 # The list fuzz/CMakeLists.txt builds: each one must run.
-mapfile -t expected_fuzzers < <(sed -nE 's/^set\(TURNPIKE_FUZZERS (.*)\)$/\1/p' \
-                                  fuzz/CMakeLists.txt | tr ' ' '\n' | sed '/^$/d')
+# The set() may span lines: take everything from "set(TURNPIKE_FUZZERS" to
+# the closing parenthesis.
+mapfile -t expected_fuzzers < <(sed -n '/^set(TURNPIKE_FUZZERS/,/)/p' \
+                                  fuzz/CMakeLists.txt | tr '()' '  ' |
+                                  tr -s ' \n' '\n' |
+                                  sed -e '/^$/d' -e '/^set$/d' \
+                                      -e '/^TURNPIKE_FUZZERS$/d')
 if ((${#expected_fuzzers[@]} == 0)); then
   echo "test.sh: found no set(TURNPIKE_FUZZERS ...) in fuzz/CMakeLists.txt" >&2
   false
