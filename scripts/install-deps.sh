@@ -3,8 +3,10 @@
 # packages (nothing is downloaded from anywhere else). Idempotent: when every
 # package is already installed it only says so, without touching apt.
 #
-#   bash scripts/install-deps.sh
+#   bash scripts/install-deps.sh [PACKAGE ...]
 #
+# Extra Debian packages named as arguments are installed too (the benchmark
+# adds gnuplot-nox this way; CI passes none).
 # Runs as root, or through sudo when it is available.
 set -euo pipefail
 
@@ -20,6 +22,7 @@ readonly packages=(
   stun-client  # Vovida `stun` 0.97, an RFC 3489 client (tests/runtime/rfc3489_stun_interop.sh)
   chromium nodejs  # a real WebRTC client and its driver (tests/webrtc)
   python3
+  "$@"  # what the caller adds
 )
 
 missing=()

@@ -27,8 +27,8 @@
 #
 # Each workload gets a freshly started server, so the relay runs start from
 # the same state and the allocation runs measure memory from a clean
-# baseline. Missing coturn or gnuplot is installed (bench/e2e/install-deps.sh,
-# Debian packages). A benchmark, not a test: CTest runs only the short
+# baseline. Missing coturn or gnuplot is installed (scripts/install-deps.sh
+# gnuplot-nox, Debian packages). A benchmark, not a test: CTest runs only the short
 # correctness smoke of the load client and the forwarder (e2e_load_smoke).
 set -euo pipefail
 
@@ -83,7 +83,7 @@ for binary in "$turnpike" "$load" "$forwarder"; do
 done
 if ! command -v turnserver > /dev/null || ! command -v gnuplot > /dev/null; then
   echo "run.sh: coturn or gnuplot is missing: installing them"
-  bash "$here/install-deps.sh"
+  bash "$root/scripts/install-deps.sh" gnuplot-nox
 fi
 
 # turnpike's worker option, once it exists. A binary that rejects the flag
