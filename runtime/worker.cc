@@ -458,14 +458,12 @@ void Worker::OnMessage(const core::Now& now, Endpoint& endpoint,
   std::optional<core::Forward> forward;
   const core::SocketRef socket = endpoint.id();
   if (std::holds_alternative<core::ConnectionId>(socket)) {
-    // A stream client: the tuple names its connection, so replies and
-    // relayed data go back on it (core::ClientSocket).
-    forward = server_->HandleClientMessage(
-        now,
-        endpoint.transport() == core::Transport::kDtls
-            ? static_cast<DtlsAssociation&>(endpoint).five_tuple()
-            : static_cast<StreamConnection&>(endpoint).five_tuple(),
-        bytes);
+    // A connection's client: the tuple names the connection, so replies
+    // and relayed data go back on it (core::ClientSocket).
+    const std::optional<core::FiveTuple> tuple = endpoint.client_tuple();
+    TURNPIKE_CHECK(tuple.has_value(),
+                   "a connection endpoint must know its client's 5-tuple");
+    forward = server_->HandleClientMessage(now, *tuple, bytes);
   } else if (const auto* listener = std::get_if<core::ListenerId>(&socket)) {
     // The server side of the tuple is the endpoint's bound address; for a
     // wildcard UDP bind that is 0.0.0.0 or ::, since libuv does not report

@@ -111,6 +111,9 @@ class DtlsAssociation final : public Endpoint, private RecordSink {
     return {core::Transport::kDtls, options_.remote, options_.local,
             options_.listener, options_.id};
   }
+  std::optional<core::FiveTuple> client_tuple() const override {
+    return five_tuple();
+  }
   const TransportAddress& remote_address() const { return options_.remote; }
 
  private:

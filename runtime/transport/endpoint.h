@@ -7,6 +7,7 @@
 #ifndef TURNPIKE_RUNTIME_TRANSPORT_ENDPOINT_H_
 #define TURNPIKE_RUNTIME_TRANSPORT_ENDPOINT_H_
 
+#include <optional>
 #include <utility>
 
 #include "absl/types/span.h"
@@ -43,6 +44,12 @@ class Endpoint {
   // side) or its relay id (peer side).
   virtual core::SocketRef id() const = 0;
   virtual core::Transport transport() const = 0;
+  // A client connection's 5-tuple, its connection id included (TCP, TLS,
+  // DTLS); nullopt for sockets that talk to many remotes (UDP listeners,
+  // relay sockets), whose tuples the worker builds per message.
+  virtual std::optional<core::FiveTuple> client_tuple() const {
+    return std::nullopt;
+  }
   // The local side of the endpoint's 5-tuples.
   virtual const TransportAddress& local_address() const = 0;
   // SO_RCVBUF and SO_SNDBUF as granted; {0, 0} once closed.

@@ -145,6 +145,9 @@ class StreamConnection final : public Endpoint,
     return {options_.transport, options_.remote, options_.local,
             options_.listener, options_.id};
   }
+  std::optional<core::FiveTuple> client_tuple() const override {
+    return five_tuple();
+  }
   const TransportAddress& remote_address() const { return options_.remote; }
   size_t queued_bytes() const { return queue_.queued_bytes(); }
   bool reading() const { return reading_; }
