@@ -23,6 +23,7 @@
 #include "cli/reload.h"
 #include "runtime/transport/tls_session.h"
 #include "cli/settings.h"
+#include "cli/systemd_service.h"
 #include "core/deps.h"
 #include "core/policy/local_quota_ledger.h"
 #include "core/util/absl_compat.h"
@@ -190,9 +191,17 @@ int main(int argc, char** argv) {
   // their own, so the loop never waits on a file or a database.
   // Made now, so it records the credential files as they were loaded.
   turnpike::runtime::Worker* running = nullptr;
+  // READY=1, RELOADING=1, STOPPING=1 and the watchdog (Type=notify).
+  turnpike::cli::SystemdService systemd;
   turnpike::cli::CredentialReloader reloader(
       settings->credential_files, absl::Seconds(1),
-      [&reload, &running] { return turnpike::cli::Reload(reload, *running); },
+      [&reload, &running, &systemd] {
+        systemd.Reloading();
+        absl::StatusOr<std::string> applied =
+            turnpike::cli::Reload(reload, *running);
+        systemd.Reloaded(applied);
+        return applied;
+      },
       [](const absl::StatusOr<std::string>& applied, bool changed) {
         const char* why = changed ? "a credential file changed; " : "";
         if (applied.ok()) {
@@ -245,7 +254,10 @@ int main(int argc, char** argv) {
   }
   running = worker->get();
   reloader.Start();
+  systemd.Serving(turnpike::cli::ServingStatus(**worker),
+                  {turnpike::cli::PostTo(**worker)});
   const absl::Status status = (*worker)->Run();
+  systemd.Stopping();  // before the worker its watchdog posts to goes away
   reloader.Stop();  // before the worker it posts to goes away
   if (!status.ok()) {
     LogError(FromAbsl(status.message()));
