@@ -6,6 +6,7 @@
 #include <openssl/x509.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <functional>
 #include <utility>
@@ -98,7 +99,11 @@ absl::StatusOr<SslPtr> Handshake(Socket& socket, bool datagram,
   if (!options.insecure) {
     const std::string ca =
         options.ca_file.empty() ? kSystemCaFile : options.ca_file;
-    if (SSL_CTX_load_verify_locations(ctx.get(), ca.c_str(), nullptr) != 1) {
+    // Without the system bundle nothing is trusted, and the handshake says
+    // so; a --ca file that cannot be read is the operator's mistake.
+    const bool optional = options.ca_file.empty() && access(ca.c_str(), F_OK) != 0;
+    if (!optional &&
+        SSL_CTX_load_verify_locations(ctx.get(), ca.c_str(), nullptr) != 1) {
       return absl::InvalidArgumentError(
           absl::StrCat("cannot read trusted certificates from ", ca, " (",
                        LastSslError(),
@@ -130,6 +135,13 @@ absl::StatusOr<SslPtr> Handshake(Socket& socket, bool datagram,
       Drive(ssl.get(), socket.fd(), deadline,
             [raw = ssl.get()] { return SSL_do_handshake(raw); });
   const long verify = SSL_get_verify_result(ssl.get());
+  if (!options.insecure && (verify == X509_V_ERR_HOSTNAME_MISMATCH ||
+                            verify == X509_V_ERR_IP_ADDRESS_MISMATCH)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "the server's certificate is not accepted: it does not name ",
+        name.host, "; use a URL with a name (or IP address) the certificate "
+        "holds"));
+  }
   if (!options.insecure && verify != X509_V_OK) {
     return absl::PermissionDeniedError(absl::StrCat(
         "the server's certificate is not accepted: ",
