@@ -97,6 +97,9 @@ absl::StatusOr<ProbeUrl> ParseProbeUrl(std::string_view text) {
     }
   } else {
     const size_t port_colon = rest.find(':');
+    if (port_colon != rest.rfind(':')) {
+      return Invalid(text, "put an IPv6 address in brackets: [::1]");
+    }
     if (port_colon != std::string_view::npos) {
       port_text = rest.substr(port_colon + 1);
       if (port_text.empty()) return Invalid(text, "an empty port");
@@ -104,11 +107,7 @@ absl::StatusOr<ProbeUrl> ParseProbeUrl(std::string_view text) {
     }
     url.host = std::string(rest);
     if (url.host.empty()) return Invalid(text, "no host");
-    const std::optional<IpAddress> ip = IpAddress::Parse(url.host);
-    if (ip && ip->is_v6()) {
-      return Invalid(text, "put an IPv6 address in brackets: [::1]");
-    }
-    url.host_is_ip = ip.has_value();
+    url.host_is_ip = IpAddress::Parse(url.host).has_value();
     if (!url.host_is_ip && !IsHostName(url.host)) {
       return Invalid(text, "the host is neither an IP address nor a name");
     }
