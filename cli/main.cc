@@ -80,8 +80,8 @@ int main(int argc, char** argv) {
                                           stderr);
   }
   if (!args.empty() && turnpike::cli::probe::IsProbeCommand(args.front())) {
-    return turnpike::cli::probe::RunProbeCommand(args, absl::Now(), stdout,
-                                                 stderr);
+    return turnpike::cli::probe::RunProbeCommand(args, absl::Now(), stdin,
+                                                 stdout, stderr);
   }
   const turnpike::cli::Environment env = turnpike::cli::ProcessEnvironment();
   absl::StatusOr<turnpike::cli::Settings> settings =

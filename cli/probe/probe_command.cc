@@ -17,7 +17,7 @@ namespace turnpike::cli::probe {
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: turnpike probe URL... [--user USER --password PASSWORD | "
+    "usage: turnpike probe URL... [--user USER [--password PASSWORD] | "
     "--rest-secret SECRET [--user USER]]\n"
     "                      [--timeout SECONDS] [--insecure | --ca FILE]\n"
     "  URL: turn:HOST[:PORT][?transport=udp|tcp] or turns:... (TLS; DTLS "
@@ -25,7 +25,8 @@ constexpr std::string_view kUsage =
     "  ?transport=udp), or stun:HOST[:PORT] for a Binding only.\n"
     "  Each URL: Binding, two allocations that relay to each other through\n"
     "  Send indications and a channel, then both released. Exit 0 when\n"
-    "  every step passed, 1 when one failed, 2 on a usage error.\n";
+    "  every step passed, 1 when one failed, 2 on a usage error. Without\n"
+    "  --password the password is read from standard input.\n";
 // The name a REST credential is minted for when --user is not given.
 constexpr std::string_view kDefaultRestUser = "turnpike-probe";
 // A REST credential needs to outlive only this run.
@@ -103,11 +104,28 @@ absl::StatusOr<Arguments> Parse(const std::vector<std::string_view>& args) {
   if (out.has_password && out.user.empty()) {
     return absl::InvalidArgumentError("--password needs --user");
   }
-  if (!out.user.empty() && !out.has_password && out.rest_secret.empty()) {
-    return absl::InvalidArgumentError(
-        "--user needs --password (or --rest-secret)");
-  }
   return out;
+}
+
+// The password of --user given without --password: one line of `in`.
+absl::Status ReadPassword(std::FILE* in, Arguments& arguments) {
+  if (arguments.user.empty() || arguments.has_password ||
+      !arguments.rest_secret.empty()) {
+    return absl::OkStatus();
+  }
+  char line[1024];
+  if (std::fgets(line, sizeof(line), in) == nullptr) {
+    return absl::InvalidArgumentError(
+        "--user needs a password: give it on standard input (one line), "
+        "with --password, or use --rest-secret");
+  }
+  arguments.password = line;
+  while (!arguments.password.empty() && (arguments.password.back() == '\n' ||
+                                         arguments.password.back() == '\r')) {
+    arguments.password.pop_back();
+  }
+  arguments.has_password = true;
+  return absl::OkStatus();
 }
 
 // RFC 8489 §9.2.2: username and password enter the key prepared by the
@@ -160,8 +178,11 @@ bool IsProbeCommand(std::string_view first_argument) {
 }
 
 int RunProbeCommand(const std::vector<std::string_view>& args, absl::Time now,
-                    std::FILE* out, std::FILE* err) {
+                    std::FILE* in, std::FILE* out, std::FILE* err) {
   absl::StatusOr<Arguments> arguments = Parse(args);
+  if (arguments.ok()) {
+    if (absl::Status s = ReadPassword(in, *arguments); !s.ok()) arguments = s;
+  }
   absl::StatusOr<ProbeOptions> options =
       arguments.ok() ? Options(*arguments, now)
                      : absl::StatusOr<ProbeOptions>(arguments.status());

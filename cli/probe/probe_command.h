@@ -1,4 +1,4 @@
-// `turnpike probe URL... [--user U --password P | --rest-secret S [--user U]]
+// `turnpike probe URL... [--user U [--password P] | --rest-secret S [--user U]]
 //                  [--timeout SECONDS] [--insecure | --ca FILE]`
 // The operator's self-test of a deployment: runs the steps of steps.h
 // against each URL in turn (the udp, tcp and tls URLs of one deployment,
@@ -17,9 +17,11 @@ namespace turnpike::cli::probe {
 bool IsProbeCommand(std::string_view first_argument);
 
 // `args` is argv after argv[0] ("probe" first). Exit status: 0 every step
-// of every URL passed, 1 a step failed, 2 the command line is wrong.
+// of every URL passed, 1 a step failed, 2 the command line is wrong. With
+// --user and neither --password nor --rest-secret, the password is read
+// from `in` (one line), so it stays out of the process list.
 int RunProbeCommand(const std::vector<std::string_view>& args, absl::Time now,
-                    std::FILE* out, std::FILE* err);
+                    std::FILE* in, std::FILE* out, std::FILE* err);
 
 }  // namespace turnpike::cli::probe
 

@@ -78,7 +78,10 @@ absl::StatusOr<int> Drive(SSL* ssl, int fd, Clock::time_point deadline,
     }
     absl::Status waited = WaitFor(fd, events, wake);
     if (!waited.ok()) {
-      if (Clock::now() >= deadline) return waited;
+      if (!absl::IsDeadlineExceeded(waited) || Clock::now() >= deadline ||
+          !SSL_is_dtls(ssl)) {
+        return waited;
+      }
       // RFC 6347 §4.2.4: the DTLS flight is sent again on its timer.
       if (DTLSv1_handle_timeout(ssl) < 0) {
         return absl::UnavailableError(

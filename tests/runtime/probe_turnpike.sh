@@ -77,6 +77,10 @@ probe rest 0 "${urls[0]}" "${urls[2]}" --rest-secret "$secret" --user bob \
   --ca "$work/cert.pem"
 expect_all_passed rest 2
 
+# The password on standard input keeps it out of the process list.
+probe stdin_password 0 "${urls[0]}" --user alice <<<secret
+expect_all_passed stdin_password 1
+
 # Negative cases: exit 1 and the step that failed, with the server's code.
 probe wrong_password 1 "${urls[0]}" --user alice --password wrong
 grep -q "FAIL at Allocate A: server answered 401" "$work/wrong_password.out" ||
