@@ -18,6 +18,7 @@
 #include "cli/derived_limits.h"
 #include "cli/generated_credential.h"
 #include "cli/help_text.h"
+#include "cli/probe/probe_command.h"
 #include "cli/process_inputs.h"
 #include "cli/relay_addresses.h"
 #include "cli/reload.h"
@@ -78,6 +79,10 @@ int main(int argc, char** argv) {
   if (!args.empty() && turnpike::cli::IsAdminCommand(args.front())) {
     return turnpike::cli::RunAdminCommand(args, absl::Now(), stdin, stdout,
                                           stderr);
+  }
+  if (!args.empty() && turnpike::cli::probe::IsProbeCommand(args.front())) {
+    return turnpike::cli::probe::RunProbeCommand(args, absl::Now(), stdin,
+                                                 stdout, stderr);
   }
   const turnpike::cli::Environment env = turnpike::cli::ProcessEnvironment();
   absl::StatusOr<turnpike::cli::Settings> settings =
