@@ -116,6 +116,14 @@ Edit a users file in place (a running turnpike reloads it when it
 changes) and print the keys stored.
 A password not given with \fB\-\-password\fR is read from standard input.
 .TP
+\fBturnpike probe\fR \fIURL\fR... [\fB\-\-user\fR \fIUSER\fR [\fB\-\-password\fR \fIPASSWORD\fR] | \fB\-\-rest\-secret\fR \fISECRET\fR] [\fB\-\-timeout\fR \fISECONDS\fR] [\fB\-\-insecure\fR | \fB\-\-ca\fR \fIFILE\fR]
+Check a deployment the way two WebRTC peers use it: for each
+\fBturn:\fR or \fBturns:\fR URL, a Binding, two allocations that
+relay to each other both ways, and their release, with the verdict and
+round-trip time of each step.
+Exits 0 only when every step passed.
+A password not given with \fB\-\-password\fR is read from standard input.
+.TP
 \fBturnpike rest\-credential \-\-secret\fR \fISECRET\fR \fB\-\-user\fR \fIUSER\fR [\fB\-\-ttl\fR \fISECONDS\fR]
 Print a time-limited username and password of the TURN REST API.
 .SH SIGNALS
@@ -187,7 +195,8 @@ std::string RenderManPage(const ManPageInfo& info) {
       ".B turnpike users\n\\fBadd\\fR|\\fBremove\\fR|\\fBlist\\fR ...\n"
       ".br\n.B turnpike rest\\-credential\n"
       "\\fB\\-\\-secret\\fR \\fISECRET\\fR \\fB\\-\\-user\\fR \\fIUSER\\fR "
-      "\\&...\n",
+      "\\&...\n.br\n.B turnpike probe\n"
+      "\\fIURL\\fR... \\fB\\-\\-user\\fR \\fIUSER\\fR \\&...\n",
       ToAbsl(kDescription), ".SH OPTIONS\n");
   for (const OptionSpec& spec : OptionTable()) {
     absl::StrAppend(&page, ".TP\n", OptionTag(spec), "\n",

@@ -4,7 +4,7 @@
 # (CI containers): the package installs with dpkg, systemd-analyze accepts
 # its unit (verify, and a sandboxing score), the binary starts with the
 # unit's own ExecStart line, user and configuration, answers `--version`
-# and relays for a TURN client, stops cleanly, and the package removes
+# and passes `turnpike probe` over UDP and TCP, stops cleanly, and the package removes
 # (keeping its conffile) and purges.
 #
 #   bash scripts/package.sh [--keep]
@@ -20,14 +20,13 @@ keep=0
 [[ ${1:-} == --keep ]] && keep=1
 
 if ((EUID == 0)); then
-  as_root=(env)
+  as_root=()
 elif command -v sudo >/dev/null 2>&1; then
-  as_root=(sudo env)
+  as_root=(sudo)
 else
   echo "package.sh: installing a .deb needs root (or sudo)" >&2
   exit 1
 fi
-as_root+=(DEBIAN_FRONTEND=noninteractive)
 
 step=start
 work=$(mktemp -d)
@@ -46,7 +45,6 @@ on_exit() {
   if ((status != 0)); then
     echo "package.sh: FAILED at '$step'" >&2
     [[ -s $work/server.log ]] && { echo "--- turnpike output:"; tail -40 "$work/server.log"; }
-    [[ -s $work/uclient.log ]] && { echo "--- turnutils_uclient output:"; tail -20 "$work/uclient.log"; }
   fi
   rm -rf "$work"
 }
@@ -102,7 +100,8 @@ installed_by_us=1
 if ! "${as_root[@]}" dpkg -i "$deb" >"$work/dpkg.log" 2>&1; then
   # Missing dependencies leave it unconfigured; apt installs them and
   # finishes the configuration.
-  "${as_root[@]}" apt-get install -f -y --no-install-recommends \
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -f -y --no-install-recommends \
     >>"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg -i failed"; }
 fi
 dpkg-query -W -f='${Status}' turnpike | grep -q ' installed$' ||
@@ -146,7 +145,7 @@ unset_env=()
 for name in $(compgen -e); do
   [[ $name == TURNPIKE_* ]] && unset_env+=(-u "$name")
 done
-"${as_root[@]}" "${unset_env[@]}" TURNPIKE_LISTEN=127.0.0.1:0 \
+"${as_root[@]}" env "${unset_env[@]}" TURNPIKE_LISTEN=127.0.0.1:0,tcp://127.0.0.1:0 \
   TURNPIKE_RELAY_IP=127.0.0.1 \
   setpriv --reuid="$unit_user" --regid="$unit_group" --init-groups \
     --no-new-privs -- "${command[@]}" >"$work/server.log" 2>&1 &
@@ -171,18 +170,21 @@ deb_version=$(dpkg-query -W -f='${Version}' turnpike)
 [[ $version == "turnpike ${deb_version%%-*}" ]] ||
   fail "--version says '$version' but the package is $deb_version"
 
-begin "relay through it"
-# Stand-in until `turnpike probe` lands: coturn's client allocates relays
-# in pairs that send to each other (-y), the path two WebRTC peers take.
-timeout 60 turnutils_uclient -y -n 20 -m 2 -l 120 -z 5 -u "$user" -w "$password" \
-  -p "$port" 127.0.0.1 >"$work/uclient.log" 2>&1 || fail "turnutils_uclient failed"
-totals=$(grep -E 'start_mclient: tot_send_msgs=[0-9]+, tot_recv_msgs=[0-9]+$' \
-  "$work/uclient.log" | tail -1)
-sent=$(sed -E 's/.*tot_send_msgs=([0-9]+).*/\1/' <<<"$totals")
-received=$(sed -E 's/.*tot_recv_msgs=([0-9]+).*/\1/' <<<"$totals")
-echo "package.sh: relayed: sent ${sent:-?}, received ${received:-?}"
-[[ ${sent:-0} -gt 0 && ${received:-0} -eq ${sent:-0} ]] ||
-  fail "the relay lost messages or carried none"
+begin "turnpike probe against it"
+# The installed binary's own self-test, on every URL the start-up banner
+# printed (what an operator pastes): Binding, two allocations relaying to
+# each other both ways, release. The password goes through stdin.
+mapfile -t urls < <(sed -n '/^  url:/,/^  iceServers:/{/iceServers/!p;}' \
+  "$work/server.log" |
+  grep -oE 'turns?:[^ ]+')
+((${#urls[@]} == 2)) || fail "expected a udp and a tcp URL in the banner, got: ${urls[*]}"
+probe_status=0
+timeout 60 "${command[0]}" probe "${urls[@]}" --user "$user" --timeout 10 \
+  <<<"$password" >"$work/probe.log" 2>&1 || probe_status=$?
+sed 's/^/package.sh: probe: /' "$work/probe.log"
+((probe_status == 0)) || fail "turnpike probe exited $probe_status"
+[[ $(grep -c ': PASS, [0-9]* steps$' "$work/probe.log") -eq ${#urls[@]} ]] ||
+  fail "turnpike probe did not pass every URL"
 
 begin "stop it"
 "${as_root[@]}" kill -TERM "$server_pid"
