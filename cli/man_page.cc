@@ -18,8 +18,9 @@ uint32_t NextCodePoint(std::string_view& text) {
   const auto byte = [&](size_t i) { return static_cast<uint8_t>(text[i]); };
   const uint8_t lead = byte(0);
   size_t length = lead < 0xC2 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-  uint32_t code = lead < 0xE0 ? lead & 0x1F : lead < 0xF0 ? lead & 0x0F
-                                                          : lead & 0x07;
+  uint32_t code = lead < 0xE0   ? lead & 0x1F
+                  : lead < 0xF0 ? lead & 0x0F
+                                : lead & 0x07;
   if (lead >= 0xF5 || length > text.size()) length = 1;
   for (size_t i = 1; i < length; ++i) {
     if ((byte(i) & 0xC0) != 0x80) {
@@ -67,12 +68,10 @@ std::string OptionTag(const OptionSpec& spec) {
 std::string Where(const OptionSpec& spec) {
   std::string text;
   if ((spec.sources & kFromFile) != 0) {
-    absl::StrAppend(&text, "In the file: ",
-                    Bold(absl::StrCat(ToAbsl(spec.name), " = ")),
-                    Italic(spec.value_name),
-                    spec.kind == OptionKind::kList ? ", one line per value"
-                                                   : "",
-                    ".\n");
+    absl::StrAppend(
+        &text, "In the file: ", Bold(absl::StrCat(ToAbsl(spec.name), " = ")),
+        Italic(spec.value_name),
+        spec.kind == OptionKind::kList ? ", one line per value" : "", ".\n");
   } else {
     text += "Not read from the file.\n";
   }
@@ -172,13 +171,23 @@ std::string RoffEscape(std::string_view text) {
     }
     text.remove_prefix(1);
     switch (c) {
-      case '\\': out += "\\e"; break;
-      case '-': out += "\\-"; break;
+      case '\\':
+        out += "\\e";
+        break;
+      case '-':
+        out += "\\-";
+        break;
       // groff turns ` and ' into curly quotes in UTF-8 output; the
       // configuration lines they quote must paste as typed.
-      case '`': out += "\\(ga"; break;
-      case '\'': out += "\\(aq"; break;
-      default: out += c; break;
+      case '`':
+        out += "\\(ga";
+        break;
+      case '\'':
+        out += "\\(aq";
+        break;
+      default:
+        out += c;
+        break;
     }
   }
   return out;
@@ -199,9 +208,9 @@ std::string RenderManPage(const ManPageInfo& info) {
       "\\fIURL\\fR... \\fB\\-\\-user\\fR \\fIUSER\\fR \\&...\n",
       ToAbsl(kDescription), ".SH OPTIONS\n");
   for (const OptionSpec& spec : OptionTable()) {
-    absl::StrAppend(&page, ".TP\n", OptionTag(spec), "\n",
-                    Paragraph(spec.help), "\n.br\nDefault: ",
-                    RoffEscape(spec.default_text), ".\n", Where(spec),
+    absl::StrAppend(&page, ".TP\n", OptionTag(spec), "\n", Paragraph(spec.help),
+                    "\n.br\nDefault: ", RoffEscape(spec.default_text), ".\n",
+                    Where(spec),
                     spec.kind == OptionKind::kList ? "May be given more than "
                                                      "once.\n"
                                                    : "",
@@ -212,8 +221,8 @@ std::string RenderManPage(const ManPageInfo& info) {
       RoffEscape(info.config_path),
       "\nThe configuration file the packaged service reads "
       "(\\fB\\-\\-config\\fR).\n",
-      ".SH SEE ALSO\n", ".BR systemd.service (5),\n",
-      ".BR sd_notify (3)\n", ".PP\n",
+      ".SH SEE ALSO\n", ".BR systemd.service (5),\n", ".BR sd_notify (3)\n",
+      ".PP\n",
       "docs/configuration.md and docs/operations.md in the source tree.\n");
   return page;
 }

@@ -59,8 +59,7 @@ runtime::PostToLoop PostTo(runtime::Worker& worker) {
 
 std::string ServingStatus(const runtime::Worker& worker) {
   const std::vector<TransportAddress> addresses = worker.listening_addresses();
-  const std::vector<core::Transport> transports =
-      worker.listening_transports();
+  const std::vector<core::Transport> transports = worker.listening_transports();
   std::vector<std::string> parts;
   for (size_t i = 0; i < addresses.size() && i < transports.size(); ++i) {
     parts.push_back(absl::StrCat(ToAbsl(core::TransportName(transports[i])),

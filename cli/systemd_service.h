@@ -30,8 +30,7 @@ class SystemdService {
   // Every listener is bound and the loops are about to run: READY=1 with
   // `status`, and, when systemd set WATCHDOG_USEC, the watchdog over
   // `loops` starts (one PostToLoop per serving loop; see PostTo).
-  void Serving(std::string_view status,
-               std::vector<runtime::PostToLoop> loops);
+  void Serving(std::string_view status, std::vector<runtime::PostToLoop> loops);
   // Around a reload (any thread): RELOADING=1, then READY=1 with the
   // outcome as STATUS=.
   void Reloading() const;

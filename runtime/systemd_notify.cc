@@ -65,9 +65,7 @@ void SystemdNotifier::Reloading() const {
                     uv_hrtime() / 1000));
 }
 
-void SystemdNotifier::Stopping() const {
-  Send("STOPPING=1\nSTATUS=stopping");
-}
+void SystemdNotifier::Stopping() const { Send("STOPPING=1\nSTATUS=stopping"); }
 
 void SystemdNotifier::Status(std::string_view status) const {
   Send(absl::StrCat("STATUS=", OneLine(status)));

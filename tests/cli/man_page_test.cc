@@ -35,8 +35,8 @@ TEST_CASE("the man page lists every option and its variable") {
 TEST_CASE("every line of the man page is text or a man macro") {
   // A line that starts with '.' or '\'' is a request: only the man(7)
   // macros the renderer writes may appear, so no help text can become one.
-  const std::set<std::string> macros = {"\\\"", "TH", "SH", "TP", "PP", "B",
-                                        "BR",   "I",  "br"};
+  const std::set<std::string> macros = {"\\\"", "TH", "SH", "TP", "PP",
+                                        "B",    "BR", "I",  "br"};
   std::istringstream lines(RenderManPage(kInfo));
   std::string line;
   int requests = 0;
@@ -60,7 +60,8 @@ TEST_CASE("roff escaping keeps text as text") {
   CHECK(RoffEscape("C:\\dir") == "C:\\edir");
   CHECK(RoffEscape("--max-port") == "\\-\\-max\\-port");
   CHECK(RoffEscape("`name = value`") == "\\(ganame = value\\(ga");
-  CHECK(RoffEscape("RFC 8656 \xC2\xA7" "7.2") == "RFC 8656 \\[u00A7]7.2");
+  CHECK(RoffEscape("RFC 8656 \xC2\xA7"
+                   "7.2") == "RFC 8656 \\[u00A7]7.2");
   CHECK(RoffEscape("\xE2\x86\x92") == "\\[u2192]");
   CHECK(RoffEscape("\xF0\x9F\x99\x82") == "\\[u1F642]");
   // Malformed UTF-8: a stray continuation byte, a truncated sequence.

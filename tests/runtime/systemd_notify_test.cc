@@ -96,7 +96,9 @@ std::string Joined(const std::vector<std::string>& seen) {
   return text;
 }
 
-TEST_CASE("turnpike tells a service manager it is ready, alive, reloading and stopping") {
+TEST_CASE(
+    "turnpike tells a service manager it is ready, alive, reloading and "
+    "stopping") {
   TempDir dir;
   const std::string socket_path = (dir.path() / "notify").string();
   FakeNotifySocket manager(socket_path);
@@ -130,8 +132,8 @@ TEST_CASE("turnpike tells a service manager it is ready, alive, reloading and st
                 "no RELOADING=1; received " << Joined(seen));
   const std::optional<std::string> reloaded =
       manager.WaitFor("READY=1", seen, kLogTimeout);
-  REQUIRE_MESSAGE(reloaded, "no READY=1 after the reload; received "
-                                << Joined(seen));
+  REQUIRE_MESSAGE(reloaded,
+                  "no READY=1 after the reload; received " << Joined(seen));
   CHECK(reloaded->find("STATUS=serving; last reload applied") !=
         std::string::npos);
 
