@@ -1,5 +1,7 @@
 #include "cli/probe/probe_command.h"
 
+#include <signal.h>
+
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -179,6 +181,10 @@ bool IsProbeCommand(std::string_view first_argument) {
 
 int RunProbeCommand(const std::vector<std::string_view>& args, absl::Time now,
                     std::FILE* in, std::FILE* out, std::FILE* err) {
+  // A server that closes a TLS connection while the probe writes must give
+  // a FAIL with the reason, not kill the process: BoringSSL writes to the
+  // socket without MSG_NOSIGNAL.
+  signal(SIGPIPE, SIG_IGN);
   absl::StatusOr<Arguments> arguments = Parse(args);
   if (arguments.ok()) {
     if (absl::Status s = ReadPassword(in, *arguments); !s.ok()) arguments = s;

@@ -51,7 +51,7 @@ std::string FormatSummary(const ProbeUrl& url,
                           const std::vector<StepResult>& steps) {
   if (AllPassed(steps)) {
     return absl::StrCat(Printable(url.text), ": PASS, ", steps.size(),
-                        " steps\n");
+                        steps.size() == 1 ? " step\n" : " steps\n");
   }
   for (const StepResult& step : steps) {
     if (!step.passed) {

@@ -47,6 +47,7 @@ void TurnClient::Keep(const std::vector<uint8_t>& bytes) {
 }
 
 absl::StatusOr<Reply> TurnClient::RoundTrip(const Bytes& request,
+                                            stun::Method method,
                                             const stun::TransactionId& id) {
   if (request.empty()) {
     return absl::InternalError("the request does not fit in a message");
@@ -86,7 +87,10 @@ absl::StatusOr<Reply> TurnClient::RoundTrip(const Bytes& request,
       Keep(*bytes);
       continue;
     }
-    if (reply->id != id) continue;  // a late answer to an earlier try
+    // A late answer to an earlier try, or not an answer to this request.
+    if (reply->id != id || reply->method != static_cast<uint16_t>(method)) {
+      continue;
+    }
     if (reply->integrity == Integrity::kInvalid) {
       // RFC 8489 §9.2.5: a response that fails the check is discarded.
       ++failed_integrity_;
@@ -106,7 +110,7 @@ absl::StatusOr<Reply> TurnClient::Request(stun::Method method,
     const stun::TransactionId id = NewTransactionId();
     reply = RoundTrip(
         EncodeRequest(method, id, add, with_credentials ? &credential_ : nullptr),
-        id);
+        method, id);
     if (!reply.ok() || !authenticate) return reply;
     const int code = reply->error_code;
     // RFC 8489 §9.2.5: a 401 to a request without credentials (or with a

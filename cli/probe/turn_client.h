@@ -51,7 +51,7 @@ class TurnClient {
  private:
   // One transaction: send (again, over an unreliable transport) and wait
   // for the response with `id`.
-  absl::StatusOr<Reply> RoundTrip(const Bytes& request,
+  absl::StatusOr<Reply> RoundTrip(const Bytes& request, stun::Method method,
                                   const stun::TransactionId& id);
   // Files relayed data that arrived during a transaction (bounded).
   void Keep(const std::vector<uint8_t>& bytes);

@@ -144,6 +144,14 @@ TEST_CASE("garbage and answers for others or with a bad integrity are ignored") 
         Bytes{0xFF, 0x00, 0x12},
         Bytes(20, 0),
         Allocated(other, kDecoy, kKey),
+        // The right transaction, the wrong method.
+        Answer(MessageClass::kSuccessResponse,
+               static_cast<uint16_t>(Method::kRefresh),
+               request.transaction_id(),
+               [](MessageBuilder& b) {
+                 b.AddXorAddress(AttributeType::kXorRelayedAddress, kDecoy)
+                     .AddMessageIntegrity(kKey);
+               }),
         Allocated(request.transaction_id(), kDecoy, wrong_key),
         Allocated(request.transaction_id(), kRelayed, kKey)};
   };

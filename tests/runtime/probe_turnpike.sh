@@ -77,6 +77,11 @@ probe rest 0 "${urls[0]}" "${urls[2]}" --rest-secret "$secret" --user bob \
   --ca "$work/cert.pem"
 expect_all_passed rest 2
 
+# stun: is a Binding alone (RFC 7064), no credentials needed.
+probe stun 0 "stun:127.0.0.1:$udp"
+grep -q "^stun:127.0.0.1:$udp: PASS, 1 step$" "$work/stun.out" ||
+  fail "stun: did not pass with the Binding alone"
+
 # The password on standard input keeps it out of the process list.
 probe stdin_password 0 "${urls[0]}" --user alice <<<secret
 expect_all_passed stdin_password 1
