@@ -386,6 +386,7 @@ void Worker::Stop() {
   if (server_ == nullptr) {  // Create failed before the server existed
     stopping_ = true;
     for (std::unique_ptr<Endpoint>& listener : listeners_) listener->Close();
+    if (send_batch_ != nullptr) send_batch_->Close();
     return;
   }
   // Allocations end first, while the sockets and the event sink are still
