@@ -20,11 +20,13 @@
 #include "cli/event_output.h"
 #include "cli/generated_credential.h"
 #include "cli/help_text.h"
+#include "cli/probe/probe_command.h"
 #include "cli/process_inputs.h"
 #include "cli/relay_addresses.h"
 #include "cli/reload.h"
 #include "cli/secure_sessions.h"
 #include "cli/settings.h"
+#include "cli/systemd_service.h"
 #include "cli/worker_count.h"
 #include "core/deps.h"
 #include "core/util/absl_compat.h"
@@ -80,6 +82,10 @@ int main(int argc, char** argv) {
   if (!args.empty() && turnpike::cli::IsAdminCommand(args.front())) {
     return turnpike::cli::RunAdminCommand(args, absl::Now(), stdin, stdout,
                                           stderr);
+  }
+  if (!args.empty() && turnpike::cli::probe::IsProbeCommand(args.front())) {
+    return turnpike::cli::probe::RunProbeCommand(args, absl::Now(), stdin,
+                                                 stdout, stderr);
   }
   const turnpike::cli::Environment env = turnpike::cli::ProcessEnvironment();
   absl::StatusOr<turnpike::cli::Settings> settings =
@@ -168,9 +174,17 @@ int main(int argc, char** argv) {
   // their own, so no loop ever waits on a file or a database.
   // Made now, so it records the credential files as they were loaded.
   turnpike::runtime::Supervisor* running = nullptr;
+  // READY=1, RELOADING=1, STOPPING=1 and the watchdog (Type=notify).
+  turnpike::cli::SystemdService systemd;
   turnpike::cli::CredentialReloader reloader(
       settings->credential_files, absl::Seconds(1),
-      [&reload, &running] { return turnpike::cli::Reload(reload, *running); },
+      [&reload, &running, &systemd] {
+        systemd.Reloading();
+        absl::StatusOr<std::string> applied =
+            turnpike::cli::Reload(reload, *running);
+        systemd.Reloaded(applied);
+        return applied;
+      },
       [](const absl::StatusOr<std::string>& applied, bool changed) {
         const char* why = changed ? "a credential file changed; " : "";
         if (applied.ok()) {
@@ -225,7 +239,14 @@ int main(int argc, char** argv) {
   }
   running = supervisor->get();
   reloader.Start();
+  std::vector<turnpike::runtime::PostToLoop> loops;
+  for (size_t i = 0; i < (*supervisor)->worker_count(); ++i) {
+    loops.push_back(turnpike::cli::PostTo((*supervisor)->worker(i)));
+  }
+  systemd.Serving(turnpike::cli::ServingStatus((*supervisor)->worker(0)),
+                  std::move(loops));
   const absl::Status status = (*supervisor)->Run();
+  systemd.Stopping();  // before the workers its watchdog posts to go away
   reloader.Stop();  // before the workers it posts to go away
   if (!status.ok()) {
     LogError(FromAbsl(status.message()));

@@ -215,7 +215,8 @@ Server::~Server() = default;
 
 void Server::SetPeerRules(PeerFilterRules rules) {
   config_.peer_rules = rules;
-  peer_filter_ = PeerFilter(std::move(rules));
+  // The data path's cached verdicts compare against the new generation.
+  peer_filter_.Replace(std::move(rules));
 }
 
 std::optional<Command> Server::PollCommand() {

@@ -251,11 +251,17 @@ class Server {
                                            const FiveTuple& from,
                                            absl::Span<const uint8_t> frame);
   // Permission and peer policy for one relayed packet, either way (counts
-  // the drop).
-  bool MayRelay(const turn::Allocation& allocation,
+  // the drop). `permitted` and `verdict` come from the entry the packet's
+  // one lookup found (a permission or a channel binding); the verdict is
+  // re-evaluated only when the policy's generation moved on.
+  bool MayRelay(bool permitted, turn::CachedVerdict& verdict,
                 const TransportAddress& peer);
+  // The same for a peer with no channel: its permission is looked up.
+  bool MayRelay(turn::Allocation& allocation, const TransportAddress& peer);
   std::optional<Forward> RelayToPeer(const Now& now,
                                      turn::Allocation& allocation,
+                                     bool permitted,
+                                     turn::CachedVerdict& verdict,
                                      const TransportAddress& peer,
                                      absl::Span<const uint8_t> payload);
   std::optional<Forward> HandleSendIndication(

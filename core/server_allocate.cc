@@ -455,7 +455,7 @@ void Server::DeleteAllocation(turn::Allocation& allocation,
       Emit(ChannelDeleted{subject, relayed_for(peer.ip), peer, number});
     }
     std::vector<IpAddress> peers;
-    for (const auto& [peer, expiry] : allocation.permissions) {
+    for (const auto& [peer, permission] : allocation.permissions) {
       peers.push_back(peer);
     }
     std::sort(peers.begin(), peers.end());

@@ -1,7 +1,9 @@
 // Server: the relayed-data hot path (RFC 8656 §11, §12.5, §12.6). Nothing
 // here allocates: each packet is looked up, checked against its
 // permission, the peer policy and the bandwidth cap, and answered with a
-// Forward whose payload borrows the input.
+// Forward whose payload borrows the input. A packet on a channel costs two
+// hash lookups: its allocation, then its binding, which carries the
+// permission and the cached peer-policy verdict (turn::CachedVerdict).
 #include <cstring>
 
 #include "core/server.h"
@@ -25,10 +27,10 @@ constexpr size_t kMaxStunBody = 0xFFFF - 3;
 
 }  // namespace
 
-bool Server::MayRelay(const turn::Allocation& allocation,
+bool Server::MayRelay(bool permitted, turn::CachedVerdict& verdict,
                       const TransportAddress& peer) {
   // RFC 8656 §9: data moves only to and from peers with a permission.
-  if (!allocation.permissions.contains(peer.ip)) {
+  if (!permitted) {
     Drop(DropReason::kNoPermission);
     return false;
   }
@@ -40,16 +42,33 @@ bool Server::MayRelay(const turn::Allocation& allocation,
     return false;
   }
   // The policy may have changed since the permission was installed (a
-  // reload), so every packet is checked, not just CreatePermission.
-  if (!PeerIpAllowed(peer.ip)) {
+  // reload), so the verdict is kept with the generation it was computed
+  // under: a CIDR scan only when the policy changed, not per packet.
+  if (verdict.generation != peer_filter_.generation()) {
+    verdict.allowed = PeerIpAllowed(peer.ip);
+    verdict.generation = peer_filter_.generation();
+  }
+  if (!verdict.allowed) {
     Drop(DropReason::kPeerFiltered);
     return false;
   }
   return true;
 }
 
+bool Server::MayRelay(turn::Allocation& allocation,
+                      const TransportAddress& peer) {
+  auto permission = allocation.permissions.find(peer.ip);
+  if (permission == allocation.permissions.end()) {
+    Drop(DropReason::kNoPermission);
+    return false;
+  }
+  return MayRelay(true, permission->second.verdict, peer);
+}
+
 std::optional<Forward> Server::RelayToPeer(const Now& now,
                                            turn::Allocation& allocation,
+                                           bool permitted,
+                                           turn::CachedVerdict& verdict,
                                            const TransportAddress& peer,
                                            absl::Span<const uint8_t> payload) {
   const turn::Relay* relay = allocation.RelayFor(peer.family());
@@ -57,7 +76,7 @@ std::optional<Forward> Server::RelayToPeer(const Now& now,
     Drop(DropReason::kBadIndication);
     return std::nullopt;
   }
-  if (!MayRelay(allocation, peer)) return std::nullopt;
+  if (!MayRelay(permitted, verdict, peer)) return std::nullopt;
   if (!allocation.to_peer_budget.TryConsume(now.mono, payload.size())) {
     Drop(DropReason::kOverBandwidth);
     ++allocation.counters.dropped_over_bandwidth;
@@ -87,13 +106,17 @@ std::optional<Forward> Server::HandleChannelData(
     return std::nullopt;
   }
   turn::Allocation& allocation = *owner;
-  // RFC 8656 §12.5: a number not bound to a peer is discarded.
+  // RFC 8656 §12.5: a number not bound to a peer is discarded. The
+  // binding carries its permission and verdict: this is the packet's one
+  // lookup after its allocation's.
   auto channel = allocation.channels.find(parsed->channel);
   if (channel == allocation.channels.end()) {
     Drop(DropReason::kNoChannel);
     return std::nullopt;
   }
-  return RelayToPeer(now, allocation, channel->second.peer, parsed->payload);
+  turn::ChannelBinding& binding = channel->second;
+  return RelayToPeer(now, allocation, binding.permitted, binding.verdict,
+                     binding.peer, parsed->payload);
 }
 
 std::optional<Forward> Server::HandleSendIndication(
@@ -119,7 +142,13 @@ std::optional<Forward> Server::HandleSendIndication(
     Drop(DropReason::kBadIndication);
     return std::nullopt;
   }
-  return RelayToPeer(now, *allocation, peers.front(), *data);
+  const TransportAddress& peer = peers.front();
+  auto permission = allocation->permissions.find(peer.ip);
+  const bool permitted = permission != allocation->permissions.end();
+  turn::CachedVerdict unused;
+  return RelayToPeer(now, *allocation, permitted,
+                     permitted ? permission->second.verdict : unused, peer,
+                     *data);
 }
 
 std::optional<Forward> Server::HandlePeerDatagram(
@@ -137,8 +166,16 @@ std::optional<Forward> Server::HandlePeerDatagram(
     Drop(DropReason::kTcpAllocationData);
     return std::nullopt;
   }
-  // RFC 8656 §11.3 / §12.6: only from peers with a permission.
-  if (!MayRelay(allocation, peer)) return std::nullopt;
+  // RFC 8656 §11.3 / §12.6: only from peers with a permission. A bound
+  // peer's entry carries its number, permission and verdict (one lookup);
+  // an unbound one's permission is looked up instead.
+  auto channel = allocation.channel_by_peer.find(peer);
+  const bool bound = channel != allocation.channel_by_peer.end();
+  if (bound
+          ? !MayRelay(channel->second.permitted, channel->second.verdict, peer)
+          : !MayRelay(allocation, peer)) {
+    return std::nullopt;
+  }
 
   Forward forward;
   forward.via = ClientSocket(allocation.five_tuple);
@@ -146,15 +183,14 @@ std::optional<Forward> Server::HandlePeerDatagram(
   forward.to = allocation.five_tuple.client;
   forward.payload = payload;
   const bool stream = IsStream(allocation.five_tuple.transport);
-  if (auto channel = allocation.channel_by_peer.find(peer);
-      channel != allocation.channel_by_peer.end()) {
+  if (bound) {
     // RFC 8656 §12.6: a bound peer's data goes in ChannelData.
     if (payload.size() > kMaxChannelDataPayload) {
       Drop(DropReason::kTooLarge);
       return std::nullopt;
     }
     const auto header = stun::EncodeChannelDataHeader(
-        channel->second, static_cast<uint16_t>(payload.size()));
+        channel->second.number, static_cast<uint16_t>(payload.size()));
     std::memcpy(forward.prefix.bytes.data(), header.data(), header.size());
     forward.prefix.size = static_cast<uint8_t>(header.size());
     forward.padding =

@@ -143,7 +143,8 @@ void Server::HandleChannelBind(const Now& now, const RequestContext& ctx) {
     return;
   }
   if (auto bound = allocation->channel_by_peer.find(peer);
-      bound != allocation->channel_by_peer.end() && bound->second != *number) {
+      bound != allocation->channel_by_peer.end() &&
+      bound->second.number != *number) {
     bad_request();
     return;
   }
@@ -179,8 +180,8 @@ void Server::HandleChannelBind(const Now& now, const RequestContext& ctx) {
     return;
   }
 
-  const bool created = table_.BindChannel(
-      *allocation, *number, peer, now.mono + config_.channel_lifetime);
+  const bool created = table_.BindChannel(*allocation, *number, peer,
+                                          now.mono + config_.channel_lifetime);
   // RFC 8656 §12.2: binding a channel installs or refreshes the permission.
   InstallPermission(now, *allocation, peer.ip);
   if (created) {

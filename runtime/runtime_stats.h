@@ -34,6 +34,12 @@ struct RuntimeStats {
   uint64_t send_queue_full = 0;
   // Any other send failure (unreachable destination, bad address, ...).
   uint64_t send_errors = 0;
+  // UDP sends through the SendBatch (runtime/transport/send_batch.h):
+  // sendmmsg(2) calls, and the UDP GSO messages among them with the
+  // datagrams they carried (0 when the kernel or device has no GSO).
+  uint64_t sendmmsg_calls = 0;
+  uint64_t gso_sends = 0;
+  uint64_t gso_datagrams = 0;
   // A command named a socket this worker does not have, or one of another
   // transport than the core believes (a bug).
   uint64_t send_no_socket = 0;

@@ -123,6 +123,13 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(WorkerConfig config,
         absl::StrCat("event loop: uv_loop_init failed: ", uv_strerror(err)));
   }
   worker->loop_open_ = true;
+  // Every UDP socket of this worker sends through one batch (its relay
+  // sockets take udp_options_ too).
+  absl::StatusOr<std::unique_ptr<SendBatch>> batch =
+      SendBatch::Create(&worker->loop_, &worker->stats_);
+  if (!batch.ok()) return batch.status();
+  worker->send_batch_ = *std::move(batch);
+  worker->udp_options_.send_batch = worker->send_batch_.get();
   // On any failure below, the destructor closes what was opened.
   if (absl::Status status = worker->Listen(config.listeners); !status.ok()) {
     return status;
@@ -342,6 +349,7 @@ void Worker::Stop() {
   if (server_ == nullptr) {  // Create failed before the server existed
     stopping_ = true;
     for (std::unique_ptr<Endpoint>& listener : listeners_) listener->Close();
+    if (send_batch_ != nullptr) send_batch_->Close();
     return;
   }
   // Allocations end first, while the sockets and the event sink are still
@@ -362,6 +370,7 @@ void Worker::Stop() {
   splices_.clear();
   splice_by_client_.clear();
   closed_splices_.clear();
+  if (send_batch_ != nullptr) send_batch_->Close();
   if (timer_ != nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(timer_),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
@@ -482,6 +491,8 @@ void Worker::CountSend(const SendResult& result) {
     case SendResult::Outcome::kFailed:
       ++stats_.send_errors;
       break;
+    case SendResult::Outcome::kBatched:
+      break;  // the batch's flush counts it
   }
 }
 
@@ -745,8 +756,7 @@ void Worker::OnAssociationOpened(DtlsAssociation& association) {
                         &association);
 }
 
-void Worker::OnAssociationClosed(DtlsAssociation& association,
-                                 bool requested) {
+void Worker::OnAssociationClosed(DtlsAssociation& association, bool requested) {
   associations_.erase(std::get<core::ConnectionId>(association.id()));
   if (stopping_ || requested) return;
   // RFC 8656 §3.2 as for TCP: the allocation goes with its association.

@@ -44,6 +44,7 @@
 #include "runtime/transport/connection_limiter.h"
 #include "runtime/transport/dtls_listener.h"
 #include "runtime/transport/endpoint.h"
+#include "runtime/transport/send_batch.h"
 #include "runtime/transport/splice.h"
 #include "runtime/transport/stream_connection.h"
 #include "runtime/transport/tcp_listener.h"
@@ -273,6 +274,9 @@ class Worker final : private MessageSink,
   core::Now now_{};
   ReceiveSlab slab_;
   RuntimeStats stats_;
+  // Declared before the sockets, so it outlives them (they flush into it
+  // when they close).
+  std::unique_ptr<SendBatch> send_batch_;
   // The client-side endpoints, indexed by ListenerId::value (today one UDP
   // socket per listening address).
   std::vector<std::unique_ptr<Endpoint>> listeners_;

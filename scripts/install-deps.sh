@@ -14,6 +14,9 @@ readonly packages=(
   build-essential cmake ninja-build pkg-config  # toolchain (gcc 12, CMake 3.25)
   libabsl-dev libuv1-dev android-libboringssl-dev zlib1g-dev  # libraries
   libsqlite3-dev  # coturn's user database (userdb-sqlite); links no OpenSSL
+  libsystemd-dev  # sd_notify: readiness, reload, stop and watchdog under systemd (Type=notify)
+  groff-base man-db  # renders turnpike(8) in its test (tests/cli/man_page_render.sh)
+  dpkg-dev systemd  # dpkg-shlibdeps for the .deb, systemd-analyze to verify its unit (scripts/package.sh)
   doctest-dev librapidcheck-dev libbenchmark-dev  # tests and benchmarks
   clang libclang-rt-14-dev llvm-14  # libFuzzer and the sanitizer runtimes
   tshark  # independent STUN decoder for the Wireshark test

@@ -4,7 +4,9 @@
 #   2. checks that core/ stays pure (scripts/check_core_purity.sh),
 #   3. builds the `asan-ubsan` preset and runs every CTest test under
 #      AddressSanitizer + UndefinedBehaviorSanitizer,
-#   4. builds the `fuzz` preset and runs every libFuzzer target that
+#   4. builds the `release` turnpike target into a .deb and installs,
+#      verifies, starts, probes and removes it (scripts/package.sh),
+#   5. builds the `fuzz` preset and runs every libFuzzer target that
 #      fuzz/CMakeLists.txt lists (TURNPIKE_FUZZERS) for TURNPIKE_FUZZ_SECONDS
 #      (default 60) seconds on a copy of its seed corpus.
 # Any failure, sanitizer report or fuzzer crash stops the script non-zero.
@@ -118,6 +120,7 @@ expected_fuzzers=()
 fuzz_report=()
 fuzz_failed=()
 fuzz_skipped=()
+package_result="not reached"
 summary() {
   summarized=1
   local verdict=PASS
@@ -128,6 +131,7 @@ summary() {
     reasons+=("$skipped_refused test(s) skipped on a host that can run them")
   ((${#unregistered[@]} == 0)) ||
     reasons+=("tests not registered: ${unregistered[*]} missing")
+  [[ $package_result != FAILED ]] || reasons+=("the .deb check failed")
   ((${#fuzz_failed[@]} == 0)) || reasons+=("fuzzer(s) failed: ${fuzz_failed[*]}")
   ((${#reasons[@]} == 0)) || verdict=FAIL
   echo
@@ -138,6 +142,7 @@ summary() {
   if ((${#host_lacks[@]} > 0)); then
     echo "  this host lacks: ${host_lacks[*]}"
   fi
+  echo "package (.deb, scripts/package.sh): $package_result"
   if ((${#expected_fuzzers[@]} == 0)); then
     echo "fuzz: not reached"
   elif ((${#fuzz_skipped[@]} > 0)); then
@@ -162,6 +167,18 @@ summary() {
 if ((ctest_status != 0 || failed > 0 || skipped_refused > 0 ||
      ${#unregistered[@]} > 0)); then
   step="ctest asan-ubsan"
+  summary
+  exit 1
+fi
+
+# --- The Debian package ------------------------------------------------------
+# Release build of the turnpike target only, cpack, dpkg -i, systemd-analyze
+# verify, the unit's own command line started and probed, dpkg -r.
+begin "package"
+if bash scripts/package.sh; then
+  package_result=ok
+else
+  package_result=FAILED
   summary
   exit 1
 fi

@@ -32,6 +32,11 @@ std::string_view PeerVerdictName(PeerVerdict verdict) {
 
 PeerFilter::PeerFilter(PeerFilterRules rules) : rules_(std::move(rules)) {}
 
+void PeerFilter::Replace(PeerFilterRules rules) {
+  rules_ = std::move(rules);
+  if (++generation_ == 0) generation_ = 1;
+}
+
 PeerVerdict PeerFilter::CheckOne(const IpAddress& address) const {
   const int allow = LongestMatch(rules_.allow, address);
   const int deny = LongestMatch(rules_.deny, address);

@@ -16,6 +16,7 @@
 #ifndef TURNPIKE_CORE_POLICY_PEER_FILTER_H_
 #define TURNPIKE_CORE_POLICY_PEER_FILTER_H_
 
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -53,10 +54,18 @@ class PeerFilter {
     return Check(peer) == PeerVerdict::kAllowed;
   }
 
+  // Swaps in new rules and bumps generation(), so verdicts cached under the
+  // old rules (turn::CachedVerdict) are re-evaluated on their next use.
+  void Replace(PeerFilterRules rules);
+  // Which rules are in force: 1 at construction, +1 per Replace, never 0
+  // (it wraps past 0, so "never evaluated" stays distinct).
+  uint32_t generation() const { return generation_; }
+
  private:
   PeerVerdict CheckOne(const IpAddress& address) const;
 
   PeerFilterRules rules_;
+  uint32_t generation_ = 1;
 };
 
 }  // namespace turnpike::core

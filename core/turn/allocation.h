@@ -44,9 +44,41 @@ struct Relay {
   TransportAddress address;  // once open
 };
 
+// The peer policy's verdict on one peer, kept where the data path finds the
+// peer anyway (its permission, its channel binding) so a relayed packet costs
+// one hash lookup, not a lookup and a CIDR scan. It is valid while
+// `generation` equals PeerFilter::generation(); a new policy (SetPeerRules)
+// bumps that, and the next packet re-evaluates. 0 is never a generation.
+struct CachedVerdict {
+  uint32_t generation = 0;
+  bool allowed = false;
+};
+
+// RFC 8656 §9: one permission, by peer IP.
+struct Permission {
+  MonoTime expiry;
+  CachedVerdict verdict;
+};
+
 struct ChannelBinding {
+  ChannelBinding() = default;
+  ChannelBinding(const TransportAddress& bound_peer, MonoTime until)
+      : peer(bound_peer), expiry(until) {}
+
   TransportAddress peer;
   MonoTime expiry;
+  // Whether the peer's IP holds a permission (RFC 8656 §9), mirrored here by
+  // AllocationTable so ChannelData needs no permission lookup.
+  bool permitted = false;
+  CachedVerdict verdict;
+};
+
+// channel_by_peer's entry: the number bound to the peer, with the same
+// mirror and cache as its ChannelBinding (the peer-to-client direction's).
+struct PeerChannel {
+  uint16_t number = 0;
+  bool permitted = false;
+  CachedVerdict verdict;
 };
 
 // RFC 6062: where a peer data connection stands.
@@ -119,11 +151,11 @@ struct Allocation {
   Bytes response;
 
   // RFC 8656 §9: permissions by peer IP (ports ignored).
-  absl::flat_hash_map<IpAddress, MonoTime> permissions;
+  absl::flat_hash_map<IpAddress, Permission> permissions;
   // RFC 8656 §12: bindings both ways, and the §12.1 cool-down of numbers
   // and peers whose binding expired (until when, and to what).
   absl::flat_hash_map<uint16_t, ChannelBinding> channels;
-  absl::flat_hash_map<TransportAddress, uint16_t> channel_by_peer;
+  absl::flat_hash_map<TransportAddress, PeerChannel> channel_by_peer;
   absl::flat_hash_map<uint16_t, ChannelBinding> cooling_channels;
 
   // RFC 6062: kTcp for a TCP allocation (REQUESTED-TRANSPORT 6), whose

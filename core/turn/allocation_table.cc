@@ -69,9 +69,12 @@ std::optional<RelayId> AllocationTable::ForgetAbandoned(RelayId relay) {
 bool AllocationTable::InstallPermission(Allocation& allocation,
                                         const IpAddress& peer,
                                         MonoTime expiry) {
-  const bool created =
-      allocation.permissions.insert_or_assign(peer, expiry).second;
+  // A refresh keeps the cached verdict: the policy generation decides
+  // whether it still holds.
+  auto [it, created] = allocation.permissions.try_emplace(peer);
+  it->second.expiry = expiry;
   deadlines_.Set(expiry, DeadlineKind::kPermission, allocation.id.value, peer);
+  if (created) MirrorPermission(allocation, peer, true);
   return created;
 }
 
@@ -79,15 +82,32 @@ void AllocationTable::RemovePermission(Allocation& allocation,
                                        const IpAddress& peer) {
   allocation.permissions.erase(peer);
   deadlines_.Erase(DeadlineKind::kPermission, allocation.id.value, peer);
+  MirrorPermission(allocation, peer, false);
+}
+
+void AllocationTable::MirrorPermission(Allocation& allocation,
+                                       const IpAddress& peer, bool permitted) {
+  // Bounded by the channel cap, and run only when a permission comes or
+  // goes, never per packet.
+  for (auto& [number, binding] : allocation.channels) {
+    if (binding.peer.ip != peer) continue;
+    binding.permitted = permitted;
+    allocation.channel_by_peer.at(binding.peer).permitted = permitted;
+  }
 }
 
 bool AllocationTable::BindChannel(Allocation& allocation, uint16_t number,
                                   const TransportAddress& peer,
                                   MonoTime expiry) {
-  const bool created =
-      allocation.channels.insert_or_assign(number, ChannelBinding{peer, expiry})
-          .second;
-  allocation.channel_by_peer[peer] = number;
+  const bool permitted = allocation.permissions.contains(peer.ip);
+  // A refresh keeps the cached verdicts (same peer: RFC 8656 §12.2).
+  auto [binding, created] = allocation.channels.try_emplace(number);
+  binding->second.peer = peer;
+  binding->second.expiry = expiry;
+  binding->second.permitted = permitted;
+  PeerChannel& by_peer = allocation.channel_by_peer[peer];
+  by_peer.number = number;
+  by_peer.permitted = permitted;
   if (allocation.cooling_channels.erase(number) != 0) {
     deadlines_.Erase(DeadlineKind::kChannelCooldown, allocation.id.value, {},
                      number);
@@ -111,8 +131,8 @@ TransportAddress AllocationTable::UnbindChannel(Allocation& allocation,
   deadlines_.Erase(DeadlineKind::kChannel, allocation.id.value, {}, number);
   allocation.cooling_channels.insert_or_assign(number,
                                                ChannelBinding{peer, until});
-  deadlines_.Set(until, DeadlineKind::kChannelCooldown, allocation.id.value,
-                 {}, number);
+  deadlines_.Set(until, DeadlineKind::kChannelCooldown, allocation.id.value, {},
+                 number);
   return peer;
 }
 
@@ -163,8 +183,8 @@ PeerConnection& AllocationTable::AddPeerConnection(
     Allocation& owner, const PeerConnection& connection) {
   TURNPIKE_CHECK(connection.state != PeerConnectionState::kBound,
                  "a peer connection starts unbound");
-  auto [it, added] = peer_connections_.try_emplace(connection.number,
-                                                   connection);
+  auto [it, added] =
+      peer_connections_.try_emplace(connection.number, connection);
   TURNPIKE_CHECK(added, "CONNECTION-IDs are unique among live connections");
   PeerConnection& stored = it->second;
   stored.owner = owner.id;
@@ -172,8 +192,7 @@ PeerConnection& AllocationTable::AddPeerConnection(
   const bool indexed =
       by_peer_connection_.emplace(stored.peer, stored.number).second;
   TURNPIKE_CHECK(indexed, "a peer connection id names one connection");
-  deadlines_.Set(stored.deadline, DeadlineKind::kPeerConnection,
-                 stored.number);
+  deadlines_.Set(stored.deadline, DeadlineKind::kPeerConnection, stored.number);
   return stored;
 }
 
@@ -189,8 +208,7 @@ PeerConnection* AllocationTable::FindByDataConnection(ConnectionId data) {
                                          : FindPeerConnection(it->second);
 }
 
-void AllocationTable::AwaitBind(PeerConnection& connection,
-                                MonoTime deadline) {
+void AllocationTable::AwaitBind(PeerConnection& connection, MonoTime deadline) {
   connection.state = PeerConnectionState::kPendingBind;
   connection.deadline = deadline;
   deadlines_.Set(deadline, DeadlineKind::kPeerConnection, connection.number);
@@ -263,7 +281,7 @@ bool AllocationTable::IsLive(const Deadline& d) const {
       return allocation.answered && allocation.expiry == d.at;
     case DeadlineKind::kPermission: {
       auto p = allocation.permissions.find(d.peer_ip);
-      return p != allocation.permissions.end() && p->second == d.at;
+      return p != allocation.permissions.end() && p->second.expiry == d.at;
     }
     case DeadlineKind::kChannel: {
       auto c = allocation.channels.find(d.channel);
@@ -283,7 +301,7 @@ bool AllocationTable::IsLive(const Deadline& d) const {
 void AllocationTable::EraseDeadlinesOf(const Allocation& allocation) {
   const uint64_t owner = allocation.id.value;
   deadlines_.Erase(DeadlineKind::kAllocation, owner);
-  for (const auto& [peer, expiry] : allocation.permissions) {
+  for (const auto& [peer, permission] : allocation.permissions) {
     deadlines_.Erase(DeadlineKind::kPermission, owner, peer);
   }
   for (const auto& [number, binding] : allocation.channels) {
@@ -329,8 +347,14 @@ const char* AllocationTable::BrokenInvariant() const {
         return "channel number in range";
       }
       auto peer = allocation->channel_by_peer.find(binding.peer);
-      if (peer == allocation->channel_by_peer.end() || peer->second != number) {
+      if (peer == allocation->channel_by_peer.end() ||
+          peer->second.number != number) {
         return "channel maps agree";
+      }
+      const bool permitted = allocation->permissions.contains(binding.peer.ip);
+      if (binding.permitted != permitted ||
+          peer->second.permitted != permitted) {
+        return "a channel mirrors its peer's permission";
       }
       if (allocation->cooling_channels.contains(number)) {
         return "a bound number is not cooling down";
@@ -363,8 +387,9 @@ const char* AllocationTable::BrokenInvariant() const {
       return "a data connection holds no allocation";
     }
     const uint64_t owner = allocation->id.value;
-    for (const auto& [peer, expiry] : allocation->permissions) {
-      if (deadlines_.Find(DeadlineKind::kPermission, owner, peer) != expiry) {
+    for (const auto& [peer, permission] : allocation->permissions) {
+      if (deadlines_.Find(DeadlineKind::kPermission, owner, peer) !=
+          permission.expiry) {
         return "a permission's timer is due at its expiry";
       }
     }

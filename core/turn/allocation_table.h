@@ -163,6 +163,9 @@ class AllocationTable {
   void CheckInvariants() const;
 
  private:
+  // Sets `permitted` on the allocation's channels bound to `peer`'s IP.
+  void MirrorPermission(Allocation& allocation, const IpAddress& peer,
+                        bool permitted);
   // Whether the owner of `deadline` still expires at that instant.
   bool IsLive(const Deadline& deadline) const;
   void EraseDeadlinesOf(const Allocation& allocation);

@@ -28,8 +28,12 @@ absl::StatusOr<std::unique_ptr<DtlsListener>> DtlsListener::Bind(
   std::unique_ptr<DtlsListener> listener(new DtlsListener(
       id, settings, sessions, sink, observer, stats, limiter));
   listener->loop_ = loop;
-  absl::StatusOr<std::unique_ptr<UdpSocket>> socket = UdpSocket::Bind(
-      loop, id, address, options, slab, listener.get(), stats);
+  // A DTLS session learns each record's send outcome at once, so its
+  // socket sends directly rather than through the worker's batch.
+  UdpSocketOptions direct = options;
+  direct.send_batch = nullptr;
+  absl::StatusOr<std::unique_ptr<UdpSocket>> socket =
+      UdpSocket::Bind(loop, id, address, direct, slab, listener.get(), stats);
   if (!socket.ok()) return socket.status();
   listener->socket_ = *std::move(socket);
   return listener;

@@ -52,6 +52,8 @@ struct SendResult {
     kWouldBlock,  // (datagrams) the socket buffer was full: dropped
     kQueueFull,   // (streams) the write queue was full: dropped whole
     kFailed,      // any other error; `error` says which
+    kBatched,     // (datagrams) copied into the worker's SendBatch, whose
+                  // flush counts whether it left (send_batch.h)
   };
   Outcome outcome = Outcome::kFailed;
   // The message's size (for kSent and kQueued).

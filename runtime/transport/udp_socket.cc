@@ -117,6 +117,14 @@ absl::Status UdpSocket::Open(uv_loop_t* loop, const TransportAddress& address,
       FromSockaddr(reinterpret_cast<const sockaddr*>(&storage));
   if (bound) local_address_ = *bound;
 
+  if (options.send_batch != nullptr) {
+    uv_os_fd_t fd;
+    err = uv_fileno(AsHandle(handle_), &fd);
+    if (err != 0) return SocketError(err, address, "fileno");
+    fd_ = fd;
+    send_batch_ = options.send_batch;
+  }
+
   err = uv_udp_recv_start(handle_, &UdpSocket::OnAlloc, &UdpSocket::OnReceive);
   if (err != 0) return SocketError(err, address, "receive");
   return absl::OkStatus();
@@ -200,6 +208,7 @@ SendResult UdpSocket::Send(const TransportAddress& to,
   if (handle_ == nullptr) {
     return {SendResult::Outcome::kFailed, 0, UV_EBADF};
   }
+  if (send_batch_ != nullptr) return send_batch_->Queue(fd_, to, message);
   sockaddr_storage storage;
   ToSockaddr(to, &storage);
   const GatheredMessage gathered = Gather(message);
@@ -215,6 +224,9 @@ SendResult UdpSocket::Send(const TransportAddress& to,
 
 void UdpSocket::Close() {
   if (handle_ == nullptr) return;
+  // What this socket queued leaves before its descriptor closes (and can
+  // never be reused under the batch's feet).
+  if (send_batch_ != nullptr) send_batch_->Flush();
   // A close from inside a batch (the sink closing this listener) ends the
   // loan now; libuv's remaining callbacks for the batch find data == nullptr.
   ReturnSlab();

@@ -23,6 +23,7 @@
 #include "runtime/receive_slab.h"
 #include "runtime/runtime_stats.h"
 #include "runtime/transport/endpoint.h"
+#include "runtime/transport/send_batch.h"
 
 namespace turnpike::runtime {
 
@@ -36,6 +37,9 @@ struct UdpSocketOptions {
   // the kernel spreads clients over them by 5-tuple (runtime/supervisor.h).
   // Relay sockets never set it.
   bool reuse_port = false;
+  // The worker's sending seam: sends are copied there and leave in
+  // sendmmsg batches. nullptr sends each datagram at once (uv_udp_try_send).
+  SendBatch* send_batch = nullptr;
 };
 
 class UdpSocket final : public Endpoint {
@@ -73,9 +77,11 @@ class UdpSocket final : public Endpoint {
   // grants, socket(7); this is halved back); {0, 0} once closed.
   std::pair<int, int> buffer_bytes() const override;
 
-  // Sends `message` as one datagram, gathered by sendmsg(2) so a frame
-  // prefix and a borrowed payload need no copy. Never blocks and never
-  // queues: kWouldBlock when the socket buffer is full.
+  // Sends `message` as one datagram: into the send batch when there is one
+  // (kBatched; the flush counts it), otherwise at once, gathered by
+  // sendmsg(2) so a frame prefix and a borrowed payload need no copy. Never
+  // blocks: a full socket buffer drops the datagram (kWouldBlock, or
+  // counted by the batch).
   SendResult Send(const TransportAddress& to,
                   const OutboundMessage& message) override;
 
@@ -104,6 +110,8 @@ class UdpSocket final : public Endpoint {
   // the handle after uv_close() returns; nullptr once closed.
   uv_udp_t* handle_ = nullptr;
   TransportAddress local_address_;
+  SendBatch* send_batch_ = nullptr;
+  int fd_ = -1;  // the descriptor the batch writes to
   // One stamp per recvmmsg(2) batch: taken at the batch's first datagram
   // and carried by every datagram of the batch.
   core::Now batch_now_{};

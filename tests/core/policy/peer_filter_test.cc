@@ -162,5 +162,17 @@ TEST_CASE("an allow rule for ::1 opens IPv6 loopback, and only it") {
   CHECK(filter.Check(Ip("::127.0.0.1")) == PeerVerdict::kDeniedByDefault);
 }
 
+TEST_CASE("Replace swaps the rules and moves the generation on") {
+  PeerFilterRules open;
+  open.allow = {Prefix("10.0.0.0/8")};
+  PeerFilter filter(open);
+  const uint32_t first = filter.generation();
+  CHECK(first != 0);
+  CHECK(filter.Allows(Ip("10.1.2.3")));
+  filter.Replace(PeerFilterRules{});
+  CHECK(filter.generation() != first);
+  CHECK_FALSE(filter.Allows(Ip("10.1.2.3")));
+}
+
 }  // namespace
 }  // namespace turnpike::core

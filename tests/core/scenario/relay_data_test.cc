@@ -203,6 +203,50 @@ TEST_CASE("a peer policy change applies to existing permissions at once") {
   CHECK(r.server->stats().dropped(DropReason::kPeerFiltered) == 2);
 }
 
+// The verdict is cached with the channel binding and the permission
+// (turn::CachedVerdict); this fails if the cache were never re-evaluated
+// when the policy changes, or never refreshed when it changes back.
+TEST_CASE("a cached peer verdict follows SetPeerRules both ways without a new permission") {
+  ServerConfig config = TestConfig();
+  config.peer_rules.allow = {*Cidr::Parse("10.1.0.0/16")};
+  Relaying r(config);
+  const TransportAddress bound = Addr("10.1.2.3:5000");
+  const TransportAddress unbound = Addr("10.1.9.9:6000");
+  r.client.Bind(0x4001, bound);
+  r.client.Permit(unbound);
+  r.server.Drain();
+  const std::vector<uint8_t> frame = {0x40, 0x01, 0x00, 0x01, 0xAA, 0, 0, 0};
+  auto all_relayed = [&] {
+    return r.client.Send(frame).has_value() &&
+           r.FromPeer(bound, Payload(4)).has_value() &&
+           r.client.Send(r.SendIndication(unbound, Payload(4))).has_value() &&
+           r.FromPeer(unbound, Payload(4)).has_value();
+  };
+  // Relayed, repeatedly, so each entry's verdict is cached.
+  for (int i = 0; i < 3; ++i) REQUIRE(all_relayed());
+  CHECK(r.server->stats().dropped(DropReason::kPeerFiltered) == 0);
+
+  PeerFilterRules deny;
+  deny.allow = {*Cidr::Parse("10.1.0.0/16")};
+  deny.deny = {*Cidr::Parse("10.1.0.0/17")};  // both peers
+  r.server->SetPeerRules(deny);
+  CHECK_FALSE(r.client.Send(frame).has_value());
+  CHECK_FALSE(r.FromPeer(bound, Payload(4)).has_value());
+  CHECK_FALSE(r.client.Send(r.SendIndication(unbound, Payload(4))).has_value());
+  CHECK_FALSE(r.FromPeer(unbound, Payload(4)).has_value());
+  CHECK(r.server->stats().dropped(DropReason::kPeerFiltered) == 4);
+  // Still refused on the next packets (the refusal is cached too).
+  CHECK_FALSE(r.client.Send(frame).has_value());
+  CHECK(r.server->stats().dropped(DropReason::kPeerFiltered) == 5);
+
+  // Allowed again: the same permissions and binding carry data at once.
+  r.server->SetPeerRules(config.peer_rules);
+  CHECK(all_relayed());
+  CHECK(r.server->stats().dropped(DropReason::kPeerFiltered) == 5);
+  CHECK(r.server->stats().dropped(DropReason::kNoPermission) == 0);
+  ExpectNothing(r.server);  // no new permission or channel was made
+}
+
 TEST_CASE("the bandwidth cap drops what exceeds the bucket, each way") {
   ServerConfig config = TestConfig();
   config.bandwidth_bytes_per_second = 1000;

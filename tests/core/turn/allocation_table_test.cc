@@ -135,7 +135,7 @@ TEST_CASE("AllocationTable keeps one timer per permission and channel however of
   }
   CHECK(table.deadline_count() == 3);
   CHECK(table.NextDeadline() == At(400));
-  CHECK(a.permissions.at(Peer(1).ip) == At(400));
+  CHECK(a.permissions.at(Peer(1).ip).expiry == At(400));
   CHECK(a.channels.at(0x4000).expiry == At(700));
   CHECK(a.expiry == At(10'100));
   CHECK(Broken(table).empty());
@@ -147,11 +147,32 @@ TEST_CASE("AllocationTable keeps one timer per permission and channel however of
   CHECK(Broken(table).empty());
 }
 
+TEST_CASE("AllocationTable mirrors a permission onto the channels of its IP") {
+  AllocationTable table(kLimits);
+  Allocation& a = Answered(table, Client(1), 1, At(10'000));
+  // Bound before the permission exists (the handler binds, then permits).
+  table.BindChannel(a, 0x4000, Peer(1), At(600));
+  CHECK_FALSE(a.channels.at(0x4000).permitted);
+  CHECK_FALSE(a.channel_by_peer.at(Peer(1)).permitted);
+  table.InstallPermission(a, Peer(1).ip, At(300));
+  CHECK(a.channels.at(0x4000).permitted);
+  CHECK(a.channel_by_peer.at(Peer(1)).permitted);
+  // A refresh keeps the verdict cached on the permission.
+  a.permissions.at(Peer(1).ip).verdict = CachedVerdict{7, true};
+  table.InstallPermission(a, Peer(1).ip, At(400));
+  CHECK(a.permissions.at(Peer(1).ip).verdict.generation == 7);
+  CHECK(Broken(table).empty());
+  table.RemovePermission(a, Peer(1).ip);
+  CHECK_FALSE(a.channels.at(0x4000).permitted);
+  CHECK_FALSE(a.channel_by_peer.at(Peer(1)).permitted);
+  CHECK(Broken(table).empty());
+}
+
 TEST_CASE("AllocationTable cools an unbound channel from its expiry and a rebind ends the cool-down") {
   AllocationTable table(kLimits);
   Allocation& a = Answered(table, Client(1), 1, At(10'000));
   table.BindChannel(a, 0x4000, Peer(1), At(600));
-  CHECK(a.channel_by_peer.at(Peer(1)) == 0x4000);
+  CHECK(a.channel_by_peer.at(Peer(1)).number == 0x4000);
 
   // Unbound late (a busy loop): the cool-down still counts from 600 s.
   CHECK(table.UnbindChannel(a, 0x4000, std::chrono::seconds(300)) == Peer(1));
@@ -275,12 +296,16 @@ TEST_CASE("AllocationTable BrokenInvariant names an index changed behind its bac
   REQUIRE(Broken(table).empty());
 
   SUBCASE("a permission without its timer") {
-    a.permissions.emplace(Peer(2).ip, At(300));
+    a.permissions.emplace(Peer(2).ip, Permission{At(300), {}});
     CHECK(Broken(table) == "a permission's timer is due at its expiry");
   }
   SUBCASE("a permission moved without its timer") {
-    a.permissions[Peer(1).ip] = At(301);
+    a.permissions[Peer(1).ip].expiry = At(301);
     CHECK(Broken(table) == "a permission's timer is due at its expiry");
+  }
+  SUBCASE("a channel that forgot its permission") {
+    a.channels.at(0x4000).permitted = false;
+    CHECK(Broken(table) == "a channel mirrors its peer's permission");
   }
   SUBCASE("a channel missing from the peer map") {
     a.channel_by_peer.clear();
@@ -288,7 +313,7 @@ TEST_CASE("AllocationTable BrokenInvariant names an index changed behind its bac
   }
   SUBCASE("a channel number out of range") {
     a.channels.emplace(0x3FFF, ChannelBinding{Peer(3), At(600)});
-    a.channel_by_peer.emplace(Peer(3), 0x3FFF);
+    a.channel_by_peer.emplace(Peer(3), PeerChannel{0x3FFF, false, {}});
     CHECK(Broken(table) == "channel number in range");
   }
   SUBCASE("a bound number also cooling down") {
