@@ -1,9 +1,14 @@
 #include "cli/reload.h"
 
+#include <algorithm>
 #include <string_view>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/util/absl_compat.h"
+#include "core/util/check.h"
+#include "runtime/log.h"
 
 namespace turnpike::cli {
 
@@ -24,6 +29,27 @@ absl::StatusOr<std::shared_ptr<const core::CredentialStore>> ServingCredentials(
   return std::shared_ptr<const core::CredentialStore>(*std::move(built));
 }
 
+namespace {
+
+bool SameListeners(const std::vector<runtime::ListenerSpec>& a,
+                   const std::vector<runtime::ListenerSpec>& b) {
+  return std::equal(
+      a.begin(), a.end(), b.begin(), b.end(),
+      [](const runtime::ListenerSpec& x, const runtime::ListenerSpec& y) {
+        return x.transport == y.transport && x.address == y.address;
+      });
+}
+
+std::string DescribeListeners(const std::vector<runtime::ListenerSpec>& all) {
+  return absl::StrJoin(
+      all, ", ", [](std::string* out, const runtime::ListenerSpec& spec) {
+        absl::StrAppend(out, ToAbsl(core::TransportName(spec.transport)), "://",
+                        spec.address.ToString());
+      });
+}
+
+}  // namespace
+
 absl::StatusOr<std::string> Reload(const ReloadContext& context,
                                    runtime::Supervisor& workers) {
   const std::vector<std::string_view> args(context.args.begin(),
@@ -41,6 +67,18 @@ absl::StatusOr<std::string> Reload(const ReloadContext& context,
   absl::StatusOr<std::shared_ptr<const core::CredentialStore>> snapshot =
       ServingCredentials(*settings, context.realm, context.generated);
   if (!snapshot.ok()) return snapshot.status();
+  if (settings->log.destination == runtime::LogDestination::kSyslog) {
+    absl::StatusOr<int> facility =
+        runtime::ParseSyslogFacility(settings->log.syslog_facility);
+    if (!facility.ok()) return facility.status();
+  }
+  // The listeners first: the one change here that can still fail (a port
+  // taken), and then nothing else changes either.
+  const std::vector<runtime::ListenerSpec> listening_before =
+      workers.listening();
+  absl::StatusOr<std::vector<runtime::ListenerSpec>> listening =
+      workers.ReplaceListeners(settings->worker.listeners);
+  if (!listening.ok()) return listening.status();
   if (!settings->max_allocations_given) {
     settings->quotas.total = context.derived_max_allocations;
   }
@@ -53,6 +91,8 @@ absl::StatusOr<std::string> Reload(const ReloadContext& context,
   // are shared by every worker and swapped from this thread (each is
   // thread-safe); the peer rules belong to each worker's loop.
   context.credentials->Replace(*std::move(snapshot));
+  TURNPIKE_CHECK(runtime::ConfigureLogging(settings->log).ok(),
+                 "a log configuration whose facility parsed must apply");
   context.quotas->SetLimits(settings->quotas);
   workers.SetConnectionsPerIp(connections_per_ip);
   const core::PeerFilterRules& rules = settings->worker.server.peer_rules;
@@ -63,10 +103,18 @@ absl::StatusOr<std::string> Reload(const ReloadContext& context,
       rules.allow.size(), " peer-allow and ", rules.deny.size(),
       " peer-deny rules, max-connections-per-ip ", connections_per_ip,
       " (0 = none; existing connections kept)", notes);
+  absl::StrAppend(&summary, ", log level ",
+                  ToAbsl(runtime::LogLevelName(settings->log.level)));
+  if (!SameListeners(listening_before, *listening)) {
+    absl::StrAppend(&summary, ", listening on ", DescribeListeners(*listening),
+                    " (retired UDP and DTLS sockets close after their last "
+                    "allocation)");
+  }
   for (const std::string& note : settings->credential_notes) {
     absl::StrAppend(&summary, "; skipped ", note);
   }
-  workers.PostToAll([rules](runtime::Worker& loop) { loop.SetPeerRules(rules); });
+  workers.PostToAll(
+      [rules](runtime::Worker& loop) { loop.SetPeerRules(rules); });
   // Sessions already open keep the context they started on.
   if (context.tls != nullptr && settings->tls_context != nullptr) {
     context.tls->Swap(settings->tls_context);

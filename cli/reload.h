@@ -1,7 +1,10 @@
 // SIGHUP: load the settings again from the same flags, environment and
 // file, and apply what may change while the relay runs — users, users
-// file, REST secrets, quotas and peer policy — without touching any
-// allocation. A configuration that does not load changes nothing.
+// file, REST secrets, quotas, limits, peer policy, the log settings, the
+// certificate and the listen addresses — without touching any
+// allocation. A configuration that does not load changes nothing. What
+// needs a restart: the realm, the relay addresses and ports, the worker
+// count (docs/operations.md).
 #ifndef TURNPIKE_CLI_RELOAD_H_
 #define TURNPIKE_CLI_RELOAD_H_
 

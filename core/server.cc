@@ -219,6 +219,28 @@ void Server::SetPeerRules(PeerFilterRules rules) {
   peer_filter_.Replace(std::move(rules));
 }
 
+absl::Status Server::SetListeners(std::vector<ListenerConfig> listeners,
+                                  SelfAddressConfig own) {
+  if (config_.nat_discovery) {
+    if (absl::Status s = CheckNatDiscoveryListeners(listeners); !s.ok()) {
+      return s;
+    }
+  }
+  config_.listeners = std::move(listeners);
+  config_.own_addresses = std::move(own);
+  self_addresses_ =
+      SelfAddresses(config_.own_addresses, ListenerAddresses(config_));
+  return absl::OkStatus();
+}
+
+size_t Server::AllocationsOnListener(ListenerId listener) const {
+  size_t count = 0;
+  for (turn::AllocationId id : table_.IdsInOrder()) {
+    if (table_.Get(id).five_tuple.listener == listener) ++count;
+  }
+  return count;
+}
+
 std::optional<Command> Server::PollCommand() {
   if (commands_.empty()) return std::nullopt;
   Command command = std::move(commands_.front());

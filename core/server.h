@@ -137,6 +137,18 @@ class Server {
   // permissions and to every relayed packet from now on.
   void SetPeerRules(PeerFilterRules rules);
 
+  // The listening sockets changed while the relay runs (a reload opened or
+  // closed listeners): RFC 5780 answers and the refusal to relay into the
+  // server's own ports follow `listeners` from now on, and `own` replaces
+  // the host's addresses. InvalidArgument, changing nothing, when NAT
+  // behaviour discovery is on and `listeners` no longer gives every
+  // listener its partners (RFC 5780 §4.1).
+  absl::Status SetListeners(std::vector<ListenerConfig> listeners,
+                            SelfAddressConfig own);
+  // Live allocations whose client reaches the server through `listener`:
+  // a retired datagram listener stays open until this is 0.
+  size_t AllocationsOnListener(ListenerId listener) const;
+
   // The next command, or nullopt when the queue is empty. Drain it after
   // every input.
   std::optional<Command> PollCommand();

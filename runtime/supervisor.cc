@@ -90,6 +90,7 @@ absl::StatusOr<std::unique_ptr<Supervisor>> Supervisor::Create(
       for (size_t l = 0; l < addresses.size(); ++l) {
         worker.listeners.push_back({addresses[l], false, transports[l]});
       }
+      supervisor->listening_ = worker.listeners;
     }
     supervisor->workers_.push_back(*std::move(made));
   }

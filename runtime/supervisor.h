@@ -30,6 +30,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "core/deps.h"
 #include "runtime/transport/connection_limiter.h"
 #include "runtime/worker.h"
@@ -88,6 +89,20 @@ class Supervisor {
   void SetConnectionsPerIp(uint32_t limit) { limiter_.SetLimit(limit); }
   const ConnectionLimiter& limiter() const { return limiter_; }
 
+  // A reload changed the listen addresses (supervisor_listeners.cc): the
+  // first worker opens `wanted` (Worker::ReplaceListeners: new ones before
+  // old ones close, old datagram ones kept until their last allocation),
+  // then every other worker binds the same ports. Blocks the calling
+  // thread (the reloader's, never a loop's) up to `timeout` per worker.
+  // When a worker fails, the ones already changed go back to the previous
+  // addresses, so every worker listens on the same set. Returns the
+  // addresses now served.
+  absl::StatusOr<std::vector<ListenerSpec>> ReplaceListeners(
+      const std::vector<ListenerSpec>& wanted,
+      absl::Duration timeout = absl::Seconds(10));
+  // The listen addresses every worker serves (ports resolved).
+  std::vector<ListenerSpec> listening() const;
+
   size_t worker_count() const { return workers_.size(); }
   // The i-th worker. Its accessors that read the loop's state (stats,
   // counts) are safe only from its own loop (Post) or after Run returns;
@@ -106,6 +121,9 @@ class Supervisor {
   // supervisor's handles, so that its loop returns.
   void StopAll();
 
+  // One ReplaceListeners at a time; guards listening_.
+  mutable std::mutex listeners_mutex_;
+  std::vector<ListenerSpec> listening_;
   ConnectionLimiter limiter_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::function<void()> on_reload_;

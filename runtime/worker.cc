@@ -137,16 +137,8 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(WorkerConfig config,
   // The core learns the listeners as bound (a port 0 resolved, a skipped
   // address gone): RFC 5780 answers name them, and the relay must never
   // reach them (docs/security.md).
-  config.server.listeners.clear();
-  for (size_t i = 0; i < worker->listeners_.size(); ++i) {
-    // Listen gives the n-th bound socket ListenerId n.
-    config.server.listeners.push_back(
-        {core::ListenerId{static_cast<uint16_t>(i)},
-         worker->listeners_[i]->transport(),
-         worker->listeners_[i]->local_address()});
-  }
-  absl::StatusOr<core::SelfAddressConfig> own =
-      OwnAddresses(config.relay, worker->listening_addresses());
+  config.server.listeners = worker->OpenListenerConfigs();
+  absl::StatusOr<core::SelfAddressConfig> own = worker->OwnAddressConfig();
   if (!own.ok()) return own.status();
   config.server.own_addresses = *std::move(own);
   absl::StatusOr<std::unique_ptr<core::Server>> server =
@@ -184,6 +176,41 @@ Worker::~Worker() {
 }
 
 absl::Status Worker::Listen(const std::vector<ListenerSpec>& specs) {
+  if (specs.size() > std::numeric_limits<uint16_t>::max()) {
+    return absl::InvalidArgumentError(
+        "listeners: at most 65535 listening addresses per worker");
+  }
+  for (const ListenerSpec& spec : specs) {
+    const core::ListenerId id{static_cast<uint16_t>(listeners_.size())};
+    absl::StatusOr<std::unique_ptr<Endpoint>> listener =
+        OpenListener(spec, id);
+    if (!listener.ok()) {
+      if (spec.skip_if_unavailable && absl::IsUnavailable(listener.status())) {
+        LogWarning(absl::StrCat(listener.status().message(),
+                                " (continuing without it)"));
+        continue;
+      }
+      return listener.status();
+    }
+    listeners_.push_back(std::move(*listener));
+    retired_.push_back(false);
+  }
+  if (listeners_.empty()) {
+    return absl::FailedPreconditionError(
+        "no listening address could be bound; give one this host has");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Endpoint>> Worker::OpenListener(
+    const ListenerSpec& spec, core::ListenerId id) {
+  if ((spec.transport == core::Transport::kDtls && !dtls_sessions_) ||
+      (spec.transport == core::Transport::kTls && !tls_sessions_)) {
+    return absl::UnimplementedError(
+        absl::StrCat(std::string(core::TransportName(spec.transport)),
+                     " listeners need a certificate (tls-cert and tls-key); "
+                     "listen on udp:// or tcp:// without one"));
+  }
   // Every client's packets arrive on these few sockets: the system's
   // default buffer (208 KiB on Debian) overflows under bursts long before
   // the loop is busy (docs/benchmarks.md, end to end). Relay sockets each
@@ -196,52 +223,46 @@ absl::Status Worker::Listen(const std::vector<ListenerSpec>& specs) {
     options.send_buffer_bytes = kListenerBufferBytes;
   }
   options.reuse_port = reuse_port_;
-  for (const ListenerSpec& spec : specs) {
-    if ((spec.transport == core::Transport::kDtls && !dtls_sessions_) ||
-        (spec.transport == core::Transport::kTls && !tls_sessions_)) {
-      return absl::UnimplementedError(
-          absl::StrCat(std::string(core::TransportName(spec.transport)),
-                       " listeners are not implemented yet; listen on "
-                       "udp:// or tcp://"));
-    }
+  if (spec.transport == core::Transport::kUdp) {
+    return UdpSocket::Bind(&loop_, id, spec.address, options, &slab_, this,
+                           &stats_);
   }
-  if (specs.size() > std::numeric_limits<uint16_t>::max()) {
-    return absl::InvalidArgumentError(
-        "listeners: at most 65535 listening addresses per worker");
+  if (spec.transport == core::Transport::kDtls) {
+    absl::StatusOr<std::unique_ptr<DtlsListener>> dtls = DtlsListener::Bind(
+        &loop_, id, spec.address, options, transport_settings_,
+        &dtls_sessions_, &slab_, this, this, &stats_, &limiter_);
+    if (!dtls.ok()) return dtls.status();
+    dtls_listeners_.push_back(dtls->get());
+    return std::unique_ptr<Endpoint>(*std::move(dtls));
   }
-  for (const ListenerSpec& spec : specs) {
-    const core::ListenerId id{static_cast<uint16_t>(listeners_.size())};
-    absl::StatusOr<std::unique_ptr<Endpoint>> listener;
-    if (spec.transport == core::Transport::kUdp) {
-      listener = UdpSocket::Bind(&loop_, id, spec.address, options, &slab_,
-                                 this, &stats_);
-    } else if (spec.transport == core::Transport::kDtls) {
-      absl::StatusOr<std::unique_ptr<DtlsListener>> dtls = DtlsListener::Bind(
-          &loop_, id, spec.address, options, transport_settings_,
-          &dtls_sessions_, &slab_, this, this, &stats_, &limiter_);
-      if (dtls.ok()) dtls_listeners_.push_back(dtls->get());
-      listener = std::move(dtls);
-    } else {
-      listener = TcpListener::Listen(&loop_, id, spec.transport, spec.address,
-                                     &limiter_, this,
-                                     &stats_.stream(spec.transport),
-                                     reuse_port_);
-    }
-    if (!listener.ok()) {
-      if (spec.skip_if_unavailable && absl::IsUnavailable(listener.status())) {
-        LogWarning(absl::StrCat(listener.status().message(),
-                                " (continuing without it)"));
-        continue;
-      }
-      return listener.status();
-    }
-    listeners_.push_back(std::move(*listener));
+  return TcpListener::Listen(&loop_, id, spec.transport, spec.address,
+                             &limiter_, this, &stats_.stream(spec.transport),
+                             reuse_port_);
+}
+
+std::vector<core::ListenerConfig> Worker::OpenListenerConfigs() const {
+  std::vector<core::ListenerConfig> out;
+  for (size_t i = 0; i < listeners_.size(); ++i) {
+    if (listeners_[i] == nullptr) continue;
+    out.push_back({core::ListenerId{static_cast<uint16_t>(i)},
+                   listeners_[i]->transport(),
+                   listeners_[i]->local_address()});
   }
-  if (listeners_.empty()) {
-    return absl::FailedPreconditionError(
-        "no listening address could be bound; give one this host has");
+  return out;
+}
+
+absl::StatusOr<core::SelfAddressConfig> Worker::OwnAddressConfig() const {
+  std::vector<TransportAddress> open;
+  for (const core::ListenerConfig& listener : OpenListenerConfigs()) {
+    open.push_back(listener.address);
   }
-  return absl::OkStatus();
+  return OwnAddresses(relay_options_, open);
+}
+
+absl::Status Worker::TellCoreListeners() {
+  absl::StatusOr<core::SelfAddressConfig> own = OwnAddressConfig();
+  if (!own.ok()) return own.status();
+  return server_->SetListeners(OpenListenerConfigs(), *std::move(own));
 }
 
 absl::Status Worker::CheckRelayAddresses() {
@@ -348,7 +369,9 @@ void Worker::Stop() {
   if (stopping_) return;
   if (server_ == nullptr) {  // Create failed before the server existed
     stopping_ = true;
-    for (std::unique_ptr<Endpoint>& listener : listeners_) listener->Close();
+    for (std::unique_ptr<Endpoint>& listener : listeners_) {
+      if (listener != nullptr) listener->Close();
+    }
     if (send_batch_ != nullptr) send_batch_->Close();
     return;
   }
@@ -358,7 +381,14 @@ void Worker::Stop() {
   server_->Shutdown(now_);
   Pump();
   stopping_ = true;
-  for (std::unique_ptr<Endpoint>& listener : listeners_) listener->Close();
+  for (std::unique_ptr<Endpoint>& listener : listeners_) {
+    if (listener != nullptr) listener->Close();
+  }
+  if (retire_timer_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(retire_timer_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    retire_timer_ = nullptr;
+  }
   for (auto& [id, connection] : connections_) connection->Close();
   associations_.clear();  // closed with their listeners just above
   for (auto& [id, relay] : relays_) relay->Close();
@@ -392,8 +422,10 @@ void Worker::Stop() {
 std::vector<TransportAddress> Worker::listening_addresses() const {
   std::vector<TransportAddress> addresses;
   addresses.reserve(listeners_.size());
-  for (const std::unique_ptr<Endpoint>& listener : listeners_) {
-    addresses.push_back(listener->local_address());
+  for (size_t i = 0; i < listeners_.size(); ++i) {
+    if (IsActiveListener(i)) {
+      addresses.push_back(listeners_[i]->local_address());
+    }
   }
   return addresses;
 }
@@ -401,16 +433,16 @@ std::vector<TransportAddress> Worker::listening_addresses() const {
 std::vector<core::Transport> Worker::listening_transports() const {
   std::vector<core::Transport> transports;
   transports.reserve(listeners_.size());
-  for (const std::unique_ptr<Endpoint>& listener : listeners_) {
-    transports.push_back(listener->transport());
+  for (size_t i = 0; i < listeners_.size(); ++i) {
+    if (IsActiveListener(i)) transports.push_back(listeners_[i]->transport());
   }
   return transports;
 }
 
 std::vector<std::pair<int, int>> Worker::listener_buffer_bytes() const {
   std::vector<std::pair<int, int>> sizes;
-  for (const std::unique_ptr<Endpoint>& listener : listeners_) {
-    sizes.push_back(listener->buffer_bytes());
+  for (size_t i = 0; i < listeners_.size(); ++i) {
+    if (IsActiveListener(i)) sizes.push_back(listeners_[i]->buffer_bytes());
   }
   return sizes;
 }

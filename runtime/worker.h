@@ -154,13 +154,28 @@ class Worker final : private MessageSink,
   // inside a loop callback, and more than once.
   void Stop();
 
-  // The addresses actually bound, in ListenerId order.
+  // The addresses actually bound by the active listeners (not retired by
+  // ReplaceListeners), in the order they were opened: ListenerId order
+  // until a reload changes them.
   std::vector<TransportAddress> listening_addresses() const;
   // Their transports, in the same order.
   std::vector<core::Transport> listening_transports() const;
-  // {receive, send} buffer bytes granted to each listener, in ListenerId
-  // order.
+  // {receive, send} buffer bytes granted to each active listener, in the
+  // same order.
   std::vector<std::pair<int, int>> listener_buffer_bytes() const;
+  // A reload changed the listen addresses (worker_listeners.cc). On the
+  // loop: opens each of `wanted` that is not open yet, then retires the
+  // active listeners `wanted` no longer names. A retired TCP or TLS
+  // listener closes at once (its connections stay); a UDP or DTLS one
+  // keeps serving its clients until no allocation (and no DTLS
+  // association) uses it, so no allocation is dropped. Returns `wanted`
+  // with each port 0 replaced by the port bound, so other workers can bind
+  // the same. On any error nothing changes (what this call opened is
+  // closed again).
+  absl::StatusOr<std::vector<ListenerSpec>> ReplaceListeners(
+      const std::vector<ListenerSpec>& wanted);
+  // Retired listeners still open, waiting for their last allocation.
+  size_t retired_listener_count() const;
   // Peer policy for new permissions and every relayed packet (SIGHUP).
   void SetPeerRules(core::PeerFilterRules rules);
   // Concurrent TCP/TLS connections per client IP (SIGHUP); 0 = no limit.
@@ -183,6 +198,22 @@ class Worker final : private MessageSink,
          core::Deps deps);
 
   absl::Status Listen(const std::vector<ListenerSpec>& specs);
+  // Binds one listener as ListenerId `id` (worker_listeners.cc).
+  absl::StatusOr<std::unique_ptr<Endpoint>> OpenListener(
+      const ListenerSpec& spec, core::ListenerId id);
+  // Tells the core the addresses of every open listener, retired ones
+  // included (RFC 5780 partners; the relay never reaches into them).
+  absl::Status TellCoreListeners();
+  // Every listener still open (retired ones included), by ListenerId.
+  std::vector<core::ListenerConfig> OpenListenerConfigs() const;
+  absl::StatusOr<core::SelfAddressConfig> OwnAddressConfig() const;
+  // Closes the retired listeners nothing uses any more; stops its timer
+  // when none is left.
+  void SweepRetiredListeners();
+  void CloseListener(size_t index);
+  bool IsActiveListener(size_t index) const {
+    return listeners_[index] != nullptr && !retired_[index];
+  }
   // Binds a port-0 socket on each relay address, so an address the host
   // does not have stops start-up instead of failing every Allocate.
   absl::Status CheckRelayAddresses();
@@ -280,6 +311,13 @@ class Worker final : private MessageSink,
   // The client-side endpoints, indexed by ListenerId::value (today one UDP
   // socket per listening address).
   std::vector<std::unique_ptr<Endpoint>> listeners_;
+  // Parallel to listeners_: retired by a reload, open until unused. A
+  // closed listener's slot is nullptr (ListenerIds are never reused) and
+  // its object waits in closed_listeners_ until the worker goes.
+  std::vector<bool> retired_;
+  std::vector<std::unique_ptr<Endpoint>> closed_listeners_;
+  // Runs SweepRetiredListeners every second while a listener is retired.
+  uv_timer_t* retire_timer_ = nullptr;
   absl::flat_hash_map<core::RelayId, std::unique_ptr<UdpSocket>> relays_;
   // Closed relay sockets wait here until the next input: a CloseRelay can
   // come from inside that very socket's receive callback (a peer datagram
