@@ -12,7 +12,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "cli/admin_commands.h"
+#include "cli/admin_endpoint.h"
 #include "cli/credential_reloader.h"
 #include "cli/credential_snapshot.h"
 #include "cli/derived_limits.h"
@@ -207,6 +209,13 @@ int main(int argc, char** argv) {
   settings->worker.on_reload = [&reloader](turnpike::runtime::Worker&) {
     reloader.Trigger();
   };
+  // The admin endpoint reads the worker's stats snapshots (one slot per
+  // worker); the worker publishes only when someone reads.
+  turnpike::runtime::StatsSlot stats_slot;
+  if (turnpike::cli::AdminWanted(settings->admin)) {
+    settings->worker.stats_slot = &stats_slot;
+    settings->worker.stats_options.per_user = settings->admin.metrics_per_user;
+  }
   for (const std::string& note : settings->credential_notes) {
     LogInfo(absl::StrCat("userdb-sqlite: skipped ", note));
   }
@@ -243,9 +252,25 @@ int main(int argc, char** argv) {
     std::fputs(banner.c_str(), stdout);
     std::fflush(stdout);
   }
+  // POST /reload does what SIGHUP does.
+  absl::StatusOr<std::unique_ptr<turnpike::cli::AdminEndpoint>> admin =
+      turnpike::cli::AdminEndpoint::Start(
+          settings->admin, {&stats_slot},
+          {TURNPIKE_VERSION, absl::Now(),
+           [&reloader] {
+             reloader.Trigger();
+             return absl::OkStatus();
+           },
+           /*drain=*/{}});
+  if (!admin.ok()) {
+    LogError(FromAbsl(admin.status().message()));
+    return absl::IsInvalidArgument(admin.status()) ? kExitBadConfig
+                                                   : kExitStartupFailed;
+  }
   running = worker->get();
   reloader.Start();
   const absl::Status status = (*worker)->Run();
+  admin->reset();   // no reload from /reload once the reloader stops
   reloader.Stop();  // before the worker it posts to goes away
   if (!status.ok()) {
     LogError(FromAbsl(status.message()));

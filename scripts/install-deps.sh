@@ -14,6 +14,8 @@ readonly packages=(
   build-essential cmake ninja-build pkg-config  # toolchain (gcc 12, CMake 3.25)
   libabsl-dev libuv1-dev android-libboringssl-dev zlib1g-dev  # libraries
   libsqlite3-dev  # coturn's user database (userdb-sqlite); links no OpenSSL
+  libcivetweb-dev nlohmann-json3-dev  # admin endpoint (HTTP without OpenSSL) and JSON
+  prometheus  # promtool checks the /metrics output (tests/runtime/admin_endpoint.sh)
   doctest-dev librapidcheck-dev libbenchmark-dev  # tests and benchmarks
   clang libclang-rt-14-dev llvm-14  # libFuzzer and the sanitizer runtimes
   tshark  # independent STUN decoder for the Wireshark test
