@@ -31,8 +31,7 @@ absl::StatusOr<std::unique_ptr<AdminEndpoint>> AdminEndpoint::Start(
     if (!server.ok()) return server.status();
     endpoint->server_ = *std::move(server);
     runtime::LogInfo(absl::StrCat(
-        "admin: listening on http://",
-        endpoint->server_->address().ToString(),
+        "admin: listening on http://", endpoint->server_->address().ToString(),
         settings.token.empty() ? " (no token: loopback only)"
                                : " (bearer token required)"));
   }
@@ -47,9 +46,8 @@ absl::StatusOr<std::unique_ptr<AdminEndpoint>> AdminEndpoint::Start(
                                          std::move(reply));
     if (!udp.ok()) return udp.status();
     endpoint->status_udp_ = *std::move(udp);
-    runtime::LogInfo(
-        absl::StrCat("status-udp: answering on ",
-                     endpoint->status_udp_->address().ToString()));
+    runtime::LogInfo(absl::StrCat("status-udp: answering on ",
+                                  endpoint->status_udp_->address().ToString()));
   }
   return endpoint;
 }

@@ -1,10 +1,10 @@
 #include "runtime/stats_publisher.h"
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include <algorithm>
 
 namespace turnpike::runtime {
 
@@ -25,8 +25,8 @@ absl::Status StatsPublisher::Start(uv_loop_t* loop, Fill fill) {
   expected_ns_ = uv_hrtime() + tick_ms * 1'000'000;
   if (int err = uv_timer_start(timer_, &OnTick, tick_ms, tick_ms); err != 0) {
     Stop();
-    return absl::InternalError(absl::StrCat(
-        "stats timer: uv_timer_start failed: ", uv_strerror(err)));
+    return absl::InternalError(
+        absl::StrCat("stats timer: uv_timer_start failed: ", uv_strerror(err)));
   }
   // The stats timer must not keep a stopping loop alive by itself.
   uv_unref(reinterpret_cast<uv_handle_t*>(timer_));
@@ -65,8 +65,7 @@ void StatsPublisher::PublishNow() {
   snapshot->taken = absl::Now();
   if (fill_) fill_(options_, *snapshot);
   snapshot->events = events_;
-  snapshot->loop_lag =
-      absl::Nanoseconds(static_cast<int64_t>(max_lag_ns_));
+  snapshot->loop_lag = absl::Nanoseconds(static_cast<int64_t>(max_lag_ns_));
   slot_->Publish(std::move(snapshot));
 }
 

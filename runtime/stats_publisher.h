@@ -32,8 +32,8 @@ struct StatsPublisherOptions {
 class StatsPublisher {
  public:
   // Fills what only the worker knows (counters, live allocations).
-  using Fill = std::function<void(const StatsPublisherOptions&,
-                                  WorkerSnapshot&)>;
+  using Fill =
+      std::function<void(const StatsPublisherOptions&, WorkerSnapshot&)>;
 
   // `slot` is borrowed and must outlive the publisher.
   StatsPublisher(StatsSlot* slot, StatsPublisherOptions options)

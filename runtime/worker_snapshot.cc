@@ -27,13 +27,12 @@ void Worker::FillSnapshot(const StatsPublisherOptions& options,
   snapshot.server = server_->stats();
   const core::MonoTime now = StampNow().mono;
   // Per-user sums need every allocation; the list only the first few.
-  const size_t visit = options.per_user ? SIZE_MAX
-                                        : options.max_listed_allocations;
+  const size_t visit =
+      options.per_user ? SIZE_MAX : options.max_listed_allocations;
   snapshot.allocations.reserve(
       std::min(options.max_listed_allocations, server_->allocation_count()));
   snapshot.live = server_->VisitAllocations(
-      now, visit,
-      [&](const core::AllocationView& view) {
+      now, visit, [&](const core::AllocationView& view) {
         if (options.per_user &&
             (snapshot.users.size() < WorkerSnapshot::kMaxUsers ||
              snapshot.users.contains(std::string(view.username)))) {

@@ -2,9 +2,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "core/util/absl_compat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "core/util/absl_compat.h"
 #include "runtime/admin/status_page.h"
 
 namespace turnpike::runtime::admin {
@@ -18,8 +18,8 @@ AdminResponse Text(int status, std::string body) {
 }
 
 AdminResponse Error(int status, std::string_view why) {
-  return Text(status, absl::StrCat(status, " ", ToAbsl(StatusText(status)), ": ", ToAbsl(why),
-                                   "\n"));
+  return Text(status, absl::StrCat(status, " ", ToAbsl(StatusText(status)),
+                                   ": ", ToAbsl(why), "\n"));
 }
 
 struct Route {
@@ -27,14 +27,15 @@ struct Route {
   std::string_view method;  // the one method it answers
 };
 constexpr Route kRoutes[] = {
-    {"/", "GET"},         {"/turn", "GET"},       {"/metrics", "GET"},
-    {"/status", "GET"},   {"/reload", "POST"},    {"/drain", "POST"},
+    {"/", "GET"},       {"/turn", "GET"},    {"/metrics", "GET"},
+    {"/status", "GET"}, {"/reload", "POST"}, {"/drain", "POST"},
 };
 
 AdminResponse Callback(const std::function<absl::Status()>& callback,
                        std::string_view what) {
   if (!callback) {
-    return Error(501, absl::StrCat(ToAbsl(what), " is not available until it is wired"));
+    return Error(
+        501, absl::StrCat(ToAbsl(what), " is not available until it is wired"));
   }
   absl::Status status = callback();
   if (!status.ok()) return Error(500, status.ToString());
@@ -115,13 +116,13 @@ bool AdminHandler::Authorized(const AdminRequest& request) const {
   if (!request.authorization) return false;
   std::string_view value = *request.authorization;
   // RFC 6750 §2.1: the scheme is case-insensitive.
-  if (value.size() < 7 || !absl::EqualsIgnoreCase(ToAbsl(value.substr(0, 7)),
-                                                  "Bearer ")) {
+  if (value.size() < 7 ||
+      !absl::EqualsIgnoreCase(ToAbsl(value.substr(0, 7)), "Bearer ")) {
     return false;
   }
   value.remove_prefix(7);
-  return ConstantTimeEquals(
-      FromAbsl(absl::StripAsciiWhitespace(ToAbsl(value))), options_.token);
+  return ConstantTimeEquals(FromAbsl(absl::StripAsciiWhitespace(ToAbsl(value))),
+                            options_.token);
 }
 
 AdminResponse AdminHandler::Handle(const AdminRequest& request) const {
@@ -141,8 +142,9 @@ AdminResponse AdminHandler::Handle(const AdminRequest& request) const {
   }
   if (route == nullptr) return Error(404, "no such page");
   if (request.method != route->method) {
-    AdminResponse response =
-        Error(405, absl::StrCat(ToAbsl(route->path), " answers ", ToAbsl(route->method)));
+    AdminResponse response = Error(
+        405,
+        absl::StrCat(ToAbsl(route->path), " answers ", ToAbsl(route->method)));
     response.headers.emplace_back("Allow", std::string(route->method));
     return response;
   }

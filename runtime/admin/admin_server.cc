@@ -34,12 +34,17 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(
   const std::string port = ListeningPort(address);
   const std::string header_bytes = absl::StrCat(kMaxHeaderBytes);
   const char* options[] = {
-      "listening_ports", port.c_str(),
+      "listening_ports",
+      port.c_str(),
       // A few threads: scrapes and a status page, not a web site.
-      "num_threads", "4",
-      "max_request_size", header_bytes.c_str(),
-      "request_timeout_ms", "5000",
-      "enable_keep_alive", "no",
+      "num_threads",
+      "4",
+      "max_request_size",
+      header_bytes.c_str(),
+      "request_timeout_ms",
+      "5000",
+      "enable_keep_alive",
+      "no",
       nullptr,
   };
   mg_callbacks callbacks{};
@@ -55,9 +60,9 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(
   error_data.text_buffer_size = sizeof(error);
   server->context_ = mg_start2(&init, &error_data);
   if (server->context_ == nullptr) {
-    return absl::UnavailableError(absl::StrCat(
-        "admin-listen ", address.ToString(), ": cannot listen (", error,
-        "); pick a free port and an address of this host"));
+    return absl::UnavailableError(
+        absl::StrCat("admin-listen ", address.ToString(), ": cannot listen (",
+                     error, "); pick a free port and an address of this host"));
   }
   server->address_ = address;
   mg_server_port ports[1] = {};

@@ -36,8 +36,7 @@ class AdminServer {
  private:
   AdminServer() = default;
   static int OnRequest(struct mg_connection* connection);
-  static int OnLog(const struct mg_connection* connection,
-                   const char* message);
+  static int OnLog(const struct mg_connection* connection, const char* message);
 
   mg_context* context_ = nullptr;
   AdminHandler* handler_ = nullptr;

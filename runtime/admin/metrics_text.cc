@@ -5,11 +5,11 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "core/util/absl_compat.h"
 #include "core/events.h"
 #include "core/stats.h"
 #include "core/stun/constants.h"
 #include "core/types.h"
+#include "core/util/absl_compat.h"
 
 namespace turnpike::runtime::admin {
 namespace {
@@ -54,14 +54,13 @@ class Writer {
 
 // The methods ServerStats has a slot for; the rest share "other".
 std::string MethodLabel(size_t slot) {
-  std::string_view name =
-      stun::MethodName(static_cast<stun::Method>(slot));
+  std::string_view name = stun::MethodName(static_cast<stun::Method>(slot));
   return name.empty() || slot == 0 ? "other" : std::string(name);
 }
 
-void PerMethod(Writer& w, std::string_view name, std::string_view help,
-               const std::array<uint64_t, core::ServerStats::kMethodSlots>&
-                   counts) {
+void PerMethod(
+    Writer& w, std::string_view name, std::string_view help,
+    const std::array<uint64_t, core::ServerStats::kMethodSlots>& counts) {
   w.Family(name, "counter", help);
   uint64_t other = 0;
   for (size_t slot = 0; slot < counts.size(); ++slot) {
@@ -75,16 +74,16 @@ void PerMethod(Writer& w, std::string_view name, std::string_view help,
 }
 
 void Stream(Writer& w, std::string_view transport, const StreamStats& s) {
-  w.Sample(s.closed_idle, {{"transport", std::string(transport)},
-                           {"reason", "idle"}});
+  w.Sample(s.closed_idle,
+           {{"transport", std::string(transport)}, {"reason", "idle"}});
   w.Sample(s.closed_framing_error, {{"transport", std::string(transport)},
                                     {"reason", "framing_error"}});
   w.Sample(s.closed_handshake_timeout, {{"transport", std::string(transport)},
                                         {"reason", "handshake_timeout"}});
   w.Sample(s.closed_secure_session, {{"transport", std::string(transport)},
                                      {"reason", "secure_session"}});
-  w.Sample(s.closed_by_client, {{"transport", std::string(transport)},
-                                {"reason", "by_client"}});
+  w.Sample(s.closed_by_client,
+           {{"transport", std::string(transport)}, {"reason", "by_client"}});
 }
 
 }  // namespace
@@ -257,7 +256,8 @@ std::string RenderMetrics(const Snapshots& snapshots,
     w.Family("turnpike_user_live_relayed_bytes", "gauge",
              "Bytes relayed by a user's live allocations, each way.");
     for (const auto& [user, totals] : t.users) {
-      w.Sample(totals.bytes_to_peer, {{"user", user}, {"direction", "to_peer"}});
+      w.Sample(totals.bytes_to_peer,
+               {{"user", user}, {"direction", "to_peer"}});
       w.Sample(totals.bytes_to_client,
                {{"user", user}, {"direction", "to_client"}});
     }

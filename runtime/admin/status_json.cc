@@ -28,8 +28,7 @@ json Allocation(const LiveAllocation& a) {
           {"username", a.username},
           {"realm", a.realm},
           {"relayed", relayed},
-          {"lifetime_left_seconds",
-           absl::ToInt64Seconds(a.lifetime_left)},
+          {"lifetime_left_seconds", absl::ToInt64Seconds(a.lifetime_left)},
           {"permissions", a.permissions},
           {"channels", a.channels},
           {"relayed_counts", Relayed(a.counters)}};
@@ -58,11 +57,11 @@ std::string RenderStatusJson(const Snapshots& snapshots,
   json workers = json::array();
   json allocations = json::array();
   for (const auto& s : snapshots) {
-    workers.push_back({{"worker", s->worker},
-                       {"allocations", s->live.allocations},
-                       {"loop_lag_seconds", absl::ToDoubleSeconds(s->loop_lag)},
-                       {"snapshot_age_seconds",
-                        absl::ToDoubleSeconds(now - s->taken)}});
+    workers.push_back(
+        {{"worker", s->worker},
+         {"allocations", s->live.allocations},
+         {"loop_lag_seconds", absl::ToDoubleSeconds(s->loop_lag)},
+         {"snapshot_age_seconds", absl::ToDoubleSeconds(now - s->taken)}});
     for (const LiveAllocation& a : s->allocations) {
       allocations.push_back(Allocation(a));
     }

@@ -4,9 +4,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "core/util/absl_compat.h"
 #include "absl/strings/str_split.h"
 #include "core/types.h"
+#include "core/util/absl_compat.h"
 
 namespace turnpike::runtime::admin {
 namespace {
@@ -27,8 +27,8 @@ std::string Head(std::string_view title, std::optional<int> refresh) {
 }
 
 std::string RefreshNote(std::optional<int> refresh) {
-  return refresh ? absl::StrCat("<p id=\"refresh\">refreshing every ",
-                                *refresh, " s</p>\n")
+  return refresh ? absl::StrCat("<p id=\"refresh\">refreshing every ", *refresh,
+                                " s</p>\n")
                  : std::string();
 }
 
@@ -45,8 +45,8 @@ std::optional<int> RefreshFromQuery(std::string_view query) {
     if (!absl::ConsumePrefix(&pair, "r=")) continue;
     int64_t seconds = 0;
     if (!absl::SimpleAtoi(pair, &seconds)) return std::nullopt;
-    return static_cast<int>(std::clamp<int64_t>(seconds, kMinRefresh,
-                                                kMaxRefresh));
+    return static_cast<int>(
+        std::clamp<int64_t>(seconds, kMinRefresh, kMaxRefresh));
   }
   return std::nullopt;
 }
@@ -88,14 +88,15 @@ std::string RenderIndexPage(const Snapshots& snapshots,
                             std::optional<int> refresh) {
   const Totals t = Sum(snapshots);
   std::string out = Head("turnpike status", refresh);
-  absl::StrAppend(&out, "<h1>turnpike ", HtmlEscape(process.version),
-                  "</h1>\n", RefreshNote(refresh),
-                  "<p>up ", absl::ToInt64Seconds(now - process.started),
-                  " s</p>\n<table>\n<tr><th>subsystem</th><th>state</th></tr>\n");
+  absl::StrAppend(
+      &out, "<h1>turnpike ", HtmlEscape(process.version), "</h1>\n",
+      RefreshNote(refresh), "<p>up ",
+      absl::ToInt64Seconds(now - process.started),
+      " s</p>\n<table>\n<tr><th>subsystem</th><th>state</th></tr>\n");
   absl::StrAppend(&out, "<tr><td><a href=\"", Link("/turn", refresh),
-                  "\">turn</a></td><td>", t.live.allocations,
-                  " allocations, ", t.live.permissions, " permissions, ",
-                  t.live.channels, " channels</td></tr>\n");
+                  "\">turn</a></td><td>", t.live.allocations, " allocations, ",
+                  t.live.permissions, " permissions, ", t.live.channels,
+                  " channels</td></tr>\n");
   absl::StrAppend(&out, "<tr><td>connections</td><td>tcp ", t.tcp_connections,
                   ", tls ", t.tls_connections, ", dtls ", t.dtls_associations,
                   "</td></tr>\n");
@@ -103,11 +104,11 @@ std::string RenderIndexPage(const Snapshots& snapshots,
                   " packets to peers, ", t.relayed.packets_to_client,
                   " to clients</td></tr>\n");
   for (const auto& s : snapshots) {
-    absl::StrAppend(&out, "<tr><td>worker ", s->worker, "</td><td>",
-                    s->live.allocations, " allocations, loop lag ",
-                    absl::FormatDuration(absl::Trunc(s->loop_lag,
-                                                     absl::Microseconds(1))),
-                    "</td></tr>\n");
+    absl::StrAppend(
+        &out, "<tr><td>worker ", s->worker, "</td><td>", s->live.allocations,
+        " allocations, loop lag ",
+        absl::FormatDuration(absl::Trunc(s->loop_lag, absl::Microseconds(1))),
+        "</td></tr>\n");
   }
   absl::StrAppend(&out,
                   "<tr><td><a href=\"/metrics\">metrics</a></td>"

@@ -2,8 +2,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "core/util/absl_compat.h"
 #include "core/types.h"
+#include "core/util/absl_compat.h"
 
 namespace turnpike::runtime::admin {
 namespace {
@@ -20,16 +20,16 @@ std::string Summary(const Snapshots& snapshots, const ProcessInfo& process,
       t.live.allocations_by_transport[0], ", tcp ",
       t.live.allocations_by_transport[1], ", tls ",
       t.live.allocations_by_transport[2], ", dtls ",
-      t.live.allocations_by_transport[3], ")\npermissions ",
-      t.live.permissions, "\nchannels ", t.live.channels, "\nconnections tcp ",
-      t.tcp_connections, ", tls ", t.tls_connections, ", dtls ",
-      t.dtls_associations, "\nrelayed packets ", t.relayed.packets_to_peer,
-      " to peers, ", t.relayed.packets_to_client, " to clients\n");
+      t.live.allocations_by_transport[3], ")\npermissions ", t.live.permissions,
+      "\nchannels ", t.live.channels, "\nconnections tcp ", t.tcp_connections,
+      ", tls ", t.tls_connections, ", dtls ", t.dtls_associations,
+      "\nrelayed packets ", t.relayed.packets_to_peer, " to peers, ",
+      t.relayed.packets_to_client, " to clients\n");
   for (const auto& s : snapshots) {
-    absl::StrAppend(&out, "worker ", s->worker, " loop lag ",
-                    absl::FormatDuration(
-                        absl::Trunc(s->loop_lag, absl::Microseconds(1))),
-                    "\n");
+    absl::StrAppend(
+        &out, "worker ", s->worker, " loop lag ",
+        absl::FormatDuration(absl::Trunc(s->loop_lag, absl::Microseconds(1))),
+        "\n");
   }
   return out;
 }
@@ -40,8 +40,8 @@ std::string Allocations(const Snapshots& snapshots) {
   for (const auto& s : snapshots) {
     for (const LiveAllocation& a : s->allocations) {
       absl::StrAppend(&out, a.five_tuple.client.ToString(), " ",
-                      ToAbsl(core::TransportName(a.five_tuple.transport)), " user=",
-                      TerminalSafe(a.username), " relayed=");
+                      ToAbsl(core::TransportName(a.five_tuple.transport)),
+                      " user=", TerminalSafe(a.username), " relayed=");
       for (size_t i = 0; i < a.relayed.size(); ++i) {
         absl::StrAppend(&out, i ? "," : "", a.relayed[i].ToString());
       }

@@ -39,8 +39,8 @@ absl::StatusOr<std::unique_ptr<StatusUdp>> StatusUdp::Start(
   socklen_t bound_length = sizeof(storage);
   getsockname(server->socket_, reinterpret_cast<sockaddr*>(&storage),
               &bound_length);
-  server->address_ = FromSockaddr(reinterpret_cast<sockaddr*>(&storage))
-                         .value_or(address);
+  server->address_ =
+      FromSockaddr(reinterpret_cast<sockaddr*>(&storage)).value_or(address);
   server->stop_fd_ = eventfd(0, EFD_CLOEXEC);
   if (server->stop_fd_ < 0) {
     return absl::InternalError(

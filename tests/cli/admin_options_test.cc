@@ -29,11 +29,11 @@ TEST_CASE("the admin endpoint and the UDP status are off by default") {
 }
 
 TEST_CASE("admin options load from flags and the token from its file") {
-  absl::StatusOr<Settings> s = Load(
-      {"--admin-listen", "[::1]:9641", "--admin-token-file", "token",
-       "--metrics-per-user", "--status-udp", "127.0.0.1:9642",
-       "--admin-max-requests-per-ip", "unlimited"},
-      {}, FakeFiles({{"token", "\n  s3cret \n"}}));
+  absl::StatusOr<Settings> s =
+      Load({"--admin-listen", "[::1]:9641", "--admin-token-file", "token",
+            "--metrics-per-user", "--status-udp", "127.0.0.1:9642",
+            "--admin-max-requests-per-ip", "unlimited"},
+           {}, FakeFiles({{"token", "\n  s3cret \n"}}));
   REQUIRE_MESSAGE(s.ok(), s.status());
   REQUIRE(s->admin.listen.has_value());
   CHECK(s->admin.listen->ToString() == "[::1]:9641");
@@ -54,10 +54,9 @@ TEST_CASE("an admin endpoint other hosts can reach needs a token") {
 }
 
 TEST_CASE("an empty admin token file is refused") {
-  const std::string error =
-      ErrorOf(Load({"--admin-listen", "127.0.0.1:9641", "--admin-token-file",
-                    "token"},
-                   {}, FakeFiles({{"token", " \n"}})));
+  const std::string error = ErrorOf(
+      Load({"--admin-listen", "127.0.0.1:9641", "--admin-token-file", "token"},
+           {}, FakeFiles({{"token", " \n"}})));
   CHECK(Contains(error, "token is empty"));
 }
 

@@ -100,10 +100,12 @@ int Shell(const std::string& command, std::string* output) {
 
 bool Executable(const char* path) { return access(path, X_OK) == 0; }
 
-TEST_CASE("the admin endpoint shows a live allocation to Prometheus and Chromium") {
+TEST_CASE(
+    "the admin endpoint shows a live allocation to Prometheus and Chromium") {
   if (!Executable("/usr/bin/promtool") || !Executable("/usr/bin/chromium")) {
-    MESSAGE("SKIPPED: needs promtool and chromium (Debian packages "
-            "prometheus and chromium; scripts/install-deps.sh)");
+    MESSAGE(
+        "SKIPPED: needs promtool and chromium (Debian packages "
+        "prometheus and chromium; scripts/install-deps.sh)");
     MarkSkipped();
     return;
   }
@@ -137,7 +139,8 @@ TEST_CASE("the admin endpoint shows a live allocation to Prometheus and Chromium
       break;
     }
     REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline,
-                    "no live allocation in /metrics:\n" << metrics);
+                    "no live allocation in /metrics:\n"
+                        << metrics);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   CHECK(metrics.find("\nturnpike_allocations_created_total 1\n") !=
@@ -166,9 +169,8 @@ TEST_CASE("the admin endpoint shows a live allocation to Prometheus and Chromium
       "--dump-dom 'http://127.0.0.1:" +
       std::to_string(*port) + "/turn?r=2' 2>/dev/null";
   REQUIRE(Shell(chromium, &dom) == 0);
-  CHECK_MESSAGE(dom.find("<td class=\"username\">alice</td>") !=
-                    std::string::npos,
-                dom);
+  CHECK_MESSAGE(
+      dom.find("<td class=\"username\">alice</td>") != std::string::npos, dom);
   CHECK(dom.find("<meta http-equiv=\"refresh\" content=\"2\">") !=
         std::string::npos);
   CHECK(dom.find("refreshing every 2 s") != std::string::npos);
@@ -223,9 +225,9 @@ TEST_CASE("the admin endpoint checks the bearer token and bounds requests") {
   // Headers beyond the limit are refused by civetweb itself.
   const std::string huge = "X-Padding: " + std::string(10000, 'a') + "\r\n";
   const std::string refused = Http(*port, "GET", "/metrics", auth + huge);
-  CHECK_MESSAGE((refused.empty() || StatusOf(refused) == 413 ||
-                 StatusOf(refused) == 400),
-                refused);
+  CHECK_MESSAGE(
+      (refused.empty() || StatusOf(refused) == 413 || StatusOf(refused) == 400),
+      refused);
   CHECK(StatusOf(Http(*port, "POST", "/reload", auth)) == 202);
   CHECK(WaitForOutput(*server->process, "turnpike: reloaded: 1 users"));
   const std::optional<ExitInfo> exit = StopWith(*server->process, SIGTERM);
@@ -235,18 +237,18 @@ TEST_CASE("the admin endpoint checks the bearer token and bounds requests") {
 
 TEST_CASE("an admin endpoint open to other hosts without a token is refused") {
   std::unique_ptr<Subprocess> process = Subprocess::Start(
-      TURNPIKE_BINARY, {"--listen", "127.0.0.1:0", "--relay-ip", kIp,
-                        "--min-port", "1024", "--user", "alice:secret",
-                        "--admin-listen", "0.0.0.0:0"});
+      TURNPIKE_BINARY,
+      {"--listen", "127.0.0.1:0", "--relay-ip", kIp, "--min-port", "1024",
+       "--user", "alice:secret", "--admin-listen", "0.0.0.0:0"});
   REQUIRE(process != nullptr);
   const std::optional<ExitInfo> exit = process->WaitForExit(kExitTimeout);
   if (!exit) StopWith(*process, SIGKILL);
   REQUIRE(exit.has_value());
   CHECK(exit->exited);
   CHECK(exit->code != 0);
-  CHECK_MESSAGE(process->Output().find("set admin-token-file") !=
-                    std::string::npos,
-                process->Output());
+  CHECK_MESSAGE(
+      process->Output().find("set admin-token-file") != std::string::npos,
+      process->Output());
 }
 
 }  // namespace

@@ -75,7 +75,8 @@ TEST_CASE("VisitAllocations sums every allocation and lists the oldest first") {
   CHECK(totals.permissions == 3);
 }
 
-TEST_CASE("VisitAllocations leaves out an Allocate whose relay is still opening") {
+TEST_CASE(
+    "VisitAllocations leaves out an Allocate whose relay is still opening") {
   TestServer server;
   server.users.Add("carol", "pw");
   TestClient carol(server, ClientTuple(), "carol", "pw");

@@ -67,7 +67,8 @@ TEST_CASE("the JSON status carries a hostile username verbatim") {
   CHECK(doc["allocation_list"][0]["relayed"][0] == "203.0.113.5:50000");
   CHECK(doc["allocation_list"][0]["lifetime_left_seconds"] == 590);
   // Invalid UTF-8 from a client is replaced, not thrown on.
-  CHECK(doc["allocation_list"][1]["username"] == "\xEF\xBF\xBD\xEF\xBF\xBD not utf-8");
+  CHECK(doc["allocation_list"][1]["username"] ==
+        "\xEF\xBF\xBD\xEF\xBF\xBD not utf-8");
   CHECK(doc["workers"][0]["loop_lag_seconds"] == doctest::Approx(0.002));
 }
 
@@ -75,7 +76,8 @@ TEST_CASE("the turn page escapes a hostile username") {
   const std::string hostile = "<script>alert('x')</script>&\"";
   const Snapshots one = {Worker(0, 1, {hostile})};
   const std::string page = RenderTurnPage(one, std::nullopt);
-  CHECK(Has(page, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"));
+  CHECK(
+      Has(page, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"));
   CHECK_FALSE(Has(page, "<script>"));
   CHECK_FALSE(Has(page, "http-equiv=\"refresh\""));
   CHECK(Has(page, "<p id=\"count\">1 live, 1 listed</p>"));
@@ -101,7 +103,8 @@ TEST_CASE("the refresh period comes from r and is clamped") {
 
 TEST_CASE("the UDP status text is bounded and terminal-safe") {
   std::vector<std::string> names;
-  for (int i = 0; i < 100; ++i) names.push_back("user\x1b[2J" + std::to_string(i));
+  for (int i = 0; i < 100; ++i)
+    names.push_back("user\x1b[2J" + std::to_string(i));
   const Snapshots one = {Worker(0, 100, names)};
   const std::string turn =
       RenderStatusText("turn\n", one, kProcess, kNow, {}, 400);

@@ -40,7 +40,7 @@ inline std::shared_ptr<const WorkerSnapshot> Worker(
   s->events.allocations_created = udp + 1;
   s->events.allocations_deleted[0] = 1;  // expired
   s->events.relayed_by_deleted.packets_to_peer = 5;
-  s->events.auth[0] = 7;  // accepted
+  s->events.auth[0] = 7;      // accepted
   s->server.requests[3] = 4;  // Allocate
   s->server.error_responses[401 - 300] = 2;
   s->tcp_connections = 1;
@@ -54,7 +54,8 @@ inline std::shared_ptr<const WorkerSnapshot> Worker(
   return s;
 }
 
-inline const ProcessInfo kProcess{"9.9.9", absl::FromUnixSeconds(1'799'999'000)};
+inline const ProcessInfo kProcess{"9.9.9",
+                                  absl::FromUnixSeconds(1'799'999'000)};
 inline const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
 
 }  // namespace turnpike::runtime::admin::testing

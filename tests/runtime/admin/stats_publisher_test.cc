@@ -1,13 +1,13 @@
 // The per-worker half of the stats board on a real libuv loop: a first
 // snapshot at start, the events counted, and the loop lag measured when
 // the loop is held up.
+#include "runtime/stats_publisher.h"
+
 #include <doctest/doctest.h>
 #include <uv.h>
 
 #include <chrono>
 #include <thread>
-
-#include "runtime/stats_publisher.h"
 
 namespace turnpike::runtime {
 namespace {
@@ -45,17 +45,16 @@ TEST_CASE("the stats publisher publishes at once and counts events") {
   deleted.counters.bytes_to_peer = 500;
   publisher.Count(core::AllocationCreated{});
   publisher.Count(deleted);
-  publisher.Count(core::AuthVerdict{.subject = {},
-                                    .method = 3,
-                                    .outcome = core::AuthOutcome::kStaleNonce});
+  publisher.Count(core::AuthVerdict{
+      .subject = {}, .method = 3, .outcome = core::AuthOutcome::kStaleNonce});
   publisher.PublishNow();
   std::shared_ptr<const WorkerSnapshot> second = slot.Read();
   CHECK(second->events.allocations_created == 1);
   CHECK(second->events.allocations_deleted[static_cast<size_t>(
             core::DeleteReason::kClientDeleted)] == 1);
   CHECK(second->events.relayed_by_deleted.bytes_to_peer == 500);
-  CHECK(second->events.auth[static_cast<size_t>(
-            core::AuthOutcome::kStaleNonce)] == 1);
+  CHECK(second->events
+            .auth[static_cast<size_t>(core::AuthOutcome::kStaleNonce)] == 1);
   // A reader's snapshot is its own: publishing again does not change it.
   CHECK(first->events.allocations_created == 0);
   CHECK(fills == 2);
