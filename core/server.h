@@ -152,7 +152,7 @@ class Server {
   size_t allocation_count() const { return table_.size(); }
   // Read-only: sums over every answered allocation, and `visit` called for
   // at most `max` of them, oldest first (by creation: hash order would
-  // differ between processes and between calls). O(n log n) in the
+  // differ between processes and between calls). O(n log max) in the
   // allocations; for a status snapshot about once a second, never per
   // packet. Allocations still waiting for their relay are left out.
   LiveTotals VisitAllocations(

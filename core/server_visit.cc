@@ -1,6 +1,10 @@
 // Server::VisitAllocations: the read-only enumeration behind metrics and
 // the status page. It copies values out and changes nothing, so it may run
 // between any two inputs.
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
 #include "core/server.h"
 
 namespace turnpike::core {
@@ -9,11 +13,14 @@ LiveTotals Server::VisitAllocations(
     MonoTime now, size_t max,
     absl::FunctionRef<void(const AllocationView&)> visit) const {
   LiveTotals totals;
-  size_t visited = 0;
-  for (turn::AllocationId id : table_.IdsInOrder()) {
-    const turn::Allocation& allocation = table_.Get(id);
+  // Sums in any order; the ids of the listed ones sorted, so the same
+  // allocations are listed every time: O(n log max), not O(n log n).
+  std::vector<turn::AllocationId> ids;
+  ids.reserve(table_.size());
+  table_.ForEachUnordered([&](const turn::Allocation& allocation) {
     // An unanswered allocation is not live yet: its relay is still opening.
-    if (!allocation.answered) continue;
+    if (!allocation.answered) return;
+    ids.push_back(allocation.id);
     ++totals.allocations;
     totals.permissions += allocation.permissions.size();
     totals.channels += allocation.channels.size();
@@ -25,8 +32,12 @@ LiveTotals Server::VisitAllocations(
     totals.counters.bytes_to_client += allocation.counters.bytes_to_client;
     totals.counters.dropped_over_bandwidth +=
         allocation.counters.dropped_over_bandwidth;
-    if (visited >= max) continue;
-    ++visited;
+  });
+  const size_t listed = std::min(max, ids.size());
+  std::partial_sort(ids.begin(), ids.begin() + static_cast<ptrdiff_t>(listed),
+                    ids.end());
+  for (size_t i = 0; i < listed; ++i) {
+    const turn::Allocation& allocation = table_.Get(ids[i]);
     AllocationView view;
     view.five_tuple = allocation.five_tuple;
     view.username = allocation.username;

@@ -2,6 +2,7 @@
 // status page and metrics read (core/allocation_view.h).
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,24 @@ TEST_CASE(
   CHECK(totals.allocations == 0);
   CHECK(got.usernames.empty());
   CHECK(server->allocation_count() == 1);
+}
+
+TEST_CASE("VisitAllocations lists the same oldest allocations every time") {
+  TestServer server;
+  std::vector<std::unique_ptr<TestClient>> clients;
+  for (int i = 0; i < 12; ++i) {
+    const std::string name = "u" + std::to_string(i);
+    server.users.Add(name, "pw");
+    clients.push_back(std::make_unique<TestClient>(
+        server, ClientTuple("192.0.2." + std::to_string(20 + i) + ":40000"),
+        name, "pw"));
+    clients.back()->Allocate(
+        Addr("203.0.113.5:" + std::to_string(50000 + 2 * i)));
+  }
+  LiveTotals totals;
+  const Collected got = Visit(server, 4, &totals);
+  CHECK(totals.allocations == 12);
+  CHECK(got.usernames == std::vector<std::string>{"u0", "u1", "u2", "u3"});
 }
 
 TEST_CASE("VisitAllocations counts what live allocations relayed") {
