@@ -13,7 +13,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "cli/admin_commands.h"
+#include "cli/admin_endpoint.h"
 #include "cli/credential_reloader.h"
 #include "cli/credential_snapshot.h"
 #include "cli/derived_limits.h"
@@ -196,14 +198,26 @@ int main(int argc, char** argv) {
                                 applied.status().message()));
         }
       });
+  const int worker_count = settings->workers != 0
+                               ? settings->workers
+                               : turnpike::cli::DefaultWorkerCount();
+  // The admin endpoint reads each worker's stats snapshot (one slot per
+  // worker); a worker publishes only when someone reads.
+  std::vector<std::unique_ptr<turnpike::runtime::StatsSlot>> stats_slots;
+  if (turnpike::cli::AdminWanted(settings->admin)) {
+    for (int i = 0; i < worker_count; ++i) {
+      stats_slots.push_back(std::make_unique<turnpike::runtime::StatsSlot>());
+    }
+    settings->worker.stats_options.per_user = settings->admin.metrics_per_user;
+  }
   for (const std::string& note : settings->credential_notes) {
     LogInfo(absl::StrCat("userdb-sqlite: skipped ", note));
   }
   const turnpike::runtime::RelayOptions relay = settings->worker.relay;
   turnpike::runtime::SupervisorConfig config;
   config.worker = std::move(settings->worker);
-  config.workers = settings->workers != 0 ? settings->workers
-                                          : turnpike::cli::DefaultWorkerCount();
+  config.workers = worker_count;
+  for (const auto& slot : stats_slots) config.stats_slots.push_back(slot.get());
   config.on_reload = [&reloader] { reloader.Trigger(); };
   absl::StatusOr<std::unique_ptr<turnpike::runtime::Supervisor>> supervisor =
       turnpike::runtime::Supervisor::Create(
@@ -237,6 +251,23 @@ int main(int argc, char** argv) {
     std::fputs(banner.c_str(), stdout);
     std::fflush(stdout);
   }
+  std::vector<turnpike::runtime::StatsSlot*> slots;
+  for (const auto& slot : stats_slots) slots.push_back(slot.get());
+  // POST /reload does what SIGHUP does.
+  absl::StatusOr<std::unique_ptr<turnpike::cli::AdminEndpoint>> admin =
+      turnpike::cli::AdminEndpoint::Start(
+          settings->admin, slots,
+          {TURNPIKE_VERSION, absl::Now(),
+           [&reloader] {
+             reloader.Trigger();
+             return absl::OkStatus();
+           },
+           /*drain=*/{}});
+  if (!admin.ok()) {
+    LogError(FromAbsl(admin.status().message()));
+    return absl::IsInvalidArgument(admin.status()) ? kExitBadConfig
+                                                   : kExitStartupFailed;
+  }
   running = supervisor->get();
   reloader.Start();
   std::vector<turnpike::runtime::PostToLoop> loops;
@@ -247,7 +278,8 @@ int main(int argc, char** argv) {
                   std::move(loops));
   const absl::Status status = (*supervisor)->Run();
   systemd.Stopping();  // before the workers its watchdog posts to go away
-  reloader.Stop();  // before the workers it posts to go away
+  admin->reset();      // no reload from /reload once the reloader stops
+  reloader.Stop();     // before the workers it posts to go away
   if (!status.ok()) {
     LogError(FromAbsl(status.message()));
     return kExitStartupFailed;

@@ -501,6 +501,54 @@ absl::Status ApplyEventOutput(std::string_view value, LoadState& state) {
   return absl::OkStatus();
 }
 
+absl::Status ApplyAdminListen(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(address, ParseListenAddress(value));
+  state.settings.admin.listen = address;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyAdminToken(std::string_view value, LoadState& state) {
+  if (absl::Status s = NonEmpty(value, "a long random token"); !s.ok()) {
+    return s;
+  }
+  state.settings.admin.token = std::string(value);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyAdminTokenFile(std::string_view value, LoadState& state) {
+  if (absl::Status s = NonEmpty(value, "the path of the token file");
+      !s.ok()) {
+    return s;
+  }
+  TURNPIKE_ASSIGN_OR_RETURN(text, (*state.read)(std::string(value)));
+  const absl::string_view token = absl::StripAsciiWhitespace(text);
+  if (token.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        ToAbsl(value), " is empty; put one long random token in it"));
+  }
+  state.settings.admin.token = std::string(token);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyAdminMaxRequestsPerIp(std::string_view value,
+                                        LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(count, ParseLimit(value, 1024));
+  state.settings.admin.max_requests_per_ip = static_cast<uint32_t>(count);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyMetricsPerUser(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(on, ParseBool(value));
+  state.settings.admin.metrics_per_user = on;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyStatusUdp(std::string_view value, LoadState& state) {
+  TURNPIKE_ASSIGN_OR_RETURN(address, ParseListenAddress(value));
+  state.settings.admin.status_udp = address;
+  return absl::OkStatus();
+}
+
 #undef TURNPIKE_ASSIGN_OR_RETURN
 
 using enum OptionKind;
@@ -737,6 +785,36 @@ constexpr OptionSpec kOptions[] = {
      "Write lifecycle events (allocations, permissions...) as JSON lines\n"
      "to PATH, or to stdout with -.",
      kScalar, kFromAnywhere, false, &ApplyEventOutput},
+
+    // Admin endpoint and status (docs/operations.md "Metrics and status").
+    {"admin-listen", "", "ADDR:PORT", "none (no admin endpoint)",
+     "Serve the admin HTTP endpoint here: /metrics (Prometheus), /status\n"
+     "(JSON), the status page / and /turn, POST /reload and POST /drain.\n"
+     "Use a loopback address such as 127.0.0.1:9641; any other address\n"
+     "is refused unless admin-token or admin-token-file is set.",
+     kScalar, kFromAnywhere, false, &ApplyAdminListen},
+    {"admin-token", "", "TOKEN", "none",
+     "Bearer token every admin request must carry (Authorization: Bearer\n"
+     "TOKEN). A flag shows in ps: prefer admin-token-file.",
+     kScalar, kFromAnywhere, false, &ApplyAdminToken},
+    {"admin-token-file", "", "FILE", "none",
+     "Read the admin bearer token from FILE (surrounding whitespace is\n"
+     "ignored).",
+     kScalar, kFromAnywhere, false, &ApplyAdminTokenFile},
+    {"admin-max-requests-per-ip", "", "COUNT", "2",
+     "Admin requests in progress at once per client IP; one more is\n"
+     "answered 429. 0 or unlimited: no limit.",
+     kScalar, kFromAnywhere, false, &ApplyAdminMaxRequestsPerIp},
+    {"metrics-per-user", "", "BOOL", "false",
+     "Add per-username series to /metrics (live allocations and bytes).\n"
+     "One series per user with an allocation: unbounded, so off by\n"
+     "default.",
+     kSwitch, kFromAnywhere, false, &ApplyMetricsPerUser},
+    {"status-udp", "", "ADDR:PORT", "none",
+     "Answer a keyword (status, turn, metrics) in one UDP datagram with\n"
+     "text, for `echo status | nc -u -w1 127.0.0.1 PORT`. Loopback\n"
+     "addresses only; only loopback sources are answered.",
+     kScalar, kFromAnywhere, false, &ApplyStatusUdp},
 };
 
 }  // namespace

@@ -383,7 +383,8 @@ absl::Status Finish(LoadState& state, const Provenance& provenance) {
        {CheckPorts(state, provenance), CheckLifetimes(state, provenance),
         CheckNatDiscovery(state, provenance),
         core::CheckResponseBudget(settings.worker.server), ResolveRelay(state),
-        BuildCredentials(settings), FinishTls(state, listen_given)}) {
+        BuildCredentials(settings), FinishTls(state, listen_given),
+        CheckAdminSettings(settings.admin)}) {
     if (!status.ok()) return status;
   }
   return absl::OkStatus();

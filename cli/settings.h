@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "cli/admin_settings.h"
 #include "cli/default_limits.h"
 #include "core/deps.h"
 #include "core/policy/local_quota_ledger.h"
@@ -63,6 +64,8 @@ struct Settings {
   // Where lifecycle events go as JSON lines: "-" for stdout, else a file
   // path; nullopt drops them.
   std::optional<std::string> event_output;
+  // The admin endpoint and the UDP status (cli/admin_settings.h).
+  AdminSettings admin;
   // No relay-ip was given and no external-ip named a local address: the
   // runtime picks the host's addresses. worker.relay.ipv4 / ipv6 may then
   // still be set by external-ip alone, holding the public address in

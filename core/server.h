@@ -25,6 +25,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "absl/functional/function_ref.h"
+#include "core/allocation_view.h"
 #include "core/auth/nonce.h"
 #include "core/command.h"
 #include "core/config.h"
@@ -161,6 +163,14 @@ class Server {
     return unauthenticated_limiter_;
   }
   size_t allocation_count() const { return table_.size(); }
+  // Read-only: sums over every answered allocation, and `visit` called for
+  // at most `max` of them, oldest first (by creation: hash order would
+  // differ between processes and between calls). O(n log max) in the
+  // allocations; for a status snapshot about once a second, never per
+  // packet. Allocations still waiting for their relay are left out.
+  LiveTotals VisitAllocations(
+      MonoTime now, size_t max,
+      absl::FunctionRef<void(const AllocationView&)> visit) const;
   // Entries in the timer queue: one per live allocation, permission,
   // channel binding, cooling channel, reservation and RFC 6062 peer
   // connection not yet bound, however often each is refreshed

@@ -76,7 +76,16 @@ absl::StatusOr<std::unique_ptr<Supervisor>> Supervisor::Create(
     worker.server.nonce_key.emplace();
     deps.random->Fill(absl::MakeSpan(*worker.server.nonce_key));
   }
+  if (!config.stats_slots.empty() &&
+      config.stats_slots.size() != static_cast<size_t>(config.workers)) {
+    return absl::InvalidArgumentError(
+        "supervisor: give one stats slot per worker, or none");
+  }
   for (int i = 0; i < config.workers; ++i) {
+    if (!config.stats_slots.empty()) {
+      worker.stats_slot = config.stats_slots[static_cast<size_t>(i)];
+      worker.stats_options.worker = i;
+    }
     absl::StatusOr<std::unique_ptr<Worker>> made = Worker::Create(worker, deps);
     if (!made.ok()) return made.status();
     if (i == 0) {

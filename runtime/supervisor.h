@@ -47,6 +47,9 @@ struct SupervisorConfig {
   WorkerConfig worker;
   // 1..kMaxWorkers.
   int workers = 1;
+  // Empty, or one per worker: worker i publishes its stats snapshot into
+  // stats_slots[i] (runtime/stats_board.h), for the admin endpoint.
+  std::vector<StatsSlot*> stats_slots;
   // Watch SIGINT, SIGTERM and SIGHUP on the supervisor's loop. In-process
   // tests leave it off and call Stop().
   bool handle_signals = true;

@@ -155,6 +155,20 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(WorkerConfig config,
   if (absl::Status status = worker->StartPosting(); !status.ok()) {
     return status;
   }
+  if (config.stats_slot != nullptr) {
+    worker->stats_publisher_ = std::make_unique<StatsPublisher>(
+        config.stats_slot, config.stats_options);
+    Worker* self = worker.get();
+    if (absl::Status status = worker->stats_publisher_->Start(
+            &worker->loop_,
+            [self](const StatsPublisherOptions& options,
+                   WorkerSnapshot& snapshot) {
+              self->FillSnapshot(options, snapshot);
+            });
+        !status.ok()) {
+      return status;
+    }
+  }
   if (config.handle_signals) {
     if (absl::Status status = worker->WatchSignals(); !status.ok()) {
       return status;
@@ -400,6 +414,10 @@ void Worker::Stop() {
   splices_.clear();
   splice_by_client_.clear();
   closed_splices_.clear();
+  if (stats_publisher_ != nullptr) {
+    stats_publisher_->PublishNow();  // the final counts, allocations gone
+    stats_publisher_->Stop();
+  }
   if (send_batch_ != nullptr) send_batch_->Close();
   if (timer_ != nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(timer_),
@@ -714,6 +732,7 @@ void Worker::Execute(const core::Event& event) {
       dtls->second->SetHasAllocation(has_allocation);
     }
   }
+  if (stats_publisher_ != nullptr) stats_publisher_->Count(event);
   if (events_ != nullptr) events_->OnEvent(now_.wall, event);
 }
 

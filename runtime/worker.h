@@ -41,6 +41,8 @@
 #include "runtime/event_sink.h"
 #include "runtime/receive_slab.h"
 #include "runtime/runtime_stats.h"
+#include "runtime/stats_board.h"
+#include "runtime/stats_publisher.h"
 #include "runtime/transport/connection_limiter.h"
 #include "runtime/transport/dtls_listener.h"
 #include "runtime/transport/endpoint.h"
@@ -121,6 +123,10 @@ struct WorkerConfig {
   // change while the relay runs and apply it (SetPeerRules, the credential
   // snapshot, quota limits). SIGHUP is ignored when empty.
   std::function<void(Worker&)> on_reload;
+  // Where this worker publishes its stats snapshot for the admin endpoint
+  // (runtime/stats_board.h); nullptr publishes nothing. Borrowed.
+  StatsSlot* stats_slot = nullptr;
+  StatsPublisherOptions stats_options;
 };
 
 class Worker final : private MessageSink,
@@ -192,6 +198,10 @@ class Worker final : private MessageSink,
   void Post(std::function<void(Worker&)> task);
   const RuntimeStats& stats() const { return stats_; }
   const core::ServerStats& server_stats() const { return server_->stats(); }
+  // Copies this worker's counters and live state into `snapshot` (on the
+  // loop; runtime/worker_snapshot.cc).
+  void FillSnapshot(const StatsPublisherOptions& options,
+                    WorkerSnapshot& snapshot) const;
 
  private:
   Worker(std::unique_ptr<core::Server> server, const WorkerConfig& config,
@@ -368,6 +378,7 @@ class Worker final : private MessageSink,
   uv_timer_t* timer_ = nullptr;
   std::optional<core::MonoTime> armed_for_;
   bool stopping_ = false;
+  std::unique_ptr<StatsPublisher> stats_publisher_;
 };
 
 }  // namespace turnpike::runtime

@@ -17,6 +17,8 @@ readonly packages=(
   libsystemd-dev  # sd_notify: readiness, reload, stop and watchdog under systemd (Type=notify)
   groff-base man-db  # renders turnpike(8) in its test (tests/cli/man_page_render.sh)
   dpkg-dev systemd  # dpkg-shlibdeps for the .deb, systemd-analyze to verify its unit (scripts/package.sh)
+  libcivetweb-dev nlohmann-json3-dev  # admin endpoint (HTTP without OpenSSL) and JSON
+  prometheus  # promtool checks the /metrics output (tests/runtime/admin_endpoint.sh)
   doctest-dev librapidcheck-dev libbenchmark-dev  # tests and benchmarks
   clang libclang-rt-14-dev llvm-14  # libFuzzer and the sanitizer runtimes
   tshark  # independent STUN decoder for the Wireshark test

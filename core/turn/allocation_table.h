@@ -68,6 +68,12 @@ class AllocationTable {
   // Every allocation id, ascending: the order for emitting commands over
   // all of them (hash order differs between processes).
   std::vector<AllocationId> IdsInOrder() const;
+  // Calls fn(const Allocation&) for each allocation in hash order: only
+  // for what the order cannot change (sums, read-only views).
+  template <typename Fn>
+  void ForEachUnordered(Fn&& fn) const {
+    for (const auto& [id, allocation] : allocations_) fn(*allocation);
+  }
   Allocation& Get(AllocationId id) const { return *allocations_.at(id); }
 
   // The allocation is answered (or refreshed) and lives until `expiry`.
