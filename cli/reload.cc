@@ -66,7 +66,8 @@ absl::StatusOr<std::string> Reload(const ReloadContext& context,
   for (const std::string& note : settings->credential_notes) {
     absl::StrAppend(&summary, "; skipped ", note);
   }
-  workers.PostToAll([rules](runtime::Worker& loop) { loop.SetPeerRules(rules); });
+  workers.PostToAll(
+      [rules](runtime::Worker& loop) { loop.SetPeerRules(rules); });
   // Sessions already open keep the context they started on.
   if (context.tls != nullptr && settings->tls_context != nullptr) {
     context.tls->Swap(settings->tls_context);
