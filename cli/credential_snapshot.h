@@ -6,9 +6,9 @@
 #ifndef TURNPIKE_CLI_CREDENTIAL_SNAPSHOT_H_
 #define TURNPIKE_CLI_CREDENTIAL_SNAPSHOT_H_
 
-#include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -25,11 +25,15 @@ absl::StatusOr<std::unique_ptr<core::CredentialStore>> BuildCredentialSnapshot(
     std::vector<std::string> rest_secrets,
     std::chrono::seconds rest_max_lifetime);
 
-// The snapshot behind one atomic pointer (C++20
-// std::atomic<std::shared_ptr>): the credential reloader's thread swaps a
-// whole new snapshot in while workers read; a lookup loads the pointer once
-// and keeps that snapshot alive until it returns, so a request never sees
-// two snapshots.
+// The snapshot behind one pointer: the credential reloader's thread swaps a
+// whole new snapshot in while every worker reads; a lookup copies the
+// pointer once and keeps that snapshot alive until it returns, so a request
+// never sees two snapshots. The pointer is guarded by a mutex held only to
+// copy or swap it (once per authenticated request, never per relayed
+// packet), not by std::atomic<std::shared_ptr>: GCC 12's load() releases
+// its internal lock with a relaxed store, so a concurrent store() races
+// with the reader under the C++ memory model (ThreadSanitizer reports it
+// in tests/runtime/multiworker_process_test.cc).
 class ReloadableCredentials final : public core::CredentialStore {
  public:
   explicit ReloadableCredentials(
@@ -37,22 +41,31 @@ class ReloadableCredentials final : public core::CredentialStore {
       : current_(std::move(first)) {}
   // Safe from any thread.
   void Replace(std::shared_ptr<const core::CredentialStore> next) {
-    current_.store(std::move(next));
+    std::lock_guard<std::mutex> lock(mutex_);
+    current_.swap(next);
+    // The old snapshot is freed here, outside no lock a reader waits on
+    // for long: `next` goes at the end of the scope, after the unlock.
   }
 
   core::CredentialCandidates Find(std::string_view username,
                                   std::string_view realm,
                                   absl::Time wall) const override {
-    return current_.load()->Find(username, realm, wall);
+    return Current()->Find(username, realm, wall);
   }
   core::CredentialCandidates FindByUserhash(absl::Span<const uint8_t> userhash,
                                             std::string_view realm,
                                             absl::Time wall) const override {
-    return current_.load()->FindByUserhash(userhash, realm, wall);
+    return Current()->FindByUserhash(userhash, realm, wall);
   }
 
  private:
-  std::atomic<std::shared_ptr<const core::CredentialStore>> current_;
+  std::shared_ptr<const core::CredentialStore> Current() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return current_;
+  }
+
+  mutable std::mutex mutex_;
+  std::shared_ptr<const core::CredentialStore> current_;  // under mutex_
 };
 
 }  // namespace turnpike::cli

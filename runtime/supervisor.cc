@@ -40,9 +40,9 @@ Supervisor::Supervisor(uint32_t connections_per_ip)
 absl::StatusOr<std::unique_ptr<Supervisor>> Supervisor::Create(
     SupervisorConfig config, core::Deps deps) {
   if (config.workers < 1 || config.workers > kMaxWorkers) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("workers: ", config.workers, " is out of range; give 1 to ",
-                     kMaxWorkers, " (default: one per CPU)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "workers: ", config.workers, " is out of range; give 1 to ",
+        kMaxWorkers, " (default: one per CPU)"));
   }
   std::unique_ptr<Supervisor> supervisor(
       new Supervisor(config.worker.transport.max_connections_per_ip));

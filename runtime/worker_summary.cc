@@ -26,8 +26,7 @@ void Add(StreamStats& sum, const StreamStats& one) {
 
 void LogListening(const Worker& worker) {
   const std::vector<TransportAddress> addresses = worker.listening_addresses();
-  const std::vector<core::Transport> transports =
-      worker.listening_transports();
+  const std::vector<core::Transport> transports = worker.listening_transports();
   std::vector<std::string> named;
   for (size_t i = 0; i < addresses.size(); ++i) {
     named.push_back(absl::StrCat(ToAbsl(core::TransportName(transports[i])),
@@ -40,8 +39,8 @@ std::vector<uint64_t> AllocationsPerWorker(
     absl::Span<const Worker* const> workers) {
   std::vector<uint64_t> out;
   for (const Worker* worker : workers) {
-    out.push_back(worker->server_stats().success_responses[
-        core::ServerStats::MethodSlot(
+    out.push_back(
+        worker->server_stats().success_responses[core::ServerStats::MethodSlot(
             static_cast<uint16_t>(stun::Method::kAllocate))]);
   }
   return out;
@@ -59,9 +58,8 @@ void LogStopSummary(absl::Span<const Worker* const> workers) {
     sent += s.datagrams_sent;
     failed += s.send_would_block + s.send_queue_full + s.send_errors +
               s.send_no_socket;
-    withheld +=
-        core_stats.dropped(core::DropReason::kUnauthenticatedLimited) +
-        core_stats.dropped(core::DropReason::kUnauthenticatedTableFull);
+    withheld += core_stats.dropped(core::DropReason::kUnauthenticatedLimited) +
+                core_stats.dropped(core::DropReason::kUnauthenticatedTableFull);
     peers_connected += s.peer_connects_succeeded;
     connects_failed += s.peer_connects_failed;
     peers_accepted += s.peer_connections_accepted;

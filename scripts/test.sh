@@ -4,11 +4,15 @@
 #   2. checks that core/ stays pure (scripts/check_core_purity.sh),
 #   3. builds the `asan-ubsan` preset and runs every CTest test under
 #      AddressSanitizer + UndefinedBehaviorSanitizer,
-#   4. builds the `release` turnpike target into a .deb and installs,
+#   4. builds, under the `tsan` preset, only the targets of the multi-worker
+#      tests (the binary and turnpike_multiworker_tests) and runs
+#      `ctest -L multiworker` there under ThreadSanitizer,
+#   5. builds the `release` turnpike target into a .deb and installs,
 #      verifies, starts, probes and removes it (scripts/package.sh),
-#   5. builds the `fuzz` preset and runs every libFuzzer target that
+#   6. builds the `fuzz` preset and runs every libFuzzer target that
 #      fuzz/CMakeLists.txt lists (TURNPIKE_FUZZERS) for TURNPIKE_FUZZ_SECONDS
-#      (default 60) seconds on a copy of its seed corpus.
+#      (default 40) seconds on a copy of its seed corpus. The default was 60
+#      until step 4 came; 40 s per fuzzer pays for most of its time.
 # Any failure, sanitizer report or fuzzer crash stops the script non-zero.
 # Nothing is skipped silently: a skipped test fails the run unless this host
 # truly lacks what it needs (probed here, e.g. an IPv6 loopback), and then it
@@ -17,7 +21,7 @@
 #
 #   bash scripts/test.sh
 #
-# Knobs: TURNPIKE_FUZZ_SECONDS (per fuzzer, default 60; 0 skips fuzzing, for
+# Knobs: TURNPIKE_FUZZ_SECONDS (per fuzzer, default 40; 0 skips fuzzing, for
 # a developer's quick run only: refused when CI=true, and the summary says
 # fuzzing was skipped), TURNPIKE_TEST_TIMEOUT (per CTest test, seconds,
 # default 300).
@@ -25,7 +29,7 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 readonly repo="$PWD"
-readonly fuzz_seconds="${TURNPIKE_FUZZ_SECONDS:-60}"
+readonly fuzz_seconds="${TURNPIKE_FUZZ_SECONDS:-40}"
 readonly test_timeout="${TURNPIKE_TEST_TIMEOUT:-300}"
 readonly jobs=2
 # The binary refuses unknown TURNPIKE_* variables (a typo must not pass
@@ -116,6 +120,7 @@ for program in "${unregistered[@]}"; do
 done
 
 # Prints the summary from the counts so far; its last line is what CI reads.
+tsan_status="not reached"
 expected_fuzzers=()
 fuzz_report=()
 fuzz_failed=()
@@ -132,6 +137,8 @@ summary() {
   ((${#unregistered[@]} == 0)) ||
     reasons+=("tests not registered: ${unregistered[*]} missing")
   [[ $package_result != FAILED ]] || reasons+=("the .deb check failed")
+  [[ $tsan_status == 0 || $tsan_status == "not reached" ]] ||
+    reasons+=("ctest tsan -L multiworker exited $tsan_status")
   ((${#fuzz_failed[@]} == 0)) || reasons+=("fuzzer(s) failed: ${fuzz_failed[*]}")
   ((${#reasons[@]} == 0)) || verdict=FAIL
   echo
@@ -143,6 +150,11 @@ summary() {
     echo "  this host lacks: ${host_lacks[*]}"
   fi
   echo "package (.deb, scripts/package.sh): $package_result"
+  case "$tsan_status" in
+    0) echo "ctest (tsan, -L multiworker): ok" ;;
+    "not reached") echo "ctest (tsan, -L multiworker): not reached" ;;
+    *) echo "ctest (tsan, -L multiworker): FAILED (exit $tsan_status)" ;;
+  esac
   if ((${#expected_fuzzers[@]} == 0)); then
     echo "fuzz: not reached"
   elif ((${#fuzz_skipped[@]} > 0)); then
@@ -167,6 +179,24 @@ summary() {
 if ((ctest_status != 0 || failed > 0 || skipped_refused > 0 ||
      ${#unregistered[@]} > 0)); then
   step="ctest asan-ubsan"
+  summary
+  exit 1
+fi
+
+# --- Multi-worker tests under ThreadSanitizer --------------------------------
+# Only what `ctest -L multiworker` runs is built (runtime/supervisor.h): the
+# binary and turnpike_multiworker_tests, keeping this step to minutes.
+begin "configure tsan"
+cmake --preset tsan
+
+begin "build tsan (multi-worker targets only)"
+cmake --build --preset tsan -j"$jobs" --target turnpike turnpike_multiworker_tests
+
+begin "ctest tsan -L multiworker"
+tsan_status=0
+ctest --preset tsan -L multiworker --output-on-failure -j"$jobs" \
+  --timeout "$test_timeout" || tsan_status=$?
+if ((tsan_status != 0)); then
   summary
   exit 1
 fi

@@ -5,7 +5,6 @@
 // so the case uses enough clients (24: all on one worker has odds of
 // 2^-23) and checks the stop summary's allocations per worker at the end.
 #include <doctest/doctest.h>
-
 #include <signal.h>
 
 #include <cstdint>
@@ -77,9 +76,9 @@ TEST_CASE("turnpike with two workers reloads and stops every busy worker") {
   const auto config = dir.path() / "turnpike.conf";
   const auto events = dir.path() / "events.jsonl";
   WriteFile(config, "user = alice:secret\npeer-allow = 127.0.0.0/8\n");
-  std::optional<RunningTurnpike> server = StartTurnpike(
-      kIp, {"--workers", "2", "--relay-ip", kIp, "--config", config.string(),
-            "--event-output", events.string()});
+  std::optional<RunningTurnpike> server =
+      StartTurnpike(kIp, {"--workers", "2", "--relay-ip", kIp, "--config",
+                          config.string(), "--event-output", events.string()});
   REQUIRE(server.has_value());
   std::optional<UdpSocket> peer = UdpSocket::Bind(kIp);
   REQUIRE(peer.has_value());

@@ -4,6 +4,8 @@
 // own counters, on each worker's loop (Worker::Post), so every case picks
 // clients until it has them on both workers instead of hoping the kernel
 // spread them. Built with the TSan preset in CI (label multiworker).
+#include "runtime/supervisor.h"
+
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -24,7 +26,6 @@
 #include "core/stun/constants.h"
 #include "runtime/event_sink.h"
 #include "runtime/shared_quota_ledger.h"
-#include "runtime/supervisor.h"
 #include "runtime/system_random.h"
 #include "runtime/worker.h"
 #include "runtime/worker_summary.h"
@@ -98,9 +99,9 @@ class RunningSupervisor {
     config.worker.transport.max_connections_per_ip = limits.connections_per_ip;
     config.worker.events = &events_;
     absl::StatusOr<std::unique_ptr<runtime::Supervisor>> made =
-        runtime::Supervisor::Create(
-            std::move(config),
-            core::Deps{&random_, credentials_.get(), &authenticator_, &quotas_});
+        runtime::Supervisor::Create(std::move(config),
+                                    core::Deps{&random_, credentials_.get(),
+                                               &authenticator_, &quotas_});
     REQUIRE_MESSAGE(made.ok(), made.status().ToString());
     supervisor_ = *std::move(made);
     REQUIRE(supervisor_->worker_count() == kWorkers);
@@ -145,8 +146,8 @@ class RunningSupervisor {
     for (size_t i = 0; i < supervisor_->worker_count(); ++i) {
       supervisor_->worker(i).Post([shared, i](runtime::Worker& worker) {
         WorkerCounts counts;
-        counts.bindings = worker.server_stats().requests[
-            core::ServerStats::MethodSlot(
+        counts.bindings =
+            worker.server_stats().requests[core::ServerStats::MethodSlot(
                 static_cast<uint16_t>(stun::Method::kBinding))];
         counts.tcp_refused = worker.stats().tcp.refused_by_limit;
         counts.relay_sockets = worker.relay_socket_count();
@@ -238,7 +239,8 @@ TEST_CASE("max-allocations holds across workers exactly") {
   CHECK(server.quotas().total() == 3);
 }
 
-TEST_CASE("stopping deletes the allocations of every worker with their events") {
+TEST_CASE(
+    "stopping deletes the allocations of every worker with their events") {
   RunningSupervisor server({});
   std::vector<TurnClient> clients = server.ClientsOnEveryWorker(2);
   for (TurnClient& client : clients) {
@@ -259,8 +261,7 @@ TEST_CASE("stopping deletes the allocations of every worker with their events") 
     workers.push_back(&server.supervisor().worker(i));
     CHECK(server.supervisor().worker(i).relay_socket_count() == 0);
   }
-  CHECK(runtime::AllocationsPerWorker(workers) ==
-        std::vector<uint64_t>{2, 2});
+  CHECK(runtime::AllocationsPerWorker(workers) == std::vector<uint64_t>{2, 2});
 }
 
 TEST_CASE("a nonce one worker issued is accepted by another") {
@@ -273,9 +274,8 @@ TEST_CASE("a nonce one worker issued is accepted by another") {
     std::optional<TurnClient> tcp =
         TurnClient::CreateTcp(kIp, server.address(core::Transport::kTcp));
     REQUIRE(tcp.has_value());
-    std::optional<TurnClient> udp =
-        TurnClient::Create(kIp, server.address(core::Transport::kUdp),
-                           tcp->local_address().port);
+    std::optional<TurnClient> udp = TurnClient::Create(
+        kIp, server.address(core::Transport::kUdp), tcp->local_address().port);
     if (!udp) continue;  // that UDP port is someone else's
     const std::optional<size_t> udp_worker = server.WorkerOf(*udp);
     const std::optional<size_t> tcp_worker = server.WorkerOf(*tcp);
