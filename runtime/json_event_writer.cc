@@ -16,61 +16,20 @@
 namespace turnpike::runtime {
 namespace {
 
-// Builds one object; every Add* appends `,"key":value` (the first without
-// the comma), so field order is the order of the calls.
-class JsonObject {
- public:
-  JsonObject() { text_.push_back('{'); }
+// Field order is insertion order (Json is an ordered_json).
+Json AddressArray(const std::vector<TransportAddress>& values) {
+  Json out = Json::array();
+  for (const TransportAddress& value : values) out.push_back(value.ToString());
+  return out;
+}
 
-  void AddString(std::string_view key, std::string_view value) {
-    Key(key);
-    AppendJsonString(text_, value);
-  }
-  template <typename Integer>
-  void AddNumber(std::string_view key, Integer value) {
-    Key(key);
-    absl::StrAppend(&text_, value);
-  }
-  void AddTime(std::string_view key, absl::Time value) {
-    Key(key);
-    text_.push_back('"');
-    AppendRfc3339Millis(text_, value);
-    text_.push_back('"');
-  }
-  void AddAddressArray(std::string_view key,
-                       const std::vector<TransportAddress>& values) {
-    Key(key);
-    text_.push_back('[');
-    for (size_t i = 0; i < values.size(); ++i) {
-      if (i > 0) text_.push_back(',');
-      AppendJsonString(text_, values[i].ToString());
-    }
-    text_.push_back(']');
-  }
-  void AddObject(std::string_view key, const JsonObject& value) {
-    Key(key);
-    text_.append(value.Finish());
-  }
-
-  std::string Finish() const { return text_ + '}'; }
-
- private:
-  void Key(std::string_view key) {
-    if (text_.size() > 1) text_.push_back(',');
-    AppendJsonString(text_, key);
-    text_.push_back(':');
-  }
-
-  std::string text_;
-};
-
-void AddSubject(JsonObject& out, const core::EventSubject& subject) {
+void AddSubject(Json& out, const core::EventSubject& subject) {
   const core::FiveTuple& tuple = subject.five_tuple;
-  out.AddString("transport", core::TransportName(tuple.transport));
-  out.AddString("client", tuple.client.ToString());
-  out.AddString("server", tuple.server.ToString());
-  out.AddString("username", subject.username);
-  out.AddString("realm", subject.realm);
+  out["transport"] = std::string(core::TransportName(tuple.transport));
+  out["client"] = tuple.client.ToString();
+  out["server"] = tuple.server.ToString();
+  out["username"] = subject.username;
+  out["realm"] = subject.realm;
 }
 
 // The "event" field.
@@ -102,52 +61,50 @@ constexpr std::string_view EventName(const core::ChannelDeleted&) {
 // Each event's own fields. EventName and AddFields have one overload per
 // alternative of core::Event: std::visit in Format fails to compile when a
 // new event kind lacks either.
-void AddFields(JsonObject& out, const core::AuthVerdict& e) {
-  out.AddNumber("method", e.method);
+void AddFields(Json& out, const core::AuthVerdict& e) {
+  out["method"] = e.method;
   const std::string_view name =
       stun::MethodName(static_cast<stun::Method>(e.method));
-  if (!name.empty()) out.AddString("method_name", name);
-  out.AddString("verdict", core::AuthOutcomeName(e.outcome));
+  if (!name.empty()) out["method_name"] = std::string(name);
+  out["verdict"] = std::string(core::AuthOutcomeName(e.outcome));
 }
-void AddFields(JsonObject& out, const core::AllocationCreated& e) {
-  out.AddAddressArray("relayed", e.relayed);
-  out.AddNumber("requested_port", e.requested_port);
-  out.AddNumber(
-      "lifetime_s",
-      std::chrono::duration_cast<std::chrono::seconds>(e.lifetime).count());
+void AddFields(Json& out, const core::AllocationCreated& e) {
+  out["relayed"] = AddressArray(e.relayed);
+  out["requested_port"] = e.requested_port;
+  out["lifetime_s"] =
+      std::chrono::duration_cast<std::chrono::seconds>(e.lifetime).count();
 }
-void AddFields(JsonObject& out, const core::AllocationDeleted& e) {
-  out.AddAddressArray("relayed", e.relayed);
-  out.AddString("reason", core::DeleteReasonName(e.reason));
-  JsonObject counters;
-  counters.AddNumber("packets_to_peer", e.counters.packets_to_peer);
-  counters.AddNumber("bytes_to_peer", e.counters.bytes_to_peer);
-  counters.AddNumber("packets_to_client", e.counters.packets_to_client);
-  counters.AddNumber("bytes_to_client", e.counters.bytes_to_client);
-  counters.AddNumber("dropped_over_bandwidth",
-                     e.counters.dropped_over_bandwidth);
-  out.AddObject("counters", counters);
+void AddFields(Json& out, const core::AllocationDeleted& e) {
+  out["relayed"] = AddressArray(e.relayed);
+  out["reason"] = std::string(core::DeleteReasonName(e.reason));
+  Json counters = Json::object();
+  counters["packets_to_peer"] = e.counters.packets_to_peer;
+  counters["bytes_to_peer"] = e.counters.bytes_to_peer;
+  counters["packets_to_client"] = e.counters.packets_to_client;
+  counters["bytes_to_client"] = e.counters.bytes_to_client;
+  counters["dropped_over_bandwidth"] = e.counters.dropped_over_bandwidth;
+  out["counters"] = std::move(counters);
 }
-void AddFields(JsonObject& out, const core::AllocationError& e) {
-  out.AddNumber("error_code", e.error_code);
+void AddFields(Json& out, const core::AllocationError& e) {
+  out["error_code"] = e.error_code;
 }
-void AddFields(JsonObject& out, const core::PermissionCreated& e) {
-  out.AddString("relayed", e.relayed.ToString());
-  out.AddString("peer", e.peer.ToString());
+void AddFields(Json& out, const core::PermissionCreated& e) {
+  out["relayed"] = e.relayed.ToString();
+  out["peer"] = e.peer.ToString();
 }
-void AddFields(JsonObject& out, const core::PermissionDeleted& e) {
-  out.AddString("relayed", e.relayed.ToString());
-  out.AddString("peer", e.peer.ToString());
+void AddFields(Json& out, const core::PermissionDeleted& e) {
+  out["relayed"] = e.relayed.ToString();
+  out["peer"] = e.peer.ToString();
 }
-void AddFields(JsonObject& out, const core::ChannelCreated& e) {
-  out.AddString("relayed", e.relayed.ToString());
-  out.AddString("peer", e.peer.ToString());
-  out.AddNumber("channel", e.channel);
+void AddFields(Json& out, const core::ChannelCreated& e) {
+  out["relayed"] = e.relayed.ToString();
+  out["peer"] = e.peer.ToString();
+  out["channel"] = e.channel;
 }
-void AddFields(JsonObject& out, const core::ChannelDeleted& e) {
-  out.AddString("relayed", e.relayed.ToString());
-  out.AddString("peer", e.peer.ToString());
-  out.AddNumber("channel", e.channel);
+void AddFields(Json& out, const core::ChannelDeleted& e) {
+  out["relayed"] = e.relayed.ToString();
+  out["peer"] = e.peer.ToString();
+  out["channel"] = e.channel;
 }
 
 }  // namespace
@@ -177,17 +134,21 @@ JsonEventWriter::~JsonEventWriter() {
   if (owned_) std::fclose(stream_);
 }
 
-std::string JsonEventWriter::Format(absl::Time wall, const core::Event& event) {
-  JsonObject line;
+Json JsonEventWriter::ToJson(absl::Time wall, const core::Event& event) {
+  Json line = Json::object();
   std::visit(
       [&](const auto& e) {
-        line.AddTime("ts", wall);
-        line.AddString("event", EventName(e));
+        line["ts"] = Rfc3339Millis(wall);
+        line["event"] = std::string(EventName(e));
         AddSubject(line, e.subject);
         AddFields(line, e);
       },
       event);
-  return line.Finish();
+  return line;
+}
+
+std::string JsonEventWriter::Format(absl::Time wall, const core::Event& event) {
+  return DumpJson(ToJson(wall, event));
 }
 
 void JsonEventWriter::OnEvent(absl::Time wall, const core::Event& event) {

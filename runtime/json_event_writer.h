@@ -18,8 +18,9 @@
 //   allocation_error    "error_code"
 //   permission_*        "relayed" ("ip:port"), "peer" ("ip")
 //   channel_*           "relayed", "peer" (both "ip:port"), "channel"
-// Strings are escaped by AppendJsonString (runtime/json_text.h): a username
-// that is not valid UTF-8 has each offending byte replaced by \ufffd.
+// Lines are written with nlohmann-json (DumpJson, runtime/json_text.h): a
+// username that is not valid UTF-8 has each invalid sequence replaced by
+// U+FFFD, so every line is valid JSON.
 #ifndef TURNPIKE_RUNTIME_JSON_EVENT_WRITER_H_
 #define TURNPIKE_RUNTIME_JSON_EVENT_WRITER_H_
 
@@ -32,6 +33,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/events.h"
+#include "runtime/json_text.h"
 #include "runtime/event_sink.h"
 
 namespace turnpike::runtime {
@@ -64,6 +66,8 @@ class JsonEventWriter final : public EventSink {
 
   // The line for `event`, without the newline. Exposed for tests.
   static std::string Format(absl::Time wall, const core::Event& event);
+  // The same as a JSON value, to embed in another line.
+  static Json ToJson(absl::Time wall, const core::Event& event);
 
  private:
   JsonEventWriter(std::FILE* stream, std::string path, bool owned);

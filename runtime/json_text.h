@@ -1,33 +1,32 @@
-// The two pieces of JSON text the logger (log.cc) and the event writer
-// (json_event_writer.cc) both produce: string literals and timestamps. Kept
-// in one place so the two outputs escape and stamp identically.
+// JSON text for the three JSON outputs (lifecycle events, JSON log lines,
+// the event queue's summaries): one library, nlohmann-json (Debian's
+// nlohmann-json3-dev), does the escaping, and this file fixes how its
+// output is dumped and how times are stamped, so the outputs agree.
 #ifndef TURNPIKE_RUNTIME_JSON_TEXT_H_
 #define TURNPIKE_RUNTIME_JSON_TEXT_H_
 
 #include <string>
-#include <string_view>
+
+#include <nlohmann/json.hpp>
 
 #include "absl/time/time.h"
 
 namespace turnpike::runtime {
 
-// Appends `text` to `out` as a JSON string literal, quotes included
-// (RFC 8259 §7). `"` and `\` are escaped; control characters U+0000..U+001F
-// use \b \f \n \r \t or \u00XX, and DEL (0x7F) is written as \u007f so a
-// terminal showing the line never receives a raw control byte. Well-formed
-// UTF-8 (RFC 3629 §4: no overlong forms, no surrogates, nothing above
-// U+10FFFF) passes through unchanged.
-//
-// `text` may hold any bytes (a USERNAME from the network): every byte that
-// does not begin a well-formed UTF-8 sequence becomes \ufffd (U+FFFD
-// REPLACEMENT CHARACTER), one per byte, and scanning resumes at the next
-// byte. The output is therefore always valid JSON and valid UTF-8; the
-// original bytes of an invalid name are not recoverable from it.
-void AppendJsonString(std::string& out, std::string_view text);
+// Objects keep their keys in insertion order: a line reads "ts", "event",
+// then the rest, the same every time.
+using Json = nlohmann::ordered_json;
 
-// Appends `time` as RFC 3339 UTC with milliseconds, unquoted:
-// "2026-12-02T15:38:47.123Z". Sub-millisecond digits are truncated.
-void AppendRfc3339Millis(std::string& out, absl::Time time);
+// `value` as one line of JSON text (RFC 8259), no spaces. Strings may hold
+// any bytes (a USERNAME from the network): every invalid UTF-8 sequence
+// becomes U+FFFD, so the line is always valid JSON and valid UTF-8 and
+// never throws; control characters are escaped (\n, \u0001), so a line
+// never breaks in two.
+std::string DumpJson(const Json& value);
+
+// `time` as RFC 3339 UTC with milliseconds: "2026-12-02T15:38:47.123Z".
+// Sub-millisecond digits are truncated.
+std::string Rfc3339Millis(absl::Time time);
 
 }  // namespace turnpike::runtime
 

@@ -142,13 +142,11 @@ std::string FormatLogLine(LogDestination to, LogFormat as, LogLevel level,
                           absl::Time wall, std::string_view message) {
   std::string line;
   if (as == LogFormat::kJson) {
-    line.reserve(48 + message.size());
-    line.append("{\"ts\":\"");
-    AppendRfc3339Millis(line, wall);
-    line.append("\",\"level\":\"").append(LogLevelName(level));
-    line.append("\",\"msg\":");
-    AppendJsonString(line, message);
-    line.push_back('}');
+    Json object = Json::object();
+    object["ts"] = Rfc3339Millis(wall);
+    object["level"] = std::string(LogLevelName(level));
+    object["msg"] = std::string(message);
+    line = DumpJson(object);
     return line;
   }
   if (to == LogDestination::kSyslog) {

@@ -6,17 +6,6 @@
 #include "runtime/json_text.h"
 
 namespace turnpike::runtime {
-namespace {
-
-void AppendTime(std::string& out, std::string_view key, absl::Time wall) {
-  out.push_back('"');
-  out.append(key);
-  out.append("\":\"");
-  AppendRfc3339Millis(out, wall);
-  out.push_back('"');
-}
-
-}  // namespace
 
 QueuedEventSink::QueuedEventSink(std::unique_ptr<JsonEventWriter> writer,
                                  Options options)
@@ -128,35 +117,31 @@ void QueuedEventSink::WriteBatch(std::vector<Queued>& batch,
 
 std::string QueuedEventSink::FormatSummary(absl::Time end,
                                            const AuthFailureSummary& summary) {
-  std::string out = "{";
-  AppendTime(out, "ts", end);
-  out += R"(,"event":"auth_failures",)";
-  AppendTime(out, "since", summary.first_wall);
-  absl::StrAppend(&out, R"(,"total":)", summary.total, R"(,"verdicts":{)");
-  bool first = true;
+  Json line = Json::object();
+  line["ts"] = Rfc3339Millis(end);
+  line["event"] = "auth_failures";
+  line["since"] = Rfc3339Millis(summary.first_wall);
+  line["total"] = summary.total;
+  Json verdicts = Json::object();
   for (size_t i = 0; i < summary.counts.size(); ++i) {
     if (summary.counts[i] == 0) continue;
-    if (!first) out.push_back(',');
-    first = false;
-    AppendJsonString(out,
-                     core::AuthOutcomeName(static_cast<core::AuthOutcome>(i)));
-    absl::StrAppend(&out, ":", summary.counts[i]);
+    verdicts[std::string(core::AuthOutcomeName(
+        static_cast<core::AuthOutcome>(i)))] = summary.counts[i];
   }
-  out.push_back('}');
+  line["verdicts"] = std::move(verdicts);
   if (summary.first) {
-    absl::StrAppend(&out, R"(,"sample":)",
-                    JsonEventWriter::Format(summary.first_wall,
-                                            core::Event(*summary.first)));
+    line["sample"] = JsonEventWriter::ToJson(summary.first_wall,
+                                             core::Event(*summary.first));
   }
-  out.push_back('}');
-  return out;
+  return DumpJson(line);
 }
 
 std::string QueuedEventSink::FormatDropped(absl::Time wall, uint64_t count) {
-  std::string out = "{";
-  AppendTime(out, "ts", wall);
-  absl::StrAppend(&out, R"(,"event":"events_dropped","count":)", count, "}");
-  return out;
+  Json line = Json::object();
+  line["ts"] = Rfc3339Millis(wall);
+  line["event"] = "events_dropped";
+  line["count"] = count;
+  return DumpJson(line);
 }
 
 }  // namespace turnpike::runtime

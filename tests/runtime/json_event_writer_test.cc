@@ -151,8 +151,8 @@ TEST_CASE("event json: a hostile username and realm stay one valid line") {
         R"({"ts":"2025-12-02T15:38:47.123Z","event":"allocation_error",)"
         R"("transport":"tcp","client":"192.0.2.1:50000",)"
         R"("server":"[2001:db8::1]:3478",)"
-        R"("username":"a\"b\\\n\u0001\ufffd)"
-        "\xc3\xa9"
+        R"("username":"a\"b\\\n\u0001)"
+        "\xef\xbf\xbd\xc3\xa9"
         R"(","realm":"r\te","error_code":0})");
 }
 

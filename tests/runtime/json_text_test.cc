@@ -1,5 +1,6 @@
-// AppendJsonString and AppendRfc3339Millis (runtime/json_text.h): the escaping
-// both the logger and the event writer rely on.
+// DumpJson and Rfc3339Millis (runtime/json_text.h): how the event lines, the
+// JSON log lines and the event queue's summaries write strings that came
+// from the network, and their time stamps.
 #include "runtime/json_text.h"
 
 #include <doctest/doctest.h>
@@ -12,69 +13,70 @@
 namespace turnpike::runtime {
 namespace {
 
-std::string Json(std::string_view text) {
-  std::string out;
-  AppendJsonString(out, text);
-  return out;
+constexpr std::string_view kReplacement = "\xef\xbf\xbd";  // U+FFFD
+
+std::string Dumped(std::string_view text) {
+  return DumpJson(Json(std::string(text)));
+}
+
+std::string Quoted(std::string_view text) {
+  return "\"" + std::string(text) + "\"";
 }
 
 TEST_CASE("json string: plain text is quoted and otherwise unchanged") {
-  CHECK(Json("") == R"("")");
-  CHECK(Json("alice@example.org 1:2") == R"("alice@example.org 1:2")");
+  CHECK(Dumped("") == R"("")");
+  CHECK(Dumped("alice@example.org 1:2") == R"("alice@example.org 1:2")");
 }
 
 TEST_CASE("json string: quote and backslash are escaped") {
-  CHECK(Json(R"(a"b\c)") == R"("a\"b\\c")");
-  CHECK(Json(R"(\")") == R"("\\\"")");
+  CHECK(Dumped(R"(a"b\c)") == R"("a\"b\\c")");
 }
 
 TEST_CASE("json string: control characters never appear raw") {
-  CHECK(Json("\n\r\t\b\f") == R"("\n\r\t\b\f")");
-  CHECK(Json(std::string_view("a\0b", 3)) == R"("a\u0000b")");
-  CHECK(Json("\x01\x1f") == R"("\u0001\u001f")");
-  CHECK(Json("\x1b[31m") == R"("\u001b[31m")");  // a terminal escape
-  CHECK(Json("\x7f") == R"("\u007f")");
-  CHECK(Json(" ~") == R"(" ~")");  // the printable ASCII edges pass
+  CHECK(Dumped("\n\r\t\b\f") == R"("\n\r\t\b\f")");
+  CHECK(Dumped(std::string_view("a\0b", 3)) == R"("a\u0000b")");
+  CHECK(Dumped("\x01\x1f") == R"("\u0001\u001f")");
+  CHECK(Dumped("\x1b[31m") == R"("\u001b[31m")");  // a terminal escape
 }
 
 TEST_CASE("json string: well-formed UTF-8 passes through") {
-  CHECK(Json("caf\xc3\xa9") == "\"caf\xc3\xa9\"");            // U+00E9
-  CHECK(Json("\xe2\x82\xac") == "\"\xe2\x82\xac\"");          // U+20AC
-  CHECK(Json("\xed\x9f\xbf") == "\"\xed\x9f\xbf\"");          // U+D7FF
-  CHECK(Json("\xf0\x9f\x98\x80") == "\"\xf0\x9f\x98\x80\"");  // U+1F600
-  CHECK(Json("\xf4\x8f\xbf\xbf") == "\"\xf4\x8f\xbf\xbf\"");  // U+10FFFF
+  CHECK(Dumped("caf\xc3\xa9") == Quoted("caf\xc3\xa9"));               // U+00E9
+  CHECK(Dumped("\xf0\x9f\x98\x80") == Quoted("\xf0\x9f\x98\x80"));     // U+1F600
+  CHECK(Dumped("\xf4\x8f\xbf\xbf") == Quoted("\xf4\x8f\xbf\xbf"));     // U+10FFFF
 }
 
-TEST_CASE("json string: each byte of invalid UTF-8 becomes \\ufffd") {
+TEST_CASE("json string: invalid UTF-8 becomes U+FFFD and never throws") {
+  const std::string r(kReplacement);
   // A lone continuation byte and bytes that never occur in UTF-8.
-  CHECK(Json("a\x80z") == R"("a\ufffdz")");
-  CHECK(Json("\xff\xfe") == R"("\ufffd\ufffd")");
+  CHECK(Dumped("a\x80z") == Quoted("a" + r + "z"));
+  CHECK(Dumped("\xff\xfe") == Quoted(r + r));
   // A sequence cut short, at the end and before ASCII.
-  CHECK(Json("\xc3") == R"("\ufffd")");
-  CHECK(Json("\xc3"
-             "A") == R"("\ufffdA")");
-  CHECK(Json("\xe2\x82") == R"("\ufffd\ufffd")");
-  // Overlong forms (RFC 3629 §3 forbids them): "/" as C0 AF, NUL as E0 80 80.
-  CHECK(Json("\xc0\xaf") == R"("\ufffd\ufffd")");
-  CHECK(Json("\xe0\x80\x80") == R"("\ufffd\ufffd\ufffd")");
-  CHECK(Json("\xf0\x8f\xbf\xbf") == R"("\ufffd\ufffd\ufffd\ufffd")");
-  // A UTF-16 surrogate (U+D800) and a code point above U+10FFFF.
-  CHECK(Json("\xed\xa0\x80") == R"("\ufffd\ufffd\ufffd")");
-  CHECK(Json("\xf4\x90\x80\x80") == R"("\ufffd\ufffd\ufffd\ufffd")");
-  // Scanning resumes right after the bad byte: the valid é survives.
-  CHECK(Json("\xc3\xc3\xa9") == "\"\\ufffd\xc3\xa9\"");
+  CHECK(Dumped("\xc3") == Quoted(r));
+  CHECK(Dumped("\xc3"
+               "A") == Quoted(r + "A"));
+  // An overlong "/" (RFC 3629 §3) and a UTF-16 surrogate (U+D800).
+  CHECK(Dumped("\xc0\xaf") == Quoted(r + r));
+  CHECK(Dumped("\xed\xa0\x80") == Quoted(r + r + r));
+  // Scanning resumes after the bad byte: the valid é survives.
+  CHECK(Dumped("\xc3\xc3\xa9") == Quoted(r + "\xc3\xa9"));
+}
+
+TEST_CASE("json string: every dumped line parses back as JSON") {
+  for (std::string_view hostile :
+       {std::string_view("a\"b\\\n\x01\xff\xc3\xa9"),
+        std::string_view("\xe2\x82"), std::string_view("\xf4\x90\x80\x80")}) {
+    const std::string line = DumpJson(Json{{"username", std::string(hostile)}});
+    CHECK(line.find('\n') == std::string::npos);
+    CHECK(Json::accept(line));
+  }
 }
 
 TEST_CASE("rfc 3339 stamp: UTC, milliseconds, truncated") {
-  std::string out;
-  AppendRfc3339Millis(out, absl::FromUnixMillis(1764689927123));
-  CHECK(out == "2025-12-02T15:38:47.123Z");
-  out.clear();
-  AppendRfc3339Millis(out, absl::FromUnixMicros(1764689927000999));
-  CHECK(out == "2025-12-02T15:38:47.000Z");
-  out.clear();
-  AppendRfc3339Millis(out, absl::UnixEpoch());
-  CHECK(out == "1970-01-01T00:00:00.000Z");
+  CHECK(Rfc3339Millis(absl::FromUnixMillis(1764689927123)) ==
+        "2025-12-02T15:38:47.123Z");
+  CHECK(Rfc3339Millis(absl::FromUnixMicros(1764689927000999)) ==
+        "2025-12-02T15:38:47.000Z");
+  CHECK(Rfc3339Millis(absl::UnixEpoch()) == "1970-01-01T00:00:00.000Z");
 }
 
 }  // namespace
