@@ -67,11 +67,14 @@ void Server::HandleAllocate(const Now& now, const RequestContext& ctx) {
   // paragraph); a relay still opening means the answer is not ready yet.
   if (turn::Allocation* existing = FindAllocation(ctx.from)) {
     if (existing->allocate_transaction == request.transaction_id()) {
-      if (existing->answered) {
-        commands_.push_back(Transmit{ClientSocket(ctx.from), ctx.from.transport,
-                                     ctx.from.client, existing->response});
+      if (existing->answered && !existing->response.empty()) {
+        commands_.push_back(Transmit{
+            ClientSocket(ctx.from), ctx.from.transport, ctx.from.client,
+            Bytes(existing->response.begin(), existing->response.end())});
         ++stats_.success_responses[ServerStats::MethodSlot(request.method())];
       } else {
+        // Still opening, or a late copy after the client moved on to other
+        // requests (the response was released): nothing to answer.
         Drop(DropReason::kRetransmitPending);
       }
       return;
@@ -376,8 +379,8 @@ void Server::FinishAllocate(const Now& now, turn::Allocation& allocation) {
                          allocation.requested_port, allocation.lifetime});
   const Protection protection{allocation.key, allocation.request_used_sha256,
                               allocation.request_had_fingerprint};
-  allocation.response =
-      SendResponse(allocation.five_tuple, response, protection);
+  const Bytes sent = SendResponse(allocation.five_tuple, response, protection);
+  allocation.response.assign(sent.begin(), sent.end());
 }
 
 void Server::HandleRefresh(const Now& now, const RequestContext& ctx) {

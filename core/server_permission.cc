@@ -22,6 +22,12 @@ turn::Allocation* Server::RequireAllocation(const RequestContext& ctx) {
                  error_code::kAllocationMismatch, ctx.protection());
     return nullptr;
   }
+  // Another transaction on the allocation: the client got its Allocate
+  // answer, so no retransmission of it needs the cached response.
+  if (!allocation->response.empty()) {
+    allocation->response.clear();
+    allocation->response.shrink_to_fit();
+  }
   return allocation;
 }
 

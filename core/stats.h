@@ -25,7 +25,8 @@ enum class DropReason : uint8_t {
   kBadIndication,      // a Send indication without XOR-PEER-ADDRESS or DATA,
                        // or any indication with an unknown comprehension-
                        // required attribute (RFC 8489 §6.3.2)
-  kRetransmitPending,  // an Allocate retransmitted while its relay opens
+  kRetransmitPending,  // an Allocate retransmitted while its relay opens,
+                       // or after the client moved on to other requests
   kTooLarge,           // a peer datagram too large to frame for the client
   // A 401/438 not sent: the source spent its unauthenticated budget, or the
   // limiter's table had no room for it (core/policy/source_rate_limiter.h).

@@ -8,6 +8,7 @@
 #include <compare>
 #include <cstdint>
 #include <optional>
+#include <vector>
 #include <string>
 #include <utility>
 
@@ -148,7 +149,12 @@ struct Allocation {
   std::optional<RelayId> reserve_id;
   std::optional<uint64_t> reservation_token;  // once port+1 is held
   uint16_t requested_port = 0;
-  Bytes response;
+  // The success response, for a retransmitted Allocate. Held on the heap,
+  // exactly sized, and released by the first request of another
+  // transaction on this allocation (Server::RequireAllocation): the client
+  // has its answer by then. It was the largest field (an inline 256-byte
+  // buffer), so most allocations now hold nothing here (docs/performance.md).
+  std::vector<uint8_t> response;
 
   // RFC 8656 §9: permissions by peer IP (ports ignored).
   absl::flat_hash_map<IpAddress, Permission> permissions;

@@ -117,6 +117,30 @@ TEST_CASE("a retransmitted Allocate gets the same response, byte for byte") {
   CHECK(server->allocation_count() == 1);
 }
 
+TEST_CASE("the cached Allocate response goes once the client moves on") {
+  TestServer server;
+  server.users.Add("alice", "secret");
+  TestClient client(server, ClientTuple(), "alice", "secret");
+  client.GetNonce();
+  const Encoded request = client.Request(Method::kAllocate, RequestUdp());
+  client.Send(request);
+  RelayId relay;
+  Expect(server, {Verdict(AuthOutcome::kAccepted),
+                  Open([&](const OpenRelay& o) { relay = o.id; })});
+  server->HandleRelayOpened(server.now, relay, kRelay4);
+  Expect(server, {EventOf<AllocationCreated>("created"),
+                  Success(Method::kAllocate)});
+  // A Refresh is another transaction: the client has its Allocate answer.
+  client.Send(client.Request(Method::kRefresh));
+  Expect(server, {Verdict(AuthOutcome::kAccepted), Success(Method::kRefresh)});
+  // A late copy of the Allocate is absorbed, not answered with a 437 that
+  // would contradict the success the client already holds.
+  client.Send(request);
+  Expect(server, {Verdict(AuthOutcome::kAccepted)});
+  CHECK(server->stats().dropped(DropReason::kRetransmitPending) == 1);
+  CHECK(server->allocation_count() == 1);
+}
+
 TEST_CASE("a second Allocate on the same 5-tuple is 437 (RFC 8656 §7.2)") {
   TestServer server;
   server.users.Add("alice", "secret");
