@@ -11,6 +11,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "cli/drain_options.h"
 #include "cli/load_state.h"
 #include "cli/tls_settings.h"
 #include "cli/users_file.h"
@@ -685,6 +686,23 @@ constexpr OptionSpec kOptions[] = {
      "Peer addresses the relay must not reach, on top of the default\n"
      "special-purpose ranges.",
      kList, kFromAnywhere, true, &ApplyPeerDeny},
+
+    // Drain (issue 12): SIGUSR1 for rolling upgrades.
+    {"alternate-server", "", "ADDR:PORT", "none",
+     "Where a draining server (SIGUSR1) sends new Allocates: 300 Try\n"
+     "Alternate with this ALTERNATE-SERVER (RFC 8489 §10). Repeat for\n"
+     "several; a client gets one of its own address family, the same one\n"
+     "every time (a hash of its IP picks it). Without one of its family\n"
+     "it gets 508 Insufficient Capacity.",
+     kList, kFromAnywhere, false, &ApplyAlternateServer},
+    {"alternate-domain", "", "NAME", "none",
+     "ALTERNATE-DOMAIN sent with the alternate to TLS and DTLS clients\n"
+     "(RFC 8489 §14.16): the name on the alternate's certificate.",
+     kScalar, kFromAnywhere, false, &ApplyAlternateDomain},
+    {"drain-timeout", "", "SECONDS", "3600",
+     "Longest a draining server waits for its allocations to end; then\n"
+     "it deletes the rest and exits. It exits 0 as soon as none is left.",
+     kScalar, kFromAnywhere, false, &ApplyDrainTimeout},
 
     // Logging and events.
     {"log-level", "", "LEVEL", "info",

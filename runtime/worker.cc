@@ -40,6 +40,8 @@ const char* SignalName(int signum) {
       return "SIGINT";
     case SIGTERM:
       return "SIGTERM";
+    case SIGUSR1:
+      return "SIGUSR1";
     default:
       return "signal";
   }
@@ -82,6 +84,7 @@ Worker::Worker(std::unique_ptr<core::Server> server, const WorkerConfig& config,
       relay_options_(config.relay),
       events_(config.events),
       on_reload_(config.on_reload),
+      drain_timeout_(config.drain_timeout),
       transport_settings_(config.transport),
       tls_sessions_(config.tls_sessions),
       dtls_sessions_(config.dtls_sessions),
@@ -294,7 +297,7 @@ void Worker::OnPosted(uv_async_t* handle) {
 }
 
 absl::Status Worker::WatchSignals() {
-  std::vector<int> watched = {SIGINT, SIGTERM};
+  std::vector<int> watched = {SIGINT, SIGTERM, SIGUSR1};
   if (on_reload_) watched.push_back(SIGHUP);
   for (int signum : watched) {
     auto* handle = new uv_signal_t;
@@ -320,6 +323,11 @@ void Worker::OnSignal(uv_signal_t* handle, int signum) {
   if (signum == SIGHUP) {
     LogInfo("SIGHUP received, reloading");
     if (self->on_reload_) self->on_reload_(*self);
+    return;
+  }
+  if (signum == SIGUSR1) {
+    LogInfo("SIGUSR1 received, draining");
+    self->StartDrain();
     return;
   }
   LogInfo(absl::StrCat(SignalName(signum), " received, stopping"));
@@ -383,6 +391,7 @@ void Worker::Stop() {
   }
   // Allocations end first, while the sockets and the event sink are still
   // there: each gets its AllocationDeleted and its relay sockets close.
+  CloseDrainTimer();  // and no drain may call Stop() from the Pump below
   now_ = StampNow();
   server_->Shutdown(now_);
   Pump();
@@ -541,6 +550,7 @@ void Worker::Pump() {
     std::visit([this](const auto& c) { Execute(c); }, *command);
   }
   ArmTimer();
+  if (draining_) FinishDrainWhenEmpty();
 }
 
 void Worker::ArmTimer() {

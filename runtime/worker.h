@@ -17,6 +17,7 @@
 
 #include <uv.h>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -106,6 +107,9 @@ struct WorkerConfig {
   // change while the relay runs and apply it (SetPeerRules, the credential
   // snapshot, quota limits). SIGHUP is ignored when empty.
   std::function<void(Worker&)> on_reload;
+  // SIGUSR1 (with handle_signals) or Drain(): the longest the worker waits
+  // for its allocations to end before it deletes the rest and stops.
+  std::chrono::milliseconds drain_timeout = std::chrono::hours(1);
 };
 
 class Worker final : private MessageSink,
@@ -158,6 +162,13 @@ class Worker final : private MessageSink,
   // the Worker exists; dropped once it is stopping. Lets a background
   // thread (the credential reloader) apply what must change on the loop.
   void Post(std::function<void(Worker&)> task);
+  // Drain for a rolling upgrade (worker_drain.cc): new Allocates go to an
+  // alternate server or get 508 (core::Server::StartDrain); Run() returns
+  // once the last allocation has ended, or after drain_timeout, when the
+  // rest are deleted as by Stop(). Safe from any thread; a second call
+  // changes nothing. SIGUSR1 calls it.
+  void Drain();
+  bool draining() const { return draining_; }
   const RuntimeStats& stats() const { return stats_; }
   const core::ServerStats& server_stats() const { return server_->stats(); }
 
@@ -244,6 +255,12 @@ class Worker final : private MessageSink,
   static void OnPosted(uv_async_t* handle);
   absl::Status StartPosting();
   static void OnTimer(uv_timer_t* handle);
+  // Drain on the loop (worker_drain.cc).
+  void StartDrain();
+  // After every Pump: stops once draining and no allocation is left.
+  void FinishDrainWhenEmpty();
+  void CloseDrainTimer();
+  static void OnDrainTimeout(uv_timer_t* handle);
 
   uv_loop_t loop_;
   bool loop_open_ = false;
@@ -253,6 +270,7 @@ class Worker final : private MessageSink,
   RelayOptions relay_options_;
   EventSink* events_ = nullptr;
   std::function<void(Worker&)> on_reload_;
+  std::chrono::milliseconds drain_timeout_;
   // The stamp of the input being handled; events carry its wall time.
   core::Now now_{};
   ReceiveSlab slab_;
@@ -307,6 +325,11 @@ class Worker final : private MessageSink,
   uv_timer_t* timer_ = nullptr;
   std::optional<core::MonoTime> armed_for_;
   bool stopping_ = false;
+  // Drain: started, its deadline (nullptr once closed), and whether the
+  // worker is already on its way out because of it.
+  bool draining_ = false;
+  bool drain_finished_ = false;
+  uv_timer_t* drain_timer_ = nullptr;
 };
 
 }  // namespace turnpike::runtime
