@@ -221,7 +221,10 @@ int main(int argc, char** argv) {
                                                     : kExitStartupFailed;
   }
   std::vector<std::string> relayed;
-  for (const auto& family : {relay.ipv4, relay.ipv6}) {
+  std::vector<std::optional<turnpike::runtime::RelayAddress>> addresses = {
+      relay.ipv4, relay.ipv6};
+  addresses.insert(addresses.end(), relay.more.begin(), relay.more.end());
+  for (const auto& family : addresses) {
     if (!family) continue;
     relayed.push_back(family->bind.ToString());
     if (family->external) {

@@ -33,6 +33,7 @@
 #include "core/stats.h"
 #include "runtime/event_sink.h"
 #include "runtime/receive_slab.h"
+#include "runtime/relay_address_picker.h"
 #include "runtime/runtime_stats.h"
 #include "runtime/transport/connection_limiter.h"
 #include "runtime/transport/dtls_listener.h"
@@ -57,21 +58,17 @@ struct ListenerSpec {
   core::Transport transport = core::Transport::kUdp;
 };
 
-// The relay addresses of one family (RFC 8656 §7.2: XOR-RELAYED-ADDRESS).
-struct RelayAddress {
-  // The local address relay sockets bind to. Not a wildcard: a relayed
-  // address must be one peers can send to, so the operator (or the
-  // embedded default, from the host's interfaces) names it.
-  IpAddress bind;
-  // Advertised in XOR-RELAYED-ADDRESS instead of `bind` when the host sits
-  // behind a 1:1 NAT (AWS/GCP elastic addresses; coturn's external-ip).
-  std::optional<IpAddress> external;
-};
-
 struct RelayOptions {
   // A family without an address cannot be allocated (the core answers 440).
   std::optional<RelayAddress> ipv4;
   std::optional<RelayAddress> ipv6;
+  // Further relay addresses, of either family, beside ipv4 / ipv6 (which
+  // must be set for that family): each has the whole port range, so a
+  // family holds ports × addresses relays (issue 10). New UDP relays go
+  // round-robin over a family's addresses and fall over to the next when
+  // one has no free port (runtime/relay_address_picker.h); RFC 6062 TCP
+  // relays use the first address.
+  std::vector<RelayAddress> more;
   // Relay ports are drawn at random from [min_port, max_port] (RFC 8656
   // §7.2 recommends the dynamic range 49152-65535) and retried on
   // EADDRINUSE.
@@ -226,6 +223,10 @@ class Worker final : private MessageSink,
   // returns the address to advertise (the external one behind 1:1 NAT).
   absl::StatusOr<TransportAddress> OpenRelaySockets(
       const core::OpenRelay& open);
+  // The same on one relay address; ResourceExhausted when no port of the
+  // range was free there.
+  absl::StatusOr<TransportAddress> OpenRelaySocketsOn(
+      const core::OpenRelay& open, const RelayAddress& relay);
 
   // RFC 6062 TCP relays (runtime/transport/tcp_relay.h, splice.h).
   absl::StatusOr<TransportAddress> OpenTcpRelay(const core::OpenRelay& open);
@@ -268,6 +269,7 @@ class Worker final : private MessageSink,
   core::Deps deps_;
   UdpSocketOptions udp_options_;
   RelayOptions relay_options_;
+  RelayAddressPicker relay_picker_;
   EventSink* events_ = nullptr;
   std::function<void(Worker&)> on_reload_;
   std::chrono::milliseconds drain_timeout_;
