@@ -17,7 +17,6 @@
 #include "cli/more_relay_addresses.h"
 #include "cli/option_table.h"
 #include "cli/tls_settings.h"
-#include "core/server.h"
 #include "core/response_budget.h"
 #include "core/server.h"
 #include "core/util/absl_compat.h"
@@ -480,11 +479,10 @@ std::string Summarize(const Settings& settings) {
     relays.push_back(std::move(text));
   }
   for (const runtime::RelayAddress& more : worker.relay.more) {
-    relays.push_back(more.external ? absl::StrCat(more.bind.ToString(),
-                                                  " (external ",
-                                                  more.external->ToString(),
-                                                  ")")
-                                   : more.bind.ToString());
+    relays.push_back(more.external
+                         ? absl::StrCat(more.bind.ToString(), " (external ",
+                                        more.external->ToString(), ")")
+                         : more.bind.ToString());
   }
   std::string relay_text = absl::StrJoin(relays, ", ");
   if (settings.relay_auto) {

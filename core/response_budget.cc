@@ -58,7 +58,8 @@ size_t LargestResponseSize(size_t realm_size,
   const size_t software = software_size ? AttributeSize(*software_size) : 0;
   const size_t challenge =
       kChallengeFixed + AttributeSize(realm_size) + software;
-  const size_t body = std::max({kAllocateBody, kErrorBody, kBindingBody, kTryAlternateBody});
+  const size_t body =
+      std::max({kAllocateBody, kErrorBody, kBindingBody, kTryAlternateBody});
   return std::max(
       challenge, stun::kHeaderSize + body + ResponseTrailerSize(software_size));
 }

@@ -101,7 +101,8 @@ core::ServerConfig FuzzConfig() {
   // Drain (Action::kDrain): an IPv4 alternate only, so IPv4 clients get
   // 300 and IPv6 ones 508; the longest ALTERNATE-DOMAIN tests the budget.
   config.alternate_servers = {Address("203.0.113.20:3478")};
-  config.alternate_domain = std::string(stun::kMaxAlternateDomainBytes - 1, 'd');
+  config.alternate_domain =
+      std::string(stun::kMaxAlternateDomainBytes - 1, 'd');
   return config;
 }
 

@@ -254,13 +254,13 @@ absl::Status Worker::CheckRelayAddresses() {
   for (AddressFamily family : {AddressFamily::kIpv4, AddressFamily::kIpv6}) {
     for (const RelayAddress& address : relay_picker_.addresses(family)) {
       const RelayAddress* relay = &address;
-    absl::StatusOr<std::unique_ptr<UdpSocket>> probe = UdpSocket::Bind(
-        &loop_, core::RelayId{0}, TransportAddress{relay->bind, 0},
-        udp_options_, &slab_, this, &stats_);
-    if (!probe.ok()) {
-      return absl::Status(
-          probe.status().code(),
-          absl::StrCat("relay address: ", probe.status().message()));
+      absl::StatusOr<std::unique_ptr<UdpSocket>> probe = UdpSocket::Bind(
+          &loop_, core::RelayId{0}, TransportAddress{relay->bind, 0},
+          udp_options_, &slab_, this, &stats_);
+      if (!probe.ok()) {
+        return absl::Status(
+            probe.status().code(),
+            absl::StrCat("relay address: ", probe.status().message()));
       }
       (*probe)->Close();
     }

@@ -159,10 +159,9 @@ TEST_CASE("external-ip maps onto the relay address of its family") {
 
 TEST_CASE("relay-ip repeated gives several relay addresses per family") {
   absl::StatusOr<Settings> s =
-      Load({"--relay-ip", "10.0.0.5", "--relay-ip", "2001:db8::1",
-            "--relay-ip", "10.0.0.6", "--relay-ip", "10.0.0.7",
-            "--external-ip", "203.0.113.5", "--external-ip",
-            "203.0.113.7/10.0.0.7"});
+      Load({"--relay-ip", "10.0.0.5", "--relay-ip", "2001:db8::1", "--relay-ip",
+            "10.0.0.6", "--relay-ip", "10.0.0.7", "--external-ip",
+            "203.0.113.5", "--external-ip", "203.0.113.7/10.0.0.7"});
   REQUIRE(s.ok());
   REQUIRE(s->worker.relay.ipv4.has_value());
   CHECK(s->worker.relay.ipv4->bind == Ip("10.0.0.5"));
@@ -185,12 +184,11 @@ TEST_CASE("relay-ip repeated gives several relay addresses per family") {
                     "203.0.113.6/10.0.0.9"})),
       "external-ip 203.0.113.6/10.0.0.9 maps to 10.0.0.9, which is not a "
       "further relay-ip"));
-  CHECK(StartsWith(
-      ErrorOf(Load({"--relay-ip", "10.0.0.5", "--relay-ip", "10.0.0.6",
-                    "--external-ip", "203.0.113.5", "--external-ip",
-                    "203.0.113.6/10.0.0.6", "--external-ip",
-                    "203.0.113.8/10.0.0.6"})),
-      "external-ip: relay address 10.0.0.6 is mapped twice"));
+  CHECK(StartsWith(ErrorOf(Load({"--relay-ip", "10.0.0.5", "--relay-ip",
+                                 "10.0.0.6", "--external-ip", "203.0.113.5",
+                                 "--external-ip", "203.0.113.6/10.0.0.6",
+                                 "--external-ip", "203.0.113.8/10.0.0.6"})),
+                   "external-ip: relay address 10.0.0.6 is mapped twice"));
 }
 
 TEST_CASE("ports, lifetimes, quotas, bandwidth, buffers, realm, software") {

@@ -37,8 +37,7 @@ TEST_CASE("relay addresses of a family are tried in turn") {
   CHECK(Binds(picker.Candidates(AddressFamily::kIpv4)) ==
         Order{"192.0.2.2", "192.0.2.3", "192.0.2.1"});
   // The other family has its own turn.
-  CHECK(Binds(picker.Candidates(AddressFamily::kIpv6)) ==
-        Order{"2001:db8::1"});
+  CHECK(Binds(picker.Candidates(AddressFamily::kIpv6)) == Order{"2001:db8::1"});
   CHECK(Binds(picker.Candidates(AddressFamily::kIpv4)) ==
         Order{"192.0.2.3", "192.0.2.1", "192.0.2.2"});
   CHECK(Binds(picker.Candidates(AddressFamily::kIpv4)) ==
