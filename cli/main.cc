@@ -1,6 +1,7 @@
-// turnpike: load the settings, start one worker, serve until SIGINT/SIGTERM;
-// SIGHUP, or a change to a credential file, reloads users, secrets, quotas
-// and peer policy on a background thread.
+// turnpike: load the settings, start the supervisor and its workers
+// (runtime/supervisor.h), serve until SIGINT/SIGTERM; SIGHUP, or a change
+// to a credential file, reloads users, secrets, quotas and peer policy on a
+// background thread.
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -16,21 +17,23 @@
 #include "cli/credential_reloader.h"
 #include "cli/credential_snapshot.h"
 #include "cli/derived_limits.h"
+#include "cli/event_output.h"
 #include "cli/generated_credential.h"
 #include "cli/help_text.h"
 #include "cli/process_inputs.h"
 #include "cli/relay_addresses.h"
 #include "cli/reload.h"
-#include "runtime/transport/tls_session.h"
+#include "cli/secure_sessions.h"
 #include "cli/settings.h"
+#include "cli/worker_count.h"
 #include "core/deps.h"
-#include "core/policy/local_quota_ledger.h"
 #include "core/util/absl_compat.h"
 #include "runtime/host_addresses.h"
-#include "runtime/json_event_writer.h"
-#include "runtime/queued_event_sink.h"
 #include "runtime/log.h"
 #include "runtime/open_files.h"
+#include "runtime/queued_event_sink.h"
+#include "runtime/shared_quota_ledger.h"
+#include "runtime/supervisor.h"
 #include "runtime/system_random.h"
 #include "runtime/worker.h"
 
@@ -138,27 +141,18 @@ int main(int argc, char** argv) {
   }
   turnpike::cli::ReloadableCredentials credentials(*std::move(snapshot));
   turnpike::core::HmacAuthenticator authenticator;
-  turnpike::core::LocalQuotaLedger quotas(settings->quotas);
+  turnpike::runtime::SharedQuotaLedger quotas(settings->quotas);
 
-  // Declared before the worker, so it outlives it and writes the events of
-  // the shutdown.
+  // Declared before the supervisor, so it outlives the workers and writes
+  // the events of the shutdown.
   std::unique_ptr<turnpike::runtime::QueuedEventSink> events;
   if (settings->event_output) {
-    std::unique_ptr<turnpike::runtime::JsonEventWriter> writer;
-    if (*settings->event_output == "-") {
-      writer = std::make_unique<turnpike::runtime::JsonEventWriter>(stdout);
-    } else {
-      auto opened =
-          turnpike::runtime::JsonEventWriter::Open(*settings->event_output);
-      if (!opened.ok()) {
-        LogError(FromAbsl(opened.status().message()));
-        return kExitStartupFailed;
-      }
-      writer = *std::move(opened);
+    auto opened = turnpike::cli::OpenEventOutput(*settings->event_output);
+    if (!opened.ok()) {
+      LogError(FromAbsl(opened.status().message()));
+      return kExitStartupFailed;
     }
-    events = std::make_unique<turnpike::runtime::QueuedEventSink>(
-        std::move(writer), turnpike::runtime::QueuedEventSink::Options{});
-    events->Start();
+    events = *std::move(opened);
     settings->worker.events = events.get();
   }
 
@@ -166,30 +160,14 @@ int main(int argc, char** argv) {
       arg_strings,  env,    &turnpike::cli::ReadFileFromDisk, realm, generated,
       &credentials, &quotas, limits.derived_max_allocations,
       limits.derived_connections_per_ip};
-  // TLS and DTLS sessions are made from whatever certificate the holder
-  // has when the client connects (SIGHUP swaps it).
-  std::unique_ptr<turnpike::runtime::TlsContextHolder> tls;
-  if (settings->tls_context != nullptr) {
-    tls = std::make_unique<turnpike::runtime::TlsContextHolder>(
-        settings->tls_context);
-    reload.tls = tls.get();
-    for (const auto framing : {turnpike::runtime::SecureFraming::kStream,
-                               turnpike::runtime::SecureFraming::kDatagram}) {
-      auto factory = [holder = tls.get(), framing](
-                         turnpike::runtime::RecordSink& sink)
-          -> std::unique_ptr<turnpike::runtime::SecureSession> {
-        return turnpike::runtime::TlsSession::NewServer(*holder->current(),
-                                                        framing, sink);
-      };
-      (framing == turnpike::runtime::SecureFraming::kStream
-           ? settings->worker.tls_sessions
-           : settings->worker.dtls_sessions) = factory;
-    }
-  }
+  const std::unique_ptr<turnpike::runtime::TlsContextHolder> tls =
+      turnpike::cli::WireSecureSessions(settings->tls_context,
+                                        settings->worker);
+  reload.tls = tls.get();
   // SIGHUP and changes to the credential files are handled by a thread of
-  // their own, so the loop never waits on a file or a database.
+  // their own, so no loop ever waits on a file or a database.
   // Made now, so it records the credential files as they were loaded.
-  turnpike::runtime::Worker* running = nullptr;
+  turnpike::runtime::Supervisor* running = nullptr;
   turnpike::cli::CredentialReloader reloader(
       settings->credential_files, absl::Seconds(1),
       [&reload, &running] { return turnpike::cli::Reload(reload, *running); },
@@ -204,21 +182,23 @@ int main(int argc, char** argv) {
                                 applied.status().message()));
         }
       });
-  settings->worker.on_reload = [&reloader](turnpike::runtime::Worker&) {
-    reloader.Trigger();
-  };
   for (const std::string& note : settings->credential_notes) {
     LogInfo(absl::StrCat("userdb-sqlite: skipped ", note));
   }
   const turnpike::runtime::RelayOptions relay = settings->worker.relay;
-  absl::StatusOr<std::unique_ptr<turnpike::runtime::Worker>> worker =
-      turnpike::runtime::Worker::Create(
-          std::move(settings->worker),
+  turnpike::runtime::SupervisorConfig config;
+  config.worker = std::move(settings->worker);
+  config.workers = settings->workers != 0 ? settings->workers
+                                          : turnpike::cli::DefaultWorkerCount();
+  config.on_reload = [&reloader] { reloader.Trigger(); };
+  absl::StatusOr<std::unique_ptr<turnpike::runtime::Supervisor>> supervisor =
+      turnpike::runtime::Supervisor::Create(
+          std::move(config),
           turnpike::core::Deps{&random, &credentials, &authenticator, &quotas});
-  if (!worker.ok()) {
-    LogError(FromAbsl(worker.status().message()));
-    return absl::IsInvalidArgument(worker.status()) ? kExitBadConfig
-                                                    : kExitStartupFailed;
+  if (!supervisor.ok()) {
+    LogError(FromAbsl(supervisor.status().message()));
+    return absl::IsInvalidArgument(supervisor.status()) ? kExitBadConfig
+                                                        : kExitStartupFailed;
   }
   std::vector<std::string> relayed;
   std::vector<std::optional<turnpike::runtime::RelayAddress>> addresses = {
@@ -242,14 +222,14 @@ int main(int argc, char** argv) {
   if (generated) {
     const std::string banner = turnpike::cli::CredentialBanner(
         *generated,
-        ClientFacingListeners(**worker, relay));
+        ClientFacingListeners((*supervisor)->worker(0), relay));
     std::fputs(banner.c_str(), stdout);
     std::fflush(stdout);
   }
-  running = worker->get();
+  running = supervisor->get();
   reloader.Start();
-  const absl::Status status = (*worker)->Run();
-  reloader.Stop();  // before the worker it posts to goes away
+  const absl::Status status = (*supervisor)->Run();
+  reloader.Stop();  // before the workers it posts to go away
   if (!status.ok()) {
     LogError(FromAbsl(status.message()));
     return kExitStartupFailed;

@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
@@ -19,6 +20,7 @@
 #include "cli/value_parsers.h"
 #include "core/stun/constants.h"
 #include "core/util/absl_compat.h"
+#include "runtime/supervisor.h"
 
 namespace turnpike::cli {
 namespace {
@@ -85,6 +87,26 @@ absl::Status ApplyForeground(std::string_view value, LoadState&) {
   // restund's -n: turnpike never daemonizes, so the value only has to be a
   // boolean.
   return ParseBool(value).status();
+}
+
+absl::Status ApplyWorkers(std::string_view value, LoadState& state) {
+  if (absl::EqualsIgnoreCase(ToAbsl(value), "auto")) {
+    state.settings.workers = 0;  // cli/worker_count.h at start-up
+    return absl::OkStatus();
+  }
+  uint64_t count = 0;
+  const bool digits =
+      !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+        return absl::ascii_isdigit(static_cast<unsigned char>(c));
+      });
+  if (!digits || !absl::SimpleAtoi(ToAbsl(value), &count) || count < 1 ||
+      count > runtime::kMaxWorkers) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", ToAbsl(value), "' is not a worker count: give a whole number "
+        "from 1 to ", runtime::kMaxWorkers, ", or auto for one per CPU"));
+  }
+  state.settings.workers = static_cast<int>(count);
+  return absl::OkStatus();
 }
 
 // --- Listening ---------------------------------------------------------------
@@ -490,6 +512,16 @@ constexpr OptionSpec kOptions[] = {
      "Accepted for restund compatibility and ignored: turnpike always\n"
      "runs in the foreground (let systemd or your supervisor detach it).",
      kSwitch, kFromAnywhere, false, &ApplyForeground},
+    {"workers", "", "COUNT", "1",
+     "Relay threads, each with its own event loop, allocations and relay\n"
+     "sockets; all of them listen on every listen address (SO_REUSEPORT),\n"
+     "so the kernel spreads clients over them and keeps each client on\n"
+     "one. Quotas, connection limits, credentials and nonces hold across\n"
+     "them. 1 to 256, or auto: one per CPU the process may run on. With\n"
+     "more than one, RFC 6062 TCP relays and EVEN-PORT reservations work\n"
+     "only when the second connection or socket reaches the same worker,\n"
+     "and max-dtls-handshakes counts per worker (docs/architecture.md).",
+     kScalar, kFromAnywhere, false, &ApplyWorkers},
 
     // Listening.
     {"listen", "", "[SCHEME://]ADDR:PORT",

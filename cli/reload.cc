@@ -25,7 +25,7 @@ absl::StatusOr<std::shared_ptr<const core::CredentialStore>> ServingCredentials(
 }
 
 absl::StatusOr<std::string> Reload(const ReloadContext& context,
-                                   runtime::Worker& worker) {
+                                   runtime::Supervisor& workers) {
   const std::vector<std::string_view> args(context.args.begin(),
                                            context.args.end());
   absl::StatusOr<Settings> settings =
@@ -48,11 +48,13 @@ absl::StatusOr<std::string> Reload(const ReloadContext& context,
       settings->max_connections_per_ip_given
           ? settings->worker.transport.max_connections_per_ip
           : context.derived_connections_per_ip;
-  // Nothing can fail from here on: apply all of it or none. The snapshot
-  // and the certificate holder are swapped from this thread (both are
-  // thread-safe); quotas, peer rules and the connection limit belong to
-  // the loop.
+  // Nothing can fail from here on: apply all of it or none. The snapshot,
+  // the quota ledger, the connection limiter and the certificate holder
+  // are shared by every worker and swapped from this thread (each is
+  // thread-safe); the peer rules belong to each worker's loop.
   context.credentials->Replace(*std::move(snapshot));
+  context.quotas->SetLimits(settings->quotas);
+  workers.SetConnectionsPerIp(connections_per_ip);
   const core::PeerFilterRules& rules = settings->worker.server.peer_rules;
   std::string summary = absl::StrCat(
       users, " users, ", secrets, " REST secrets, quotas ",
@@ -64,12 +66,7 @@ absl::StatusOr<std::string> Reload(const ReloadContext& context,
   for (const std::string& note : settings->credential_notes) {
     absl::StrAppend(&summary, "; skipped ", note);
   }
-  worker.Post([quotas = context.quotas, limits = settings->quotas, rules,
-               connections_per_ip](runtime::Worker& loop) {
-    quotas->SetLimits(limits);
-    loop.SetPeerRules(rules);
-    loop.SetConnectionsPerIp(connections_per_ip);
-  });
+  workers.PostToAll([rules](runtime::Worker& loop) { loop.SetPeerRules(rules); });
   // Sessions already open keep the context they started on.
   if (context.tls != nullptr && settings->tls_context != nullptr) {
     context.tls->Swap(settings->tls_context);

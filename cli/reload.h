@@ -13,9 +13,9 @@
 #include "absl/status/status.h"
 #include "cli/credential_snapshot.h"
 #include "cli/settings.h"
-#include "core/policy/local_quota_ledger.h"
+#include "runtime/shared_quota_ledger.h"
+#include "runtime/supervisor.h"
 #include "runtime/transport/tls_context.h"
-#include "runtime/worker.h"
 
 namespace turnpike::cli {
 
@@ -29,7 +29,8 @@ struct ReloadContext {
   // The embedded default's credential, kept while nothing replaces it.
   std::optional<core::Credential> generated;
   ReloadableCredentials* credentials = nullptr;
-  core::LocalQuotaLedger* quotas = nullptr;
+  // Shared by every worker.
+  runtime::SharedQuotaLedger* quotas = nullptr;
   // max-allocations as derived at start-up: kept when a reload leaves
   // max-allocations unset (the host has not changed).
   uint32_t derived_max_allocations = 0;
@@ -48,12 +49,14 @@ absl::StatusOr<std::shared_ptr<const core::CredentialStore>> ServingCredentials(
     const std::optional<core::Credential>& generated);
 
 // Runs on the credential reloader's thread (cli/credential_reloader.h),
-// never on the loop: it reads files and databases. Swaps the credential
-// snapshot at once and posts the quotas and peer rules to `worker`'s loop.
+// never on a loop: it reads files and databases. Swaps the credential
+// snapshot, the quotas, the connection limit and the certificate at once
+// (each is shared by every worker and thread-safe) and posts the peer
+// rules to every worker's loop.
 // Returns the error that kept the old configuration, or a summary of what
 // now applies.
 absl::StatusOr<std::string> Reload(const ReloadContext& context,
-                                   runtime::Worker& worker);
+                                   runtime::Supervisor& workers);
 
 }  // namespace turnpike::cli
 

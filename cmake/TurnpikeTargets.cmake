@@ -13,6 +13,12 @@ function(turnpike_configure_target target)
         -fsanitize=address,undefined -fno-sanitize-recover=undefined
         -fno-omit-frame-pointer)
       target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+    elseif(TURNPIKE_TSAN)
+      # Only our own code is instrumented; libuv, abseil and BoringSSL are
+      # Debian's (tests/tsan.supp says what that costs).
+      target_compile_options(${target} PRIVATE -fsanitize=thread
+        -fno-omit-frame-pointer)
+      target_link_options(${target} PRIVATE -fsanitize=thread)
     endif()
   endif()
 endfunction()

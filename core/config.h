@@ -4,6 +4,7 @@
 #ifndef TURNPIKE_CORE_CONFIG_H_
 #define TURNPIKE_CORE_CONFIG_H_
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -39,6 +40,11 @@ struct ServerConfig {
   std::string realm = "turnpike";
   // How long a nonce stays fresh before 438 (RFC 8489 §9.2.1).
   Duration nonce_lifetime = std::chrono::minutes(10);
+  // The key that seals nonces (core/auth/nonce.h). Several Servers given
+  // the same key accept each other's nonces, as the workers of one process
+  // must: a client's 401 and its retry may reach different workers. Drawn
+  // from deps.random when nullopt.
+  std::optional<std::array<uint8_t, 32>> nonce_key;
   // Offered in PASSWORD-ALGORITHMS, in order of preference (§14.11).
   std::vector<stun::PasswordAlgorithmId> password_algorithms = {
       stun::PasswordAlgorithmId::kSha256, stun::PasswordAlgorithmId::kMd5};

@@ -164,7 +164,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
   // RFC 8489 §9.2: advertise the password-algorithms and username-anonymity
   // features in the nonce cookie; the nonce key never leaves the process.
   auth::NonceCodec::Key key;
-  deps.random->Fill(absl::MakeSpan(key));
+  if (config.nonce_key) {
+    key = *config.nonce_key;
+  } else {
+    deps.random->Fill(absl::MakeSpan(key));
+  }
   auth::NonceCodec nonces(
       key, config.nonce_lifetime,
       auth::kFeaturePasswordAlgorithms | auth::kFeatureUsernameAnonymity);

@@ -54,7 +54,8 @@ class Server {
  public:
   // Fails with InvalidArgument, naming the setting, when `config` is
   // inconsistent; every pointer in `deps` must be set and outlive the
-  // Server. Draws the nonce key from deps.random.
+  // Server. Takes the nonce key from config.nonce_key, or draws it from
+  // deps.random.
   static absl::StatusOr<std::unique_ptr<Server>> Create(ServerConfig config,
                                                         Deps deps);
   ~Server();

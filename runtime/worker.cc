@@ -90,11 +90,15 @@ Worker::Worker(std::unique_ptr<core::Server> server, const WorkerConfig& config,
       events_(config.events),
       on_reload_(config.on_reload),
       drain_timeout_(config.drain_timeout),
+      on_drained_(config.on_drained),
       transport_settings_(config.transport),
       tls_sessions_(config.tls_sessions),
       dtls_sessions_(config.dtls_sessions),
       max_channel_number_(config.server.max_channel_number),
-      limiter_(config.transport.max_connections_per_ip) {}
+      reuse_port_(config.reuse_port),
+      own_limiter_(config.transport.max_connections_per_ip),
+      limiter_(config.shared_limiter != nullptr ? *config.shared_limiter
+                                                : own_limiter_) {}
 
 absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(WorkerConfig config,
                                                        core::Deps deps) {
@@ -203,6 +207,7 @@ absl::Status Worker::Listen(const std::vector<ListenerSpec>& specs) {
   if (!options.send_buffer_bytes) {
     options.send_buffer_bytes = kListenerBufferBytes;
   }
+  options.reuse_port = reuse_port_;
   for (const ListenerSpec& spec : specs) {
     if ((spec.transport == core::Transport::kDtls && !dtls_sessions_) ||
         (spec.transport == core::Transport::kTls && !tls_sessions_)) {
@@ -231,7 +236,8 @@ absl::Status Worker::Listen(const std::vector<ListenerSpec>& specs) {
     } else {
       listener = TcpListener::Listen(&loop_, id, spec.transport, spec.address,
                                      &limiter_, this,
-                                     &stats_.stream(spec.transport));
+                                     &stats_.stream(spec.transport),
+                                     reuse_port_);
     }
     if (!listener.ok()) {
       if (spec.skip_if_unavailable && absl::IsUnavailable(listener.status())) {
@@ -351,50 +357,8 @@ void Worker::OnSignal(uv_signal_t* handle, int signum) {
 }
 
 absl::Status Worker::Run() {
-  std::vector<std::string> addresses;
-  for (const std::unique_ptr<Endpoint>& listener : listeners_) {
-    addresses.push_back(
-        absl::StrCat(ToAbsl(core::TransportName(listener->transport())), " ",
-                     listener->local_address().ToString()));
-  }
-  LogInfo(absl::StrCat("listening on ", absl::StrJoin(addresses, ", ")));
-
   // Returns when no active handle is left, i.e. after Stop().
   uv_run(&loop_, UV_RUN_DEFAULT);
-
-  const core::ServerStats& core_stats = server_->stats();
-  LogInfo(absl::StrCat(
-      "stopped: ", stats_.datagrams_received, " datagrams received, ",
-      stats_.datagrams_sent, " sent, ",
-      stats_.send_would_block + stats_.send_queue_full + stats_.send_errors +
-          stats_.send_no_socket,
-      " sends failed, ",
-      core_stats.dropped(core::DropReason::kUnauthenticatedLimited) +
-          core_stats.dropped(core::DropReason::kUnauthenticatedTableFull),
-      " unauthenticated answers withheld"));
-  // RFC 6062 relays, when any peer connection was made.
-  if (stats_.peer_connections_accepted + stats_.peer_connects_succeeded +
-          stats_.peer_connects_failed >
-      0) {
-    LogInfo(absl::StrCat(
-        "tcp relays: ", stats_.peer_connects_succeeded, " peers connected, ",
-        stats_.peer_connects_failed, " connects failed, ",
-        stats_.peer_connections_accepted, " peers accepted, ",
-        stats_.spliced_bytes_client_to_peer, " bytes spliced to peers, ",
-        stats_.spliced_bytes_peer_to_client, " to clients"));
-  }
-  for (const auto& [name, counts] :
-       {std::pair<const char*, const StreamStats&>{"tcp", stats_.tcp},
-        {"tls", stats_.tls}}) {
-    if (counts.accepted + counts.refused_by_limit == 0) continue;
-    LogInfo(absl::StrCat(
-        name, " clients: ", counts.accepted, " accepted, ",
-        counts.refused_by_limit, " refused by max-connections-per-ip, ",
-        counts.closed_idle, " closed idle, ", counts.closed_framing_error,
-        " closed for bad framing, ", counts.closed_handshake_timeout,
-        " closed in their handshake, ", counts.queue_drops,
-        " messages dropped on a full write queue"));
-  }
   return absl::OkStatus();
 }
 

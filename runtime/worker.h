@@ -9,9 +9,17 @@
 // same path whatever the transport. Relay sockets are opened and closed
 // when the core says so, one uv_udp_t per relayed address, or for an
 // RFC 6062 TCP allocation a listening TCP socket with its peer connections
-// and splices (worker_tcp_relay.cc). Workers share
-// nothing; several of them on SO_REUSEPORT sockets come later, and so do
-// stream listeners.
+// and splices (worker_tcp_relay.cc).
+//
+// A process runs N workers under a Supervisor (runtime/supervisor.h), each
+// Run on its own thread: every worker binds its own listening sockets on
+// the same addresses with SO_REUSEPORT (the kernel keeps a client's
+// 5-tuple on one worker), and its relay sockets are its own, so a peer's
+// datagram arrives on the worker that holds the allocation. A worker
+// touches another thread's state only through what it is given to share:
+// the Deps (credential snapshot, quota ledger, random), the nonce key in
+// its ServerConfig, the connection limiter and the event sink. Other
+// threads reach a worker only through Post().
 #ifndef TURNPIKE_RUNTIME_WORKER_H_
 #define TURNPIKE_RUNTIME_WORKER_H_
 
@@ -97,9 +105,15 @@ struct WorkerConfig {
   // Receives every lifecycle event; nullptr drops them. Borrowed.
   EventSink* events = nullptr;
   // SIGINT and SIGTERM stop the loop cleanly (allocations deleted, their
-  // events emitted). When there are several workers, the supervising loop
-  // will own the signals instead.
+  // events emitted). Under a Supervisor its loop owns the signals instead
+  // and every worker has this false.
   bool handle_signals = true;
+  // SO_REUSEPORT on every listening socket, so the workers of a process
+  // can bind the same addresses (runtime/supervisor.h).
+  bool reuse_port = false;
+  // The per-client-IP connection limit shared by every worker of the
+  // process; nullptr gives the worker a limiter of its own. Borrowed.
+  ConnectionLimiter* shared_limiter = nullptr;
   // Called on the loop for SIGHUP (with handle_signals): re-read what may
   // change while the relay runs and apply it (SetPeerRules, the credential
   // snapshot, quota limits). SIGHUP is ignored when empty.
@@ -107,6 +121,11 @@ struct WorkerConfig {
   // SIGUSR1 (with handle_signals) or Drain(): the longest the worker waits
   // for its allocations to end before it deletes the rest and stops.
   std::chrono::milliseconds drain_timeout = std::chrono::hours(1);
+  // Under a Supervisor: called (on this worker's thread, once) when a
+  // drain has left this worker without allocations; the worker then keeps
+  // running and the supervisor owns the drain's timeout and the stop.
+  // Empty: the worker stops itself and keeps its own drain timeout.
+  std::function<void()> on_drained;
 };
 
 class Worker final : private MessageSink,
@@ -130,7 +149,9 @@ class Worker final : private MessageSink,
   Worker& operator=(const Worker&) = delete;
 
   // Serves until Stop() or a SIGINT/SIGTERM; returns once every handle is
-  // closed. Call once.
+  // closed. Call once, on any one thread (the loop is then that thread's
+  // until Run returns). Logs nothing: runtime/worker_summary.h says what
+  // the workers did.
   absl::Status Run();
 
   // Deletes every allocation (AllocationDeleted events, relay sockets
@@ -273,6 +294,7 @@ class Worker final : private MessageSink,
   EventSink* events_ = nullptr;
   std::function<void(Worker&)> on_reload_;
   std::chrono::milliseconds drain_timeout_;
+  std::function<void()> on_drained_;
   // The stamp of the input being handled; events carry its wall time.
   core::Now now_{};
   ReceiveSlab slab_;
@@ -291,7 +313,10 @@ class Worker final : private MessageSink,
   SecureSessionFactory tls_sessions_;
   SecureSessionFactory dtls_sessions_;
   uint16_t max_channel_number_ = 0;
-  ConnectionLimiter limiter_;
+  bool reuse_port_ = false;
+  ConnectionLimiter own_limiter_;
+  // own_limiter_, or the one the workers of the process share.
+  ConnectionLimiter& limiter_;
   uint64_t next_connection_id_ = 1;
   absl::flat_hash_map<core::ConnectionId, std::unique_ptr<StreamConnection>>
       connections_;

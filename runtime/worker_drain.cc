@@ -23,10 +23,16 @@ void Worker::StartDrain() {
   now_ = StampNow();
   server_->StartDrain();
   const size_t left = server_->allocation_count();
-  LogInfo(absl::StrCat("draining: ", left,
-                       left == 1 ? " allocation" : " allocations",
-                       " left; stopping when none is, or in ",
-                       drain_timeout_.count() / 1000, " s at the latest"));
+  LogInfo(absl::StrCat(
+      "draining: ", left, left == 1 ? " allocation" : " allocations",
+      on_drained_
+          ? " left on this worker"
+          : absl::StrCat(" left; stopping when none is, or in ",
+                         drain_timeout_.count() / 1000, " s at the latest")));
+  if (on_drained_) {  // the supervisor keeps the time
+    FinishDrainWhenEmpty();
+    return;
+  }
   drain_timer_ = new uv_timer_t;
   uv_timer_init(&loop_, drain_timer_);
   drain_timer_->data = this;
@@ -39,6 +45,11 @@ void Worker::FinishDrainWhenEmpty() {
   if (!draining_ || drain_finished_ || stopping_) return;
   if (server_->allocation_count() != 0) return;
   drain_finished_ = true;
+  if (on_drained_) {
+    LogInfo("drained: no allocation left on this worker");
+    on_drained_();
+    return;
+  }
   LogInfo("drained: no allocation left, stopping");
   Stop();
 }

@@ -71,16 +71,17 @@ TcpListener::~TcpListener() { Close(); }
 absl::StatusOr<std::unique_ptr<TcpListener>> TcpListener::Listen(
     uv_loop_t* loop, core::ListenerId id, core::Transport transport,
     const TransportAddress& address, ConnectionLimiter* limiter,
-    ConnectionAcceptor* acceptor, StreamStats* stats) {
+    ConnectionAcceptor* acceptor, StreamStats* stats, bool reuse_port) {
   std::unique_ptr<TcpListener> listener(
       new TcpListener(id, transport, limiter, acceptor, stats));
-  absl::Status status = listener->Open(loop, address);
+  absl::Status status = listener->Open(loop, address, reuse_port);
   if (!status.ok()) return status;
   return listener;
 }
 
 absl::Status TcpListener::Open(uv_loop_t* loop,
-                               const TransportAddress& address) {
+                               const TransportAddress& address,
+                               bool reuse_port) {
   local_address_ = address;
   const int domain = address.ip.is_v4() ? AF_INET : AF_INET6;
   const int fd =
@@ -89,6 +90,10 @@ absl::Status TcpListener::Open(uv_loop_t* loop,
   fd_ = fd;
   const int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (reuse_port &&
+      setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
+    return SocketError(errno, transport_, address, "SO_REUSEPORT");
+  }
   if (address.ip.is_v6()) {
     // As for UDP: [::] does not also take IPv4 as v4-mapped addresses.
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));

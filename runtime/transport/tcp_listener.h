@@ -42,11 +42,14 @@ class TcpListener final : public Endpoint {
   // Binds and listens on `address` (IPV6_V6ONLY for IPv6, SO_REUSEADDR so
   // a restart does not wait out TIME_WAIT). Error codes as
   // UdpSocket::Bind's: Unavailable, AlreadyExists, PermissionDenied,
-  // Internal. Everything borrowed must outlive the listener.
+  // Internal. Everything borrowed must outlive the listener. `reuse_port`
+  // sets SO_REUSEPORT, so each worker listens on the same address and the
+  // kernel spreads connections over them (runtime/supervisor.h).
   static absl::StatusOr<std::unique_ptr<TcpListener>> Listen(
       uv_loop_t* loop, core::ListenerId id, core::Transport transport,
       const TransportAddress& address, ConnectionLimiter* limiter,
-      ConnectionAcceptor* acceptor, StreamStats* stats);
+      ConnectionAcceptor* acceptor, StreamStats* stats,
+      bool reuse_port = false);
 
   ~TcpListener() override;
   TcpListener(const TcpListener&) = delete;
@@ -74,7 +77,8 @@ class TcpListener final : public Endpoint {
         acceptor_(acceptor),
         stats_(stats) {}
 
-  absl::Status Open(uv_loop_t* loop, const TransportAddress& address);
+  absl::Status Open(uv_loop_t* loop, const TransportAddress& address,
+                    bool reuse_port);
   static void OnPoll(uv_poll_t* handle, int status, int events);
   void AcceptPending();
 

@@ -86,6 +86,19 @@ absl::Status UdpSocket::Open(uv_loop_t* loop, const TransportAddress& address,
   handle_ = handle;
 
   ApplyBufferSizes(options);
+  if (options.reuse_port) {
+    // libuv 1.44's UV_UDP_REUSEADDR sets SO_REUSEADDR, which on Linux
+    // hands every datagram to the last socket bound, not SO_REUSEPORT:
+    // set it on the socket libuv made for the family, before the bind.
+    uv_os_fd_t fd;
+    err = uv_fileno(AsHandle(handle_), &fd);
+    const int one = 1;
+    if (err == 0 &&
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
+      err = -errno;
+    }
+    if (err != 0) return SocketError(err, address, "SO_REUSEPORT");
+  }
 
   sockaddr_storage storage;
   ToSockaddr(address, &storage);

@@ -32,6 +32,10 @@ struct UdpSocketOptions {
   // net.core.rmem_max / wmem_max; a capped request is logged.
   std::optional<int> receive_buffer_bytes;
   std::optional<int> send_buffer_bytes;
+  // SO_REUSEPORT before bind: the workers' listeners share one address and
+  // the kernel spreads clients over them by 5-tuple (runtime/supervisor.h).
+  // Relay sockets never set it.
+  bool reuse_port = false;
 };
 
 class UdpSocket final : public Endpoint {

@@ -63,8 +63,9 @@ TurnReply Summarize(const MessageView& view, const stun::HmacKey& key) {
 }  // namespace
 
 std::optional<TurnClient> TurnClient::Create(const std::string& local_ip,
-                                             const TransportAddress& server) {
-  std::optional<UdpSocket> socket = UdpSocket::Bind(local_ip);
+                                             const TransportAddress& server,
+                                             uint16_t local_port) {
+  std::optional<UdpSocket> socket = UdpSocket::Bind(local_ip, local_port);
   if (!socket) return std::nullopt;
   return TurnClient(std::move(socket), std::nullopt, server);
 }
@@ -108,6 +109,14 @@ bool TurnClient::Send(const Payload& bytes) {
 bool TurnClient::FromServer(const Datagram& datagram) const {
   return datagram.source_port == server_.port &&
          IpAddress::Parse(datagram.source_ip) == server_.ip;
+}
+
+void TurnClient::AdoptNonce(const std::string& realm,
+                            const std::string& nonce) {
+  TurnReply challenge;
+  challenge.realm = realm;
+  challenge.nonce = nonce;
+  LearnChallenge(challenge);
 }
 
 void TurnClient::LearnChallenge(const TurnReply& reply) {

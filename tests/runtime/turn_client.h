@@ -83,8 +83,10 @@ class TurnClient {
 
   // A client on `local_ip`:0 talking to `server`; nullopt when the local
   // address cannot be bound.
+  // `local_port` 0 lets the kernel choose.
   static std::optional<TurnClient> Create(const std::string& local_ip,
-                                          const TransportAddress& server);
+                                          const TransportAddress& server,
+                                          uint16_t local_port = 0);
   // The same over a TCP connection to `server` (RFC 8656 §3.1): messages
   // framed on the stream, ChannelData padded to 4 both ways (§12.5).
   // `receive_buffer` sets the client's SO_RCVBUF (a slow reader).
@@ -98,6 +100,9 @@ class TurnClient {
     username_ = std::move(username);
     password_ = std::move(password);
   }
+  // Authenticates the next request with this REALM and NONCE, as if they
+  // came in a 401 to this client (a nonce another client was given).
+  void AdoptNonce(const std::string& realm, const std::string& nonce);
   // This client's own transport address (what the server sees).
   TransportAddress local_address() const;
   int stray_responses() const { return stray_responses_; }

@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tests/runtime/temp_files.h"
 #include "tests/runtime/turn_client.h"
@@ -116,6 +117,44 @@ TEST_CASE(
                                           allocated.relayed.at(0).ToString()}),
                 "events:\n"
                     << ReadWholeFile(events));
+}
+
+TEST_CASE(
+    "with several workers the drain ends when no worker has an allocation "
+    "left") {
+  std::optional<RunningTurnpike> server = StartTurnpike(
+      kIp, {"--relay-ip", kIp, "--user", "alice:secret", "--workers", "2"});
+  REQUIRE(server.has_value());
+  // Four clients on four source ports: the kernel spreads them over the
+  // two workers (SO_REUSEPORT), so the allocations span both workers.
+  std::vector<TurnClient> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.push_back(NewClient(kIp, *server, "alice", "secret"));
+    AllocateOk(clients.back());
+  }
+  server->process->Signal(SIGUSR1);
+  REQUIRE_MESSAGE(WaitForOutput(*server->process, "draining 2 workers"),
+                  server->process->Output());
+  // Each deletion but the last leaves the process serving, although one
+  // worker empties along the way (or had nothing from the start): it must
+  // not exit within the window, and the next client's Refresh is answered.
+  for (size_t i = 0; i < clients.size(); ++i) {
+    CAPTURE(i);
+    std::optional<TurnReply> alive = clients[i].Refresh(600);
+    REQUIRE_MESSAGE(alive.has_value(), server->process->Output());
+    CHECK(alive->ok());
+    std::optional<TurnReply> deleted = clients[i].Refresh(0);
+    REQUIRE(deleted.has_value());
+    CHECK(deleted->ok());
+    if (i + 1 < clients.size()) {
+      REQUIRE_MESSAGE(!server->process->WaitForExit(kSilenceWindow),
+                      "exited with allocations left:\n"
+                          << server->process->Output());
+    }
+  }
+  ExpectExitZero(*server);
+  CHECK(server->process->Output().find(
+            "drained: no worker has an allocation left") != std::string::npos);
 }
 
 TEST_CASE("SIGUSR1 with no allocation exits 0 at once") {

@@ -1,0 +1,326 @@
+// The supervisor and its workers in one process (runtime/supervisor.h): two
+// workers on the same loopback addresses through SO_REUSEPORT, driven by
+// real clients. Which worker a client landed on is read from the workers'
+// own counters, on each worker's loop (Worker::Post), so every case picks
+// clients until it has them on both workers instead of hoping the kernel
+// spread them. Built with the TSan preset in CI (label multiworker).
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "cli/credential_snapshot.h"
+#include "core/deps.h"
+#include "core/events.h"
+#include "core/stats.h"
+#include "core/stun/constants.h"
+#include "runtime/event_sink.h"
+#include "runtime/shared_quota_ledger.h"
+#include "runtime/supervisor.h"
+#include "runtime/system_random.h"
+#include "runtime/worker.h"
+#include "runtime/worker_summary.h"
+#include "tests/runtime/turn_client.h"
+
+namespace turnpike::testing {
+namespace {
+
+constexpr char kIp[] = "127.0.0.1";
+constexpr int kWorkers = 2;
+// Clients tried before a case gives up on finding one per worker: with
+// two workers, 64 clients all on one has odds of 2^-63.
+constexpr int kMaxClients = 64;
+constexpr std::chrono::seconds kWait{10};
+
+// Counts lifecycle events; every worker calls it from its own thread.
+class CountingSink final : public runtime::EventSink {
+ public:
+  void OnEvent(absl::Time /*wall*/, const core::Event& event) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (std::holds_alternative<core::AllocationCreated>(event)) ++created_;
+    if (std::holds_alternative<core::AllocationDeleted>(event)) ++deleted_;
+  }
+  int created() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return created_;
+  }
+  int deleted() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return deleted_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  int created_ = 0;
+  int deleted_ = 0;
+};
+
+// What a case reads of one worker while it runs.
+struct WorkerCounts {
+  uint64_t bindings = 0;
+  uint64_t tcp_refused = 0;
+  size_t relay_sockets = 0;
+};
+
+struct Limits {
+  runtime::SharedQuotaLedger::Limits quotas;
+  uint32_t connections_per_ip = 0;
+};
+
+// A Supervisor of kWorkers workers listening on udp and tcp 127.0.0.1:0,
+// run on a thread of its own; stopped and joined however the case ends.
+class RunningSupervisor {
+ public:
+  explicit RunningSupervisor(Limits limits) : quotas_(limits.quotas) {
+    absl::StatusOr<std::unique_ptr<core::CredentialStore>> store =
+        cli::BuildCredentialSnapshot("turnpike", {{"alice", "secret"}}, {},
+                                     std::chrono::hours(24));
+    REQUIRE(store.ok());
+    credentials_ = std::make_unique<cli::ReloadableCredentials>(
+        std::shared_ptr<const core::CredentialStore>(*std::move(store)));
+    runtime::SupervisorConfig config;
+    config.workers = kWorkers;
+    config.handle_signals = false;
+    const IpAddress loopback = *IpAddress::Parse(kIp);
+    config.worker.listeners = {
+        {TransportAddress{loopback, 0}, false, core::Transport::kUdp},
+        {TransportAddress{loopback, 0}, false, core::Transport::kTcp}};
+    config.worker.relay.ipv4 = runtime::RelayAddress{loopback, std::nullopt};
+    config.worker.relay.min_port = 1024;
+    config.worker.transport.max_connections_per_ip = limits.connections_per_ip;
+    config.worker.events = &events_;
+    absl::StatusOr<std::unique_ptr<runtime::Supervisor>> made =
+        runtime::Supervisor::Create(
+            std::move(config),
+            core::Deps{&random_, credentials_.get(), &authenticator_, &quotas_});
+    REQUIRE_MESSAGE(made.ok(), made.status().ToString());
+    supervisor_ = *std::move(made);
+    REQUIRE(supervisor_->worker_count() == kWorkers);
+    thread_ = std::thread([this] { run_status_ = supervisor_->Run(); });
+  }
+  ~RunningSupervisor() { Stop(); }
+  RunningSupervisor(const RunningSupervisor&) = delete;
+  RunningSupervisor& operator=(const RunningSupervisor&) = delete;
+
+  // Stops every worker and joins; afterwards the workers' stats may be
+  // read directly.
+  void Stop() {
+    if (!thread_.joinable()) return;
+    supervisor_->Stop();
+    thread_.join();
+    CHECK(run_status_.ok());
+  }
+
+  runtime::Supervisor& supervisor() { return *supervisor_; }
+  const CountingSink& events() const { return events_; }
+  const runtime::SharedQuotaLedger& quotas() const { return quotas_; }
+  TransportAddress address(core::Transport transport) const {
+    const runtime::Worker& first = supervisor_->worker(0);
+    const auto transports = first.listening_transports();
+    for (size_t i = 0; i < transports.size(); ++i) {
+      if (transports[i] == transport) return first.listening_addresses()[i];
+    }
+    FAIL("no listener of that transport");
+    return {};
+  }
+
+  // Each worker's counters, read on its own loop.
+  std::vector<WorkerCounts> Counts() {
+    struct Shared {
+      std::mutex mutex;
+      std::condition_variable done;
+      std::vector<std::optional<WorkerCounts>> counts;
+      size_t answered = 0;
+    };
+    auto shared = std::make_shared<Shared>();
+    shared->counts.resize(supervisor_->worker_count());
+    for (size_t i = 0; i < supervisor_->worker_count(); ++i) {
+      supervisor_->worker(i).Post([shared, i](runtime::Worker& worker) {
+        WorkerCounts counts;
+        counts.bindings = worker.server_stats().requests[
+            core::ServerStats::MethodSlot(
+                static_cast<uint16_t>(stun::Method::kBinding))];
+        counts.tcp_refused = worker.stats().tcp.refused_by_limit;
+        counts.relay_sockets = worker.relay_socket_count();
+        std::lock_guard<std::mutex> lock(shared->mutex);
+        shared->counts[i] = counts;
+        ++shared->answered;
+        shared->done.notify_all();
+      });
+    }
+    std::unique_lock<std::mutex> lock(shared->mutex);
+    REQUIRE(shared->done.wait_for(lock, kWait, [&] {
+      return shared->answered == shared->counts.size();
+    }));
+    std::vector<WorkerCounts> out;
+    for (const auto& counts : shared->counts) out.push_back(*counts);
+    return out;
+  }
+
+  // The worker that answered `client`'s Binding: the one whose count grew.
+  std::optional<size_t> WorkerOf(TurnClient& client) {
+    const std::vector<WorkerCounts> before = Counts();
+    const std::optional<TurnReply> reply = client.Binding();
+    if (!reply || !reply->ok()) return std::nullopt;
+    const std::vector<WorkerCounts> after = Counts();
+    std::optional<size_t> which;
+    for (size_t i = 0; i < after.size(); ++i) {
+      if (after[i].bindings == before[i].bindings) continue;
+      REQUIRE_MESSAGE(!which.has_value(), "one Binding counted twice");
+      which = i;
+    }
+    return which;
+  }
+
+  // `per_worker` UDP clients of alice on each worker, in worker order.
+  std::vector<TurnClient> ClientsOnEveryWorker(size_t per_worker) {
+    std::vector<std::vector<TurnClient>> by_worker(kWorkers);
+    for (int tried = 0; tried < kMaxClients; ++tried) {
+      std::optional<TurnClient> client =
+          TurnClient::Create(kIp, address(core::Transport::kUdp));
+      REQUIRE(client.has_value());
+      client->SetCredentials("alice", "secret");
+      const std::optional<size_t> worker = WorkerOf(*client);
+      REQUIRE(worker.has_value());
+      if (by_worker[*worker].size() < per_worker) {
+        by_worker[*worker].push_back(std::move(*client));
+      }
+      bool full = true;
+      for (const auto& clients : by_worker) {
+        full = full && clients.size() == per_worker;
+      }
+      if (!full) continue;
+      std::vector<TurnClient> out;
+      for (auto& clients : by_worker) {
+        for (auto& c : clients) out.push_back(std::move(c));
+      }
+      return out;
+    }
+    FAIL("the kernel put ", kMaxClients, " clients on too few workers");
+    return {};
+  }
+
+ private:
+  runtime::SystemRandom random_;
+  core::HmacAuthenticator authenticator_;
+  runtime::SharedQuotaLedger quotas_;
+  std::unique_ptr<cli::ReloadableCredentials> credentials_;
+  CountingSink events_;
+  std::unique_ptr<runtime::Supervisor> supervisor_;
+  absl::Status run_status_;
+  std::thread thread_;
+};
+
+TEST_CASE("max-allocations holds across workers exactly") {
+  RunningSupervisor server({{/*total=*/3, 0, 0}, 0});
+  std::vector<TurnClient> clients = server.ClientsOnEveryWorker(4);
+  int granted = 0;
+  int at_capacity = 0;
+  for (TurnClient& client : clients) {
+    const std::optional<TurnReply> reply = client.Allocate();
+    REQUIRE(reply.has_value());
+    if (reply->ok()) ++granted;
+    if (reply->error_code == stun::error_code::kInsufficientCapacity) {
+      ++at_capacity;
+    }
+  }
+  // A ledger per worker would grant 3 on each: up to 6 of the 8.
+  CHECK(granted == 3);
+  CHECK(at_capacity == 5);
+  CHECK(server.quotas().total() == 3);
+}
+
+TEST_CASE("stopping deletes the allocations of every worker with their events") {
+  RunningSupervisor server({});
+  std::vector<TurnClient> clients = server.ClientsOnEveryWorker(2);
+  for (TurnClient& client : clients) {
+    const std::optional<TurnReply> reply = client.Allocate();
+    REQUIRE(reply.has_value());
+    REQUIRE(reply->ok());
+  }
+  for (const WorkerCounts& counts : server.Counts()) {
+    CHECK(counts.relay_sockets == 2);  // every worker is busy
+  }
+  CHECK(server.events().created() == 4);
+
+  server.Stop();
+  CHECK(server.events().deleted() == 4);
+  CHECK(server.quotas().total() == 0);
+  std::vector<const runtime::Worker*> workers;
+  for (size_t i = 0; i < kWorkers; ++i) {
+    workers.push_back(&server.supervisor().worker(i));
+    CHECK(server.supervisor().worker(i).relay_socket_count() == 0);
+  }
+  CHECK(runtime::AllocationsPerWorker(workers) ==
+        std::vector<uint64_t>{2, 2});
+}
+
+TEST_CASE("a nonce one worker issued is accepted by another") {
+  RunningSupervisor server({});
+  // The nonce is bound to the client's address and port (core/auth/
+  // nonce.h), not to its transport: a UDP and a TCP socket on the same
+  // local port are one client to it, and the kernel balances the two
+  // listeners independently, so some port puts them on different workers.
+  for (int tried = 0; tried < kMaxClients; ++tried) {
+    std::optional<TurnClient> tcp =
+        TurnClient::CreateTcp(kIp, server.address(core::Transport::kTcp));
+    REQUIRE(tcp.has_value());
+    std::optional<TurnClient> udp =
+        TurnClient::Create(kIp, server.address(core::Transport::kUdp),
+                           tcp->local_address().port);
+    if (!udp) continue;  // that UDP port is someone else's
+    const std::optional<size_t> udp_worker = server.WorkerOf(*udp);
+    const std::optional<size_t> tcp_worker = server.WorkerOf(*tcp);
+    REQUIRE(udp_worker.has_value());
+    REQUIRE(tcp_worker.has_value());
+    if (*udp_worker == *tcp_worker) continue;
+
+    // No credentials: the first 401 is returned, with the nonce.
+    const std::optional<TurnReply> challenge = udp->Allocate();
+    REQUIRE(challenge.has_value());
+    REQUIRE(challenge->error_code == stun::error_code::kUnauthenticated);
+    REQUIRE(!challenge->nonce.empty());
+    tcp->SetCredentials("alice", "secret");
+    tcp->AdoptNonce(challenge->realm, challenge->nonce);
+    const std::optional<TurnReply> reply = tcp->Allocate();
+    REQUIRE(reply.has_value());
+    // A worker with a key of its own answers 401 with a nonce of its own.
+    CHECK_MESSAGE(reply->ok(), "error " << reply->error_code);
+    CHECK(tcp->stale_nonce_retries() == 0);
+    return;
+  }
+  FAIL("no local port put UDP and TCP on different workers");
+}
+
+TEST_CASE("max-connections-per-ip holds across workers") {
+  RunningSupervisor server({{}, /*connections_per_ip=*/1});
+  std::optional<TurnClient> first =
+      TurnClient::CreateTcp(kIp, server.address(core::Transport::kTcp));
+  REQUIRE(first.has_value());
+  const std::optional<size_t> first_worker = server.WorkerOf(*first);
+  REQUIRE(first_worker.has_value());
+  // Every further connection from this IP is refused, including those the
+  // kernel hands to the other worker: a limiter per worker would let one
+  // connection in there.
+  for (int tried = 0; tried < kMaxClients; ++tried) {
+    // A refused connection is reset at once; when the reset beats the
+    // connect's own checks, the client never has a connection at all.
+    std::optional<TurnClient> more =
+        TurnClient::CreateTcp(kIp, server.address(core::Transport::kTcp));
+    if (more) CHECK_FALSE(more->Binding().has_value());
+    const std::vector<WorkerCounts> counts = server.Counts();
+    if (counts[1 - *first_worker].tcp_refused > 0) return;
+  }
+  FAIL("no connection reached the other worker");
+}
+
+}  // namespace
+}  // namespace turnpike::testing
