@@ -38,9 +38,13 @@ struct AllocationCapacity {
 // taken: 0.75^32 ≈ 1e-4), which also covers EVEN-PORT reservations.
 // Descriptors: per allocation one socket per family, and a quarter of the
 // budget kept for reservations (port+1) and sockets in their close.
+// Relay addresses (issue 10): each has the whole port range, so the port
+// bound is multiplied by `addresses_per_family`, the fewest addresses any
+// relayed family has (every allocation may ask for that family).
 AllocationCapacity DeriveAllocationCapacity(uint32_t ports, int relay_families,
                                             size_t listeners,
-                                            uint64_t open_files);
+                                            uint64_t open_files,
+                                            int addresses_per_family = 1);
 
 // max-connections-per-ip: one client IP may hold 1/16 of the descriptor
 // budget (open files less the reserve and the listeners), so no single

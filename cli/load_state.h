@@ -29,6 +29,11 @@ struct LoadState {
   std::optional<IpAddress> relay_ipv6;
   std::optional<ExternalIp> external_ipv4;
   std::optional<ExternalIp> external_ipv6;
+  // Issue 10: further relay-ip of a family after its first, and further
+  // external-ip, each EXTERNAL/LOCAL naming one of those
+  // (cli/more_relay_addresses.h).
+  std::vector<IpAddress> more_relay_ips;
+  std::vector<ExternalIp> more_external_ips;
 
   bool debug = false;
 };

@@ -229,7 +229,10 @@ int main(int argc, char** argv) {
                                                         : kExitStartupFailed;
   }
   std::vector<std::string> relayed;
-  for (const auto& family : {relay.ipv4, relay.ipv6}) {
+  std::vector<std::optional<turnpike::runtime::RelayAddress>> addresses = {
+      relay.ipv4, relay.ipv6};
+  addresses.insert(addresses.end(), relay.more.begin(), relay.more.end());
+  for (const auto& family : addresses) {
     if (!family) continue;
     relayed.push_back(family->bind.ToString());
     if (family->external) {
@@ -253,7 +256,7 @@ int main(int argc, char** argv) {
   }
   std::vector<turnpike::runtime::StatsSlot*> slots;
   for (const auto& slot : stats_slots) slots.push_back(slot.get());
-  // POST /reload does what SIGHUP does.
+  // POST /reload does what SIGHUP does, POST /drain what SIGUSR1 does.
   absl::StatusOr<std::unique_ptr<turnpike::cli::AdminEndpoint>> admin =
       turnpike::cli::AdminEndpoint::Start(
           settings->admin, slots,
@@ -262,7 +265,11 @@ int main(int argc, char** argv) {
              reloader.Trigger();
              return absl::OkStatus();
            },
-           /*drain=*/{}});
+           // POST /drain does what SIGUSR1 does.
+           [&supervisor] {
+             (*supervisor)->Drain();
+             return absl::OkStatus();
+           }});
   if (!admin.ok()) {
     LogError(FromAbsl(admin.status().message()));
     return absl::IsInvalidArgument(admin.status()) ? kExitBadConfig

@@ -12,7 +12,9 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "cli/drain_options.h"
 #include "cli/load_state.h"
+#include "cli/more_relay_addresses.h"
 #include "cli/tls_settings.h"
 #include "cli/users_file.h"
 #include "cli/value_parsers.h"
@@ -51,10 +53,6 @@ absl::Status NonEmpty(std::string_view value, std::string_view what) {
   if (!value.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(
       absl::StrCat("the value is empty; give ", ToAbsl(what)));
-}
-
-std::string_view FamilyName(const IpAddress& ip) {
-  return ip.is_v4() ? "IPv4" : "IPv6";
 }
 
 // --- General -----------------------------------------------------------------
@@ -199,12 +197,7 @@ absl::Status ApplyRelayIp(std::string_view value, LoadState& state) {
   }
   std::optional<IpAddress>& slot =
       ip.is_v4() ? state.relay_ipv4 : state.relay_ipv6;
-  if (slot) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(ip.ToString(), " is a second ", ToAbsl(FamilyName(ip)),
-                     " relay address (", slot->ToString(),
-                     " is already given); give at most one per family"));
-  }
+  if (slot) return AddMoreRelayIp(ip, state);  // issue 10
   slot = ip;
   return absl::OkStatus();
 }
@@ -224,12 +217,7 @@ absl::Status ApplyExternalIp(std::string_view value, LoadState& state) {
   }
   std::optional<ExternalIp>& slot =
       external.is_v4() ? state.external_ipv4 : state.external_ipv6;
-  if (slot) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        external.ToString(), " is a second ", ToAbsl(FamilyName(external)),
-        " external address (", slot->external.ToString(),
-        " is already given); give at most one per family"));
-  }
+  if (slot) return AddMoreExternalIp(entry, state);  // issue 10
   slot = entry;
   return absl::OkStatus();
 }
@@ -618,15 +606,18 @@ constexpr OptionSpec kOptions[] = {
 
     // Relay.
     {"relay-ip", "", "IP", "the host's own addresses, picked at start-up",
-     "Local address relay sockets bind to (RFC 8656 §7.2); at most one\n"
-     "IPv4 and one IPv6. Once any is given (here or as the LOCAL part of\n"
+     "Local address relay sockets bind to (RFC 8656 §7.2). Repeat for\n"
+     "more relays than one port range holds: each address has the whole\n"
+     "range, new relays take a family's addresses in turn and skip a\n"
+     "full one. Once any is given (here or as the LOCAL part of\n"
      "external-ip), a family without one cannot be allocated (440).",
      kList, kFromAnywhere, false, &ApplyRelayIp},
     {"external-ip", "", "EXTERNAL[/LOCAL]", "none",
      "Public address to advertise instead of the relay address when the\n"
      "host sits behind a 1:1 NAT (cloud elastic IPs). EXTERNAL/LOCAL also\n"
      "names the local address it maps to (the relay-ip of that family).\n"
-     "At most one per family.",
+     "The first of a family maps to its first relay-ip; each further one\n"
+     "must be EXTERNAL/LOCAL naming a further relay-ip.",
      kList, kFromAnywhere, false, &ApplyExternalIp},
     {"min-port", "", "PORT", "49152",
      "Lowest relay port (RFC 8656 §7.2 recommends 49152-65535).", kScalar,
@@ -765,6 +756,23 @@ constexpr OptionSpec kOptions[] = {
      "Peer addresses the relay must not reach, on top of the default\n"
      "special-purpose ranges.",
      kList, kFromAnywhere, true, &ApplyPeerDeny},
+
+    // Drain (issue 12): SIGUSR1 for rolling upgrades.
+    {"alternate-server", "", "ADDR:PORT", "none",
+     "Where a draining server (SIGUSR1) sends new Allocates: 300 Try\n"
+     "Alternate with this ALTERNATE-SERVER (RFC 8489 §10). Repeat for\n"
+     "several; a client gets one of its own address family, the same one\n"
+     "every time (a hash of its IP picks it). Without one of its family\n"
+     "it gets 508 Insufficient Capacity.",
+     kList, kFromAnywhere, false, &ApplyAlternateServer},
+    {"alternate-domain", "", "NAME", "none",
+     "ALTERNATE-DOMAIN sent with the alternate to TLS and DTLS clients\n"
+     "(RFC 8489 §14.16): the name on the alternate's certificate.",
+     kScalar, kFromAnywhere, false, &ApplyAlternateDomain},
+    {"drain-timeout", "", "SECONDS", "3600",
+     "Longest a draining server waits for its allocations to end; then\n"
+     "it deletes the rest and exits. It exits 0 as soon as none is left.",
+     kScalar, kFromAnywhere, false, &ApplyDrainTimeout},
 
     // Logging and events.
     {"log-level", "", "LEVEL", "info",

@@ -14,9 +14,9 @@
 #include "cli/coturn_sqlite.h"
 #include "cli/credential_snapshot.h"
 #include "cli/load_state.h"
+#include "cli/more_relay_addresses.h"
 #include "cli/option_table.h"
 #include "cli/tls_settings.h"
-#include "core/server.h"
 #include "core/response_budget.h"
 #include "core/server.h"
 #include "core/util/absl_compat.h"
@@ -314,8 +314,13 @@ absl::Status ResolveRelay(LoadState& state) {
       !s.ok()) {
     return s;
   }
-  return ResolveRelayFamily(state.relay_ipv6, state.external_ipv6,
-                            IpAddress::V6({}), settings.relay_auto, relay.ipv6);
+  if (absl::Status s = ResolveRelayFamily(state.relay_ipv6, state.external_ipv6,
+                                          IpAddress::V6({}),
+                                          settings.relay_auto, relay.ipv6);
+      !s.ok()) {
+    return s;
+  }
+  return ResolveMoreRelayAddresses(state);
 }
 
 // The snapshot the core will read, built here so that --check-config
@@ -473,6 +478,12 @@ std::string Summarize(const Settings& settings) {
                       ")");
     }
     relays.push_back(std::move(text));
+  }
+  for (const runtime::RelayAddress& more : worker.relay.more) {
+    relays.push_back(more.external
+                         ? absl::StrCat(more.bind.ToString(), " (external ",
+                                        more.external->ToString(), ")")
+                         : more.bind.ToString());
   }
   std::string relay_text = absl::StrJoin(relays, ", ");
   if (settings.relay_auto) {

@@ -118,6 +118,14 @@ struct ServerConfig {
   // sources, a power of two; its memory is fixed whatever the flood.
   size_t unauthenticated_sets = 512;
 
+  // Drain (Server::StartDrain): where new Allocates are redirected with
+  // 300 Try Alternate (RFC 8489 §10); none of the client's family means
+  // 508 (RFC 8656 §7.2). Order matters: core/drain/alternate_choice.h.
+  std::vector<TransportAddress> alternate_servers;
+  // RFC 8489 §14.16: the name a TLS or DTLS client verifies the alternate's
+  // certificate against; sent only to TLS and DTLS clients. 1 to 254 bytes.
+  std::optional<std::string> alternate_domain;
+
   // RFC 5780 NAT behaviour discovery: OTHER-ADDRESS, RESPONSE-ORIGIN and
   // CHANGE-REQUEST. Needs listeners on two IPs and two ports (four UDP
   // listeners); off by default because it answers from other addresses.

@@ -38,6 +38,11 @@ constexpr size_t kErrorBody =
     std::max(AttributeSize(kErrorCodeHeader + 17) +  // "Unknown Attribute"
                  AttributeSize(2 * stun::MessageView::kMaxReportedUnknown),
              AttributeSize(kErrorCodeHeader + kLongestReason));
+// RFC 8489 §10: a drained Allocate's 300 with ALTERNATE-SERVER and the
+// longest ALTERNATE-DOMAIN Server::Create accepts (§14.16: under 255 bytes).
+constexpr size_t kTryAlternateBody =
+    AttributeSize(kErrorCodeHeader + 13) +  // "Try Alternate"
+    kAddressV6 + AttributeSize(stun::kMaxAlternateDomainBytes - 1);
 // RFC 5780 §7: XOR-MAPPED-ADDRESS, OTHER-ADDRESS, RESPONSE-ORIGIN.
 constexpr size_t kBindingBody = 3 * kAddressV6;
 
@@ -53,7 +58,8 @@ size_t LargestResponseSize(size_t realm_size,
   const size_t software = software_size ? AttributeSize(*software_size) : 0;
   const size_t challenge =
       kChallengeFixed + AttributeSize(realm_size) + software;
-  const size_t body = std::max({kAllocateBody, kErrorBody, kBindingBody});
+  const size_t body =
+      std::max({kAllocateBody, kErrorBody, kBindingBody, kTryAlternateBody});
   return std::max(
       challenge, stun::kHeaderSize + body + ResponseTrailerSize(software_size));
 }

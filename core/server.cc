@@ -149,6 +149,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
     return absl::InvalidArgumentError(
         "relay ports: give 1 <= min-port <= max-port (default 49152-65535)");
   }
+  if (config.alternate_domain &&
+      (config.alternate_domain->empty() ||
+       config.alternate_domain->size() >= stun::kMaxAlternateDomainBytes)) {
+    return absl::InvalidArgumentError(
+        "alternate-domain: a DNS name of 1 to 254 bytes (RFC 8489 §14.16)");
+  }
   if (config.nat_discovery) {
     if (absl::Status s = CheckNatDiscoveryListeners(config.listeners);
         !s.ok()) {

@@ -135,6 +135,15 @@ class Server {
   // Deletes every allocation (DeleteReason::kShutdown), closing relays.
   void Shutdown(const Now& now);
 
+  // Drain (rolling upgrades): from now on a new Allocate is answered 300
+  // Try Alternate with ALTERNATE-SERVER (ServerConfig::alternate_servers,
+  // core/drain/alternate_choice.h), or 508 when no alternate has the
+  // client's family. Existing allocations, their Refreshes, permissions,
+  // channels and relayed data go on until they end. There is no way back:
+  // a draining process is on its way out.
+  void StartDrain();
+  bool draining() const { return draining_; }
+
   // Peer policy can change while the relay runs (SIGHUP). Applies to new
   // permissions and to every relayed packet from now on.
   void SetPeerRules(PeerFilterRules rules);
@@ -239,6 +248,8 @@ class Server {
   // Allocations (server_allocate.cc).
   void HandleAllocate(const Now& now, const RequestContext& ctx);
   void HandleRefresh(const Now& now, const RequestContext& ctx);
+  // While draining: answers a new Allocate with 300 or 508 (server_drain.cc).
+  void RedirectAllocate(const RequestContext& ctx);
   void FinishAllocate(const Now& now, turn::Allocation& allocation);
   void FailAllocate(turn::Allocation& allocation, int code);
   // Refuses an authenticated Allocate (and reports it as AllocationError).
@@ -341,6 +352,7 @@ class Server {
   // handlers change them only through its methods).
   turn::AllocationTable table_;
   uint32_t next_relay_id_ = 1;
+  bool draining_ = false;
   // ConnectPeer's ids: kCoreAssigned | a counter (types.h).
   uint64_t next_peer_connection_ = 1;
   // Data indications need a fresh transaction ID per packet; a counter

@@ -82,6 +82,11 @@ void Server::HandleAllocate(const Now& now, const RequestContext& ctx) {
     RejectAllocate(ctx, error_code::kAllocationMismatch);
     return;
   }
+  // Draining: no new allocation here; RFC 8489 §10 sends the client on.
+  if (draining_) {
+    RedirectAllocate(ctx);
+    return;
+  }
   // §7.2 step 3: REQUESTED-TRANSPORT must be there; UDP, or TCP (RFC 6062
   // §5.1: anything else is 442).
   std::optional<uint8_t> transport = request.RequestedTransport();

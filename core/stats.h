@@ -63,6 +63,10 @@ struct ServerStats {
   // Error responses by code class*100+number, 300..699 → index code-300.
   std::array<uint64_t, 400> error_responses{};
   std::array<uint64_t, static_cast<size_t>(DropReason::kCount)> drops{};
+  // New Allocates refused while draining (Server::StartDrain): sent to an
+  // alternate with 300, or answered 508 when none has the client's family.
+  uint64_t drained_to_alternate = 0;
+  uint64_t drained_no_alternate = 0;
 
   static size_t MethodSlot(uint16_t method) {
     return method < kMethodSlots ? method : 0;

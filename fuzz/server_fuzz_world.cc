@@ -4,9 +4,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/policy/cidr.h"
+#include "core/stun/constants.h"
 #include "core/stun/integrity.h"
 
 namespace turnpike::fuzz {
@@ -96,6 +98,11 @@ core::ServerConfig FuzzConfig() {
   config.bandwidth_bytes_per_second = 4000;
   config.peer_rules.allow = {Prefix("10.1.2.0/24")};
   config.peer_rules.deny = {Prefix("8.8.8.0/24")};
+  // Drain (Action::kDrain): an IPv4 alternate only, so IPv4 clients get
+  // 300 and IPv6 ones 508; the longest ALTERNATE-DOMAIN tests the budget.
+  config.alternate_servers = {Address("203.0.113.20:3478")};
+  config.alternate_domain =
+      std::string(stun::kMaxAlternateDomainBytes - 1, 'd');
   return config;
 }
 

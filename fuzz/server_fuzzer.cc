@@ -160,10 +160,11 @@ class Driver {
     kConnectionClosed,
     kReloadPeerRules,
     kPeerConnection,
+    kDrain,
   };
 
   void Step() {
-    switch (static_cast<Action>(in_.ConsumeIntegralInRange<uint8_t>(0, 9))) {
+    switch (static_cast<Action>(in_.ConsumeIntegralInRange<uint8_t>(0, 10))) {
       case Action::kStun:
         SendStun(PickTuple());
         break;
@@ -222,6 +223,12 @@ class Driver {
       }
       case Action::kPeerConnection:
         PeerConnectionStep();
+        break;
+      case Action::kDrain:
+        // No way back (core/server.h); a second call changes nothing.
+        Trace("drain\n");
+        server_->StartDrain();
+        draining_ = true;
         break;
     }
   }
@@ -833,6 +840,9 @@ class Driver {
         clients_[*tuple].nonce = std::string(*nonce);
       }
     }
+    if (error && error->code == stun::error_code::kTryAlternate) {
+      CheckRedirect(*tuple, *parsed);
+    }
     grants_.OnResponse(now_.mono, *tuple, *parsed);
     if (!error &&
         parsed->method() == static_cast<uint16_t>(Method::kAllocate)) {
@@ -867,9 +877,28 @@ class Driver {
                0);
   }
 
+  // RFC 8489 §10, §14.15, §14.16: only a draining server redirects, only an
+  // Allocate, to an alternate of the client's family, protected, and with
+  // ALTERNATE-DOMAIN exactly for TLS and DTLS clients.
+  void CheckRedirect(size_t tuple, const stun::MessageView& response) {
+    FUZZ_CHECK(draining_);
+    FUZZ_CHECK(response.method() == static_cast<uint16_t>(Method::kAllocate));
+    const std::optional<TransportAddress> alternate =
+        response.AlternateServer();
+    FUZZ_CHECK(alternate.has_value());
+    FUZZ_CHECK(alternate->family() == Tuple(tuple).client.family());
+    FUZZ_CHECK(response.MessageIntegrity().has_value() ||
+               response.Has(stun::AttributeType::kMessageIntegritySha256));
+    const bool secure = Tuple(tuple).transport == core::Transport::kTls ||
+                        Tuple(tuple).transport == core::Transport::kDtls;
+    FUZZ_CHECK(response.AlternateDomain().has_value() == secure);
+  }
+
   void OnCommand(const core::OpenRelay& open) {
     Trace("  OpenRelay %u%s\n", open.id.value,
           open.reserve_id ? " (+ reserved port+1)" : "");
+    // A draining server starts no allocation.
+    FUZZ_CHECK(!draining_);
     relays_.OnOpenRelay(open);
     grants_.OnOpenRelay(open);
   }
@@ -1236,6 +1265,8 @@ class Driver {
   std::vector<uint64_t> peer_order_;
   std::vector<uint32_t> numbers_;
   std::array<bool, kTupleCount> data_tuple_{};
+  // Action::kDrain happened: no relay may open from now on.
+  bool draining_ = false;
   std::array<std::string, kTupleCount> allocation_user_;
   std::array<std::string, kTupleCount> accepted_user_;
   uint64_t next_accepted_id_ = 1000;

@@ -21,6 +21,8 @@ const char* SignalName(int signum) {
       return "SIGINT";
     case SIGTERM:
       return "SIGTERM";
+    case SIGUSR1:
+      return "SIGUSR1";
     default:
       return "signal";
   }
@@ -61,6 +63,10 @@ absl::StatusOr<std::unique_ptr<Supervisor>> Supervisor::Create(
   }
   async->data = supervisor.get();
   supervisor->stop_async_ = async;
+  if (absl::Status s = supervisor->PrepareDrain(config.worker.drain_timeout);
+      !s.ok()) {
+    return s;
+  }
   if (config.handle_signals) {
     if (absl::Status s = supervisor->WatchSignals(); !s.ok()) return s;
   }
@@ -70,6 +76,7 @@ absl::StatusOr<std::unique_ptr<Supervisor>> Supervisor::Create(
   worker.on_reload = nullptr;
   worker.reuse_port = config.workers > 1;
   worker.shared_limiter = &supervisor->limiter_;
+  worker.on_drained = [raw = supervisor.get()] { raw->OnWorkerDrained(); };
   if (!worker.server.nonce_key) {
     // One key for every worker: a client's retry after a 401 may reach
     // another worker (RFC 8489 §9.2: the nonce must validate there).
@@ -119,7 +126,7 @@ Supervisor::~Supervisor() {
 }
 
 absl::Status Supervisor::WatchSignals() {
-  std::vector<int> watched = {SIGINT, SIGTERM};
+  std::vector<int> watched = {SIGINT, SIGTERM, SIGUSR1};
   if (on_reload_) watched.push_back(SIGHUP);
   for (int signum : watched) {
     auto* handle = new uv_signal_t;
@@ -147,6 +154,10 @@ void Supervisor::OnSignal(uv_signal_t* handle, int signum) {
       LogInfo("SIGHUP received, reloading");
       if (self->on_reload_) self->on_reload_();
       return;
+    case SIGUSR1:
+      LogInfo("SIGUSR1 received, draining");
+      self->Drain();
+      return;
     default:
       LogInfo(absl::StrCat(SignalName(signum), " received, stopping"));
       self->StopAll();
@@ -169,6 +180,7 @@ void Supervisor::PostToAll(const std::function<void(Worker&)>& task) {
 
 void Supervisor::StopAll() {
   PostToAll([](Worker& worker) { worker.Stop(); });
+  CloseDrainHandles();
   for (uv_signal_t* handle : signals_) CloseAndDelete(handle);
   signals_.clear();
   std::lock_guard<std::mutex> lock(stop_mutex_);

@@ -22,6 +22,8 @@
 
 #include <uv.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -84,6 +86,14 @@ class Supervisor {
   // Safe from any thread, before or during Run, and more than once.
   void Stop();
 
+  // Drain for a rolling upgrade (supervisor_drain.cc; SIGUSR1 calls it):
+  // every worker refuses new Allocates (Worker::Drain); once no worker has
+  // an allocation left, or after the workers' drain_timeout, every worker
+  // stops (the rest deleted with their events) and Run returns. Safe from
+  // any thread (the admin endpoint's POST /drain); a second call changes
+  // nothing.
+  void Drain();
+
   // Runs `task` on every worker's loop (Worker::Post). Safe from any
   // thread while the Supervisor exists.
   void PostToAll(const std::function<void(Worker&)>& task);
@@ -123,6 +133,13 @@ class Supervisor {
   // On the supervisor's loop: tells every worker to stop and closes the
   // supervisor's handles, so that its loop returns.
   void StopAll();
+  // Drain on the supervisor's loop (supervisor_drain.cc).
+  absl::Status PrepareDrain(std::chrono::milliseconds timeout);
+  static void OnDrain(uv_async_t* handle);
+  static void OnDrainTimeout(uv_timer_t* handle);
+  // From a worker's thread: that worker has no allocation left.
+  void OnWorkerDrained();
+  void CloseDrainHandles();
 
   // One ReplaceListeners at a time; guards listening_.
   mutable std::mutex listeners_mutex_;
@@ -139,6 +156,13 @@ class Supervisor {
   std::mutex stop_mutex_;
   uv_async_t* stop_async_ = nullptr;
   bool ran_ = false;
+  // Drain: the wake-up for Drain() (nullptr once closed, under
+  // stop_mutex_), its timeout, and the workers not yet empty.
+  uv_async_t* drain_async_ = nullptr;
+  uv_timer_t* drain_timer_ = nullptr;
+  std::chrono::milliseconds drain_timeout_{};
+  bool draining_ = false;
+  std::atomic<size_t> workers_with_allocations_{0};
 };
 
 }  // namespace turnpike::runtime

@@ -40,6 +40,8 @@ const char* SignalName(int signum) {
       return "SIGINT";
     case SIGTERM:
       return "SIGTERM";
+    case SIGUSR1:
+      return "SIGUSR1";
     default:
       return "signal";
   }
@@ -58,6 +60,10 @@ absl::StatusOr<core::SelfAddressConfig> OwnAddresses(
     if (!family) continue;
     own.relay.push_back(family->bind);
     if (family->external) own.relay.push_back(*family->external);
+  }
+  for (const RelayAddress& more : relay.more) {
+    own.relay.push_back(more.bind);
+    if (more.external) own.relay.push_back(*more.external);
   }
   if (std::any_of(
           listening.begin(), listening.end(),
@@ -80,8 +86,11 @@ Worker::Worker(std::unique_ptr<core::Server> server, const WorkerConfig& config,
       deps_(deps),
       udp_options_(config.udp),
       relay_options_(config.relay),
+      relay_picker_(config.relay),
       events_(config.events),
       on_reload_(config.on_reload),
+      drain_timeout_(config.drain_timeout),
+      on_drained_(config.on_drained),
       transport_settings_(config.transport),
       tls_sessions_(config.tls_sessions),
       dtls_sessions_(config.dtls_sessions),
@@ -113,6 +122,16 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(WorkerConfig config,
   }
   if (config.relay.ipv6 && !config.relay.ipv6->bind.is_v6()) {
     return absl::InvalidArgumentError("the IPv6 relay address is not IPv6");
+  }
+  for (const RelayAddress& more : config.relay.more) {
+    const std::optional<RelayAddress>& first =
+        more.bind.is_v4() ? config.relay.ipv4 : config.relay.ipv6;
+    if (more.bind.IsUnspecified() || !first) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "relay address ", more.bind.ToString(),
+          ": a further relay address must be an address of this host, beside "
+          "a first one of its family (relay-ip)"));
+    }
   }
   config.server.relay_ipv4 = config.relay.ipv4.has_value();
   config.server.relay_ipv6 = config.relay.ipv6.has_value();
@@ -280,18 +299,19 @@ absl::Status Worker::TellCoreListeners() {
 }
 
 absl::Status Worker::CheckRelayAddresses() {
-  for (const std::optional<RelayAddress>& relay :
-       {relay_options_.ipv4, relay_options_.ipv6}) {
-    if (!relay) continue;
-    absl::StatusOr<std::unique_ptr<UdpSocket>> probe = UdpSocket::Bind(
-        &loop_, core::RelayId{0}, TransportAddress{relay->bind, 0},
-        udp_options_, &slab_, this, &stats_);
-    if (!probe.ok()) {
-      return absl::Status(
-          probe.status().code(),
-          absl::StrCat("relay address: ", probe.status().message()));
+  for (AddressFamily family : {AddressFamily::kIpv4, AddressFamily::kIpv6}) {
+    for (const RelayAddress& address : relay_picker_.addresses(family)) {
+      const RelayAddress* relay = &address;
+      absl::StatusOr<std::unique_ptr<UdpSocket>> probe = UdpSocket::Bind(
+          &loop_, core::RelayId{0}, TransportAddress{relay->bind, 0},
+          udp_options_, &slab_, this, &stats_);
+      if (!probe.ok()) {
+        return absl::Status(
+            probe.status().code(),
+            absl::StrCat("relay address: ", probe.status().message()));
+      }
+      (*probe)->Close();
     }
-    (*probe)->Close();
   }
   return absl::OkStatus();
 }
@@ -341,7 +361,7 @@ void Worker::OnPosted(uv_async_t* handle) {
 }
 
 absl::Status Worker::WatchSignals() {
-  std::vector<int> watched = {SIGINT, SIGTERM};
+  std::vector<int> watched = {SIGINT, SIGTERM, SIGUSR1};
   if (on_reload_) watched.push_back(SIGHUP);
   for (int signum : watched) {
     auto* handle = new uv_signal_t;
@@ -369,6 +389,11 @@ void Worker::OnSignal(uv_signal_t* handle, int signum) {
     if (self->on_reload_) self->on_reload_(*self);
     return;
   }
+  if (signum == SIGUSR1) {
+    LogInfo("SIGUSR1 received, draining");
+    self->StartDrain();
+    return;
+  }
   LogInfo(absl::StrCat(SignalName(signum), " received, stopping"));
   self->Stop();
 }
@@ -391,6 +416,7 @@ void Worker::Stop() {
   }
   // Allocations end first, while the sockets and the event sink are still
   // there: each gets its AllocationDeleted and its relay sockets close.
+  CloseDrainTimer();  // and no drain may call Stop() from the Pump below
   now_ = StampNow();
   server_->Shutdown(now_);
   Pump();
@@ -565,6 +591,7 @@ void Worker::Pump() {
     std::visit([this](const auto& c) { Execute(c); }, *command);
   }
   ArmTimer();
+  if (draining_) FinishDrainWhenEmpty();
 }
 
 void Worker::ArmTimer() {
@@ -615,12 +642,29 @@ uint32_t Worker::DrawRelayPort(bool even) {
 
 absl::StatusOr<TransportAddress> Worker::OpenRelaySockets(
     const core::OpenRelay& open) {
-  const std::optional<RelayAddress>& relay = open.family == AddressFamily::kIpv4
-                                                 ? relay_options_.ipv4
-                                                 : relay_options_.ipv6;
-  if (!relay) {
+  std::vector<const RelayAddress*> candidates =
+      relay_picker_.Candidates(open.family);
+  if (candidates.empty()) {
     return absl::FailedPreconditionError("no relay address of that family");
   }
+  // Issue 10: an address whose port range is full passes the relay on to
+  // the next, so the family is full only when all of them are.
+  absl::StatusOr<TransportAddress> bound = absl::ResourceExhaustedError("");
+  for (const RelayAddress* relay : candidates) {
+    bound = OpenRelaySocketsOn(open, *relay);
+    if (!absl::IsResourceExhausted(bound.status())) return bound;
+  }
+  if (candidates.size() == 1) return bound;
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "no free relay port in ", relay_options_.min_port, "-",
+      relay_options_.max_port, " on any of the ", candidates.size(),
+      " relay addresses after ", kPortAttempts,
+      " tries each; widen the range (min-port, max-port) or add relay-ip"));
+}
+
+absl::StatusOr<TransportAddress> Worker::OpenRelaySocketsOn(
+    const core::OpenRelay& open, const RelayAddress& address) {
+  const RelayAddress* relay = &address;
   const uint32_t low = relay_options_.min_port;
   // EVEN-PORT R=1 needs port+1 in range too.
   const bool pair = open.reserve_id.has_value();

@@ -25,6 +25,7 @@
 
 #include <uv.h>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -40,6 +41,7 @@
 #include "core/stats.h"
 #include "runtime/event_sink.h"
 #include "runtime/receive_slab.h"
+#include "runtime/relay_address_picker.h"
 #include "runtime/runtime_stats.h"
 #include "runtime/stats_board.h"
 #include "runtime/stats_publisher.h"
@@ -67,21 +69,17 @@ struct ListenerSpec {
   core::Transport transport = core::Transport::kUdp;
 };
 
-// The relay addresses of one family (RFC 8656 §7.2: XOR-RELAYED-ADDRESS).
-struct RelayAddress {
-  // The local address relay sockets bind to. Not a wildcard: a relayed
-  // address must be one peers can send to, so the operator (or the
-  // embedded default, from the host's interfaces) names it.
-  IpAddress bind;
-  // Advertised in XOR-RELAYED-ADDRESS instead of `bind` when the host sits
-  // behind a 1:1 NAT (AWS/GCP elastic addresses; coturn's external-ip).
-  std::optional<IpAddress> external;
-};
-
 struct RelayOptions {
   // A family without an address cannot be allocated (the core answers 440).
   std::optional<RelayAddress> ipv4;
   std::optional<RelayAddress> ipv6;
+  // Further relay addresses, of either family, beside ipv4 / ipv6 (which
+  // must be set for that family): each has the whole port range, so a
+  // family holds ports × addresses relays (issue 10). New UDP relays go
+  // round-robin over a family's addresses and fall over to the next when
+  // one has no free port (runtime/relay_address_picker.h); RFC 6062 TCP
+  // relays use the first address.
+  std::vector<RelayAddress> more;
   // Relay ports are drawn at random from [min_port, max_port] (RFC 8656
   // §7.2 recommends the dynamic range 49152-65535) and retried on
   // EADDRINUSE.
@@ -127,6 +125,14 @@ struct WorkerConfig {
   // (runtime/stats_board.h); nullptr publishes nothing. Borrowed.
   StatsSlot* stats_slot = nullptr;
   StatsPublisherOptions stats_options;
+  // SIGUSR1 (with handle_signals) or Drain(): the longest the worker waits
+  // for its allocations to end before it deletes the rest and stops.
+  std::chrono::milliseconds drain_timeout = std::chrono::hours(1);
+  // Under a Supervisor: called (on this worker's thread, once) when a
+  // drain has left this worker without allocations; the worker then keeps
+  // running and the supervisor owns the drain's timeout and the stop.
+  // Empty: the worker stops itself and keeps its own drain timeout.
+  std::function<void()> on_drained;
 };
 
 class Worker final : private MessageSink,
@@ -196,6 +202,13 @@ class Worker final : private MessageSink,
   // the Worker exists; dropped once it is stopping. Lets a background
   // thread (the credential reloader) apply what must change on the loop.
   void Post(std::function<void(Worker&)> task);
+  // Drain for a rolling upgrade (worker_drain.cc): new Allocates go to an
+  // alternate server or get 508 (core::Server::StartDrain); Run() returns
+  // once the last allocation has ended, or after drain_timeout, when the
+  // rest are deleted as by Stop(). Safe from any thread; a second call
+  // changes nothing. SIGUSR1 calls it.
+  void Drain();
+  bool draining() const { return draining_; }
   const RuntimeStats& stats() const { return stats_; }
   const core::ServerStats& server_stats() const { return server_->stats(); }
   // Copies this worker's counters and live state into `snapshot` (on the
@@ -273,6 +286,10 @@ class Worker final : private MessageSink,
   // returns the address to advertise (the external one behind 1:1 NAT).
   absl::StatusOr<TransportAddress> OpenRelaySockets(
       const core::OpenRelay& open);
+  // The same on one relay address; ResourceExhausted when no port of the
+  // range was free there.
+  absl::StatusOr<TransportAddress> OpenRelaySocketsOn(
+      const core::OpenRelay& open, const RelayAddress& relay);
 
   // RFC 6062 TCP relays (runtime/transport/tcp_relay.h, splice.h).
   absl::StatusOr<TransportAddress> OpenTcpRelay(const core::OpenRelay& open);
@@ -302,6 +319,12 @@ class Worker final : private MessageSink,
   static void OnPosted(uv_async_t* handle);
   absl::Status StartPosting();
   static void OnTimer(uv_timer_t* handle);
+  // Drain on the loop (worker_drain.cc).
+  void StartDrain();
+  // After every Pump: stops once draining and no allocation is left.
+  void FinishDrainWhenEmpty();
+  void CloseDrainTimer();
+  static void OnDrainTimeout(uv_timer_t* handle);
 
   uv_loop_t loop_;
   bool loop_open_ = false;
@@ -309,8 +332,11 @@ class Worker final : private MessageSink,
   core::Deps deps_;
   UdpSocketOptions udp_options_;
   RelayOptions relay_options_;
+  RelayAddressPicker relay_picker_;
   EventSink* events_ = nullptr;
   std::function<void(Worker&)> on_reload_;
+  std::chrono::milliseconds drain_timeout_;
+  std::function<void()> on_drained_;
   // The stamp of the input being handled; events carry its wall time.
   core::Now now_{};
   ReceiveSlab slab_;
@@ -379,6 +405,11 @@ class Worker final : private MessageSink,
   std::optional<core::MonoTime> armed_for_;
   bool stopping_ = false;
   std::unique_ptr<StatsPublisher> stats_publisher_;
+  // Drain: started, its deadline (nullptr once closed), and whether the
+  // worker is already on its way out because of it.
+  bool draining_ = false;
+  bool drain_finished_ = false;
+  uv_timer_t* drain_timer_ = nullptr;
 };
 
 }  // namespace turnpike::runtime

@@ -59,6 +59,32 @@ TEST_CASE("ApplyDerivedLimits fills max-allocations from the host") {
   CHECK(dual.quotas.total == (1024 - 64 - 4) * 3 / 4 / 2);
 }
 
+TEST_CASE(
+    "derived max-allocations: the port bound grows with relay addresses") {
+  // Each address has the whole range (issue 10).
+  const AllocationCapacity three =
+      DeriveAllocationCapacity(1000, 1, 2, 1 << 20, 3);
+  CHECK(three.by_ports == 750 * 3);
+  CHECK(three.total == 750 * 3);
+  // Descriptors still bound it: one socket per allocation whatever the
+  // address.
+  CHECK(DeriveAllocationCapacity(1000, 1, 2, 1024, 3).total == 718);
+
+  // Two IPv4 addresses: twice the range.
+  Settings two =
+      Loaded({"--min-port=50000", "--max-port=50999", "--relay-ip=192.0.2.11"});
+  ApplyDerivedLimits(two, 1 << 20);
+  CHECK(two.quotas.total == 1500);
+  // Dual-stack with two IPv4 addresses but one IPv6: any allocation may be
+  // IPv6, so the family with fewer addresses decides.
+  Settings uneven =
+      Loaded({"--min-port=50000", "--max-port=50999", "--relay-ip=192.0.2.11"},
+             /*dual=*/true);
+  const EffectiveLimits limits = ApplyDerivedLimits(uneven, 1 << 20);
+  CHECK(uneven.quotas.total == 750);
+  CHECK(limits.summary.find("on 2 addresses") == std::string::npos);
+}
+
 TEST_CASE("max-connections-per-ip is derived from the open-file limit") {
   // 1/16 of what is left after the reserve and the listeners...
   CHECK(DeriveConnectionsPerIp(4, 1024) == (1024 - 64 - 4) / 16);

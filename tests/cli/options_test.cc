@@ -96,7 +96,7 @@ TEST_CASE("peer-allow and peer-deny become CIDR rules in order") {
                    "--peer-allow: '10.1.0.0/8' is not an address prefix"));
 }
 
-TEST_CASE("relay-ip: one address per family, no wildcard") {
+TEST_CASE("relay-ip: the first address of each family, no wildcard") {
   absl::StatusOr<Settings> s =
       Load({"--relay-ip", "192.0.2.1", "--relay-ip", "2001:db8::1"});
   REQUIRE(s.ok());
@@ -107,9 +107,7 @@ TEST_CASE("relay-ip: one address per family, no wildcard") {
   REQUIRE(s->worker.relay.ipv6.has_value());
   CHECK(s->worker.relay.ipv6->bind == Ip("2001:db8::1"));
 
-  CHECK(ErrorOf(Load({"--relay-ip", "192.0.2.1", "--relay-ip", "192.0.2.2"})) ==
-        "--relay-ip: 192.0.2.2 is a second IPv4 relay address (192.0.2.1 is "
-        "already given); give at most one per family");
+  CHECK(s->worker.relay.more.empty());
   CHECK(StartsWith(ErrorOf(Load({"--relay-ip", "0.0.0.0"})),
                    "--relay-ip: 0.0.0.0 is a wildcard"));
   CHECK(StartsWith(ErrorOf(Load({}, {{"TURNPIKE_RELAY_IP", "::"}})),
@@ -155,8 +153,42 @@ TEST_CASE("external-ip maps onto the relay address of its family") {
         "EXTERNAL/LOCAL must be one family");
   CHECK(StartsWith(
       ErrorOf(Load({"--external-ip", "1.2.3.4", "--external-ip", "1.2.3.5"})),
-      "--external-ip: 1.2.3.5 is a second IPv4 external "
-      "address"));
+      "--external-ip: 1.2.3.5 is a further external address of its family, "
+      "so it must say which relay-ip it stands for"));
+}
+
+TEST_CASE("relay-ip repeated gives several relay addresses per family") {
+  absl::StatusOr<Settings> s =
+      Load({"--relay-ip", "10.0.0.5", "--relay-ip", "2001:db8::1", "--relay-ip",
+            "10.0.0.6", "--relay-ip", "10.0.0.7", "--external-ip",
+            "203.0.113.5", "--external-ip", "203.0.113.7/10.0.0.7"});
+  REQUIRE(s.ok());
+  REQUIRE(s->worker.relay.ipv4.has_value());
+  CHECK(s->worker.relay.ipv4->bind == Ip("10.0.0.5"));
+  CHECK(s->worker.relay.ipv4->external == Ip("203.0.113.5"));
+  REQUIRE(s->worker.relay.ipv6.has_value());
+  CHECK(s->worker.relay.ipv6->bind == Ip("2001:db8::1"));
+  // In configured order, each with its own external address (or none).
+  REQUIRE(s->worker.relay.more.size() == 2);
+  CHECK(s->worker.relay.more[0].bind == Ip("10.0.0.6"));
+  CHECK_FALSE(s->worker.relay.more[0].external.has_value());
+  CHECK(s->worker.relay.more[1].bind == Ip("10.0.0.7"));
+  CHECK(s->worker.relay.more[1].external == Ip("203.0.113.7"));
+
+  CHECK(ErrorOf(Load({"--relay-ip", "10.0.0.5", "--relay-ip", "10.0.0.6",
+                      "--relay-ip", "10.0.0.6"})) ==
+        "--relay-ip: 10.0.0.6 is given twice; give each relay address once");
+  CHECK(StartsWith(
+      ErrorOf(Load({"--relay-ip", "10.0.0.5", "--relay-ip", "10.0.0.6",
+                    "--external-ip", "203.0.113.5", "--external-ip",
+                    "203.0.113.6/10.0.0.9"})),
+      "external-ip 203.0.113.6/10.0.0.9 maps to 10.0.0.9, which is not a "
+      "further relay-ip"));
+  CHECK(StartsWith(ErrorOf(Load({"--relay-ip", "10.0.0.5", "--relay-ip",
+                                 "10.0.0.6", "--external-ip", "203.0.113.5",
+                                 "--external-ip", "203.0.113.6/10.0.0.6",
+                                 "--external-ip", "203.0.113.8/10.0.0.6"})),
+                   "external-ip: relay address 10.0.0.6 is mapped twice"));
 }
 
 TEST_CASE("ports, lifetimes, quotas, bandwidth, buffers, realm, software") {

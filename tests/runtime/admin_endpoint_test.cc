@@ -219,7 +219,6 @@ TEST_CASE("the admin endpoint checks the bearer token and bounds requests") {
   CHECK(StatusOf(Http(*port, "GET", "/metrics", auth)) == 200);
   CHECK(StatusOf(Http(*port, "GET", "/nothing", auth)) == 404);
   CHECK(StatusOf(Http(*port, "DELETE", "/metrics", auth)) == 405);
-  CHECK(StatusOf(Http(*port, "POST", "/drain", auth)) == 501);
   CHECK(StatusOf(Http(*port, "POST", "/reload",
                       auth + "Content-Length: 100000\r\n")) == 413);
   // Headers beyond the limit are refused by civetweb itself.
@@ -230,9 +229,15 @@ TEST_CASE("the admin endpoint checks the bearer token and bounds requests") {
       refused);
   CHECK(StatusOf(Http(*port, "POST", "/reload", auth)) == 202);
   CHECK(WaitForOutput(*server->process, "turnpike: reloaded: 1 users"));
-  const std::optional<ExitInfo> exit = StopWith(*server->process, SIGTERM);
+  // POST /drain is SIGUSR1: with no allocation left the process exits 0.
+  CHECK(StatusOf(Http(*port, "POST", "/drain", auth)) == 202);
+  CHECK(WaitForOutput(*server->process,
+                      "drained: no worker has an allocation left"));
+  const std::optional<ExitInfo> exit =
+      server->process->WaitForExit(std::chrono::seconds(10));
   REQUIRE(exit.has_value());
   CHECK(exit->exited);
+  CHECK(exit->code == 0);
 }
 
 TEST_CASE("an admin endpoint open to other hosts without a token is refused") {

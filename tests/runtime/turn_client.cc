@@ -47,6 +47,7 @@ TurnReply Summarize(const MessageView& view, const stun::HmacKey& key) {
   }
   reply.reservation_token = view.ReservationToken();
   reply.connection_id = view.ConnectionId();
+  reply.alternate_server = view.AlternateServer();
   if (std::optional<std::string_view> realm = view.Realm()) {
     reply.realm = std::string(*realm);
   }

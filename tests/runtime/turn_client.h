@@ -43,6 +43,7 @@ struct TurnReply {
   std::optional<int> address_error_code;   // ADDRESS-ERROR-CODE (dual)
   std::optional<uint64_t> reservation_token;  // RESERVATION-TOKEN (§7.2)
   std::optional<uint32_t> connection_id;      // CONNECTION-ID (RFC 6062)
+  std::optional<TransportAddress> alternate_server;  // ALTERNATE-SERVER (300)
   std::string realm;                          // REALM, when sent
   std::string nonce;                          // NONCE, when sent
   // MESSAGE-INTEGRITY present and valid under this client's key
