@@ -83,8 +83,21 @@ struct SpliceConnections {
   ConnectionId peer;
 };
 
-using Command = std::variant<Transmit, OpenRelay, CloseRelay, ConnectPeer,
-                             CloseConnection, SpliceConnections, Event>;
+// RFC 6062 §5.4 across workers: the ConnectionBind being handled on client
+// connection `connection` names a CONNECTION-ID that worker `worker` of
+// the process issued (ServerConfig::worker_index), so its peer connection
+// is there. Nothing is answered: the runtime moves the connection, with
+// this request and every byte read after it, to that worker, whose core
+// handles the request as if it had arrived there. This core keeps nothing
+// of `connection` and wants no close reported for it.
+struct HandOffConnection {
+  ConnectionId connection;
+  uint32_t worker = 0;
+};
+
+using Command =
+    std::variant<Transmit, OpenRelay, CloseRelay, ConnectPeer, CloseConnection,
+                 SpliceConnections, HandOffConnection, Event>;
 
 }  // namespace turnpike::core
 

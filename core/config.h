@@ -88,6 +88,13 @@ struct ServerConfig {
   // two stream buffers in the runtime, so the cap bounds what one user
   // can hold (docs/security.md). 0 means no cap.
   uint32_t max_connections_per_allocation = 64;
+  // Which of the process's workers this Server is, and how many there are
+  // (runtime/supervisor.h). Every CONNECTION-ID it issues names its worker
+  // in the top bits (core/turn/connection_number.h), and a ConnectionBind
+  // for another worker's is handed there (HandOffConnection) instead of
+  // answered. worker_count is 1..256 and worker_index below it.
+  uint32_t worker_index = 0;
+  uint32_t worker_count = 1;
 
   // Which relay address families the runtime can bind (REQUESTED-ADDRESS-
   // FAMILY of another family gets 440).

@@ -17,6 +17,7 @@
 #include "core/server_internal.h"
 #include "core/stun/channel_data.h"
 #include "core/stun/message_builder.h"
+#include "core/turn/connection_number.h"
 #include "core/util/check.h"
 
 namespace turnpike::core {
@@ -135,6 +136,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
   if (config.connection_bind_timeout <= Duration::zero()) {
     return absl::InvalidArgumentError(
         "connection_bind_timeout: must be positive (RFC 6062 §5.2: 30 s)");
+  }
+  if (config.worker_count == 0 ||
+      config.worker_count > turn::kMaxConnectionWorkers ||
+      config.worker_index >= config.worker_count) {
+    return absl::InvalidArgumentError(
+        "workers: 1 to 256 workers, and worker_index below worker_count");
   }
   if (config.nonce_lifetime <= Duration::zero()) {
     return absl::InvalidArgumentError("nonce-lifetime: must be positive");

@@ -15,6 +15,7 @@
 #include "core/server.h"
 #include "core/server_internal.h"
 #include "core/stun/message_builder.h"
+#include "core/turn/connection_number.h"
 
 namespace turnpike::core {
 
@@ -41,12 +42,19 @@ uint32_t Server::NewConnectionNumber() {
   // RFC 6062 §6.2.1 asks only for uniqueness; drawing it from Random
   // keeps other clients from guessing a pending one to bind (they would
   // still need the owner's credentials, §5.4).
+  // The top bits name this worker (core/turn/connection_number.h), so a
+  // ConnectionBind that reaches another worker can be sent here.
   uint8_t random[4];
   deps_.random->Fill(absl::MakeSpan(random));
+  uint32_t draw = 0;
+  for (uint8_t b : random) draw = draw << 8 | b;
   uint32_t number = 0;
-  for (uint8_t b : random) number = number << 8 | b;
-  // Bounded: fewer connections live than there are numbers.
-  while (number == 0 || table_.FindPeerConnection(number)) ++number;
+  // Bounded: fewer connections live than a worker has numbers (2^24 at
+  // least); the low bits wrap, the worker's bits stay.
+  do {
+    number = turn::ConnectionNumberFor(config_.worker_index,
+                                       config_.worker_count, draw++);
+  } while (number == 0 || table_.FindPeerConnection(number));
   return number;
 }
 
@@ -238,8 +246,19 @@ void Server::HandleConnectionBind(const Now& /*now*/,
     bad_request();
     return;
   }
-  // §5.4: CONNECTION-ID must name a pending connection, else 400.
   std::optional<uint32_t> number = request.ConnectionId();
+  // Another worker issued it (core/turn/connection_number.h): its peer
+  // connection is there, and so must this connection be; that worker's
+  // core answers. A number naming no worker is unknown: 400 below.
+  if (number) {
+    const uint32_t worker =
+        turn::WorkerOfConnectionNumber(*number, config_.worker_count);
+    if (worker != config_.worker_index && worker < config_.worker_count) {
+      commands_.push_back(HandOffConnection{ctx.from.connection, worker});
+      return;
+    }
+  }
+  // §5.4: CONNECTION-ID must name a pending connection, else 400.
   PeerConnection* connection =
       number ? table_.FindPeerConnection(*number) : nullptr;
   if (!connection || connection->state != PeerConnectionState::kPendingBind) {

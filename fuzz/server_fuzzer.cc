@@ -1168,6 +1168,12 @@ class Driver {
     closing_bound_.reset();
   }
 
+  // One worker (config_.worker_count 1): every CONNECTION-ID is its own,
+  // so nothing is ever handed to another worker.
+  void OnCommand(const core::HandOffConnection& /*hand_off*/) {
+    FUZZ_CHECK(false);
+  }
+
   void OnCommand(const core::Event& event) {
     if (const auto* verdict = std::get_if<core::AuthVerdict>(&event)) {
       // Who proved the credentials of this step's request (RFC 6062 §5.4

@@ -62,6 +62,13 @@ struct RuntimeStats {
   uint64_t peer_connects_failed = 0;
   uint64_t spliced_bytes_client_to_peer = 0;
   uint64_t spliced_bytes_peer_to_client = 0;
+  // RFC 6062 across workers (core::HandOffConnection): client connections
+  // sent to the worker of their CONNECTION-ID, received from another
+  // worker, and closed instead because they could not move (TLS, replies
+  // still queued, no other worker).
+  uint64_t connections_handed_off = 0;
+  uint64_t connections_adopted = 0;
+  uint64_t connection_handoffs_refused = 0;
 };
 
 }  // namespace turnpike::runtime

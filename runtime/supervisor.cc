@@ -88,7 +88,21 @@ absl::StatusOr<std::unique_ptr<Supervisor>> Supervisor::Create(
     return absl::InvalidArgumentError(
         "supervisor: give one stats slot per worker, or none");
   }
+  // RFC 6062: a ConnectionBind reaching another worker than its
+  // CONNECTION-ID's moves there (runtime/worker_connection_handoff.cc).
+  // workers_ is complete before any worker runs and fixed until they stop.
+  worker.server.worker_count = static_cast<uint32_t>(config.workers);
+  if (config.workers > 1) {
+    Supervisor* self = supervisor.get();
+    worker.post_connection_handoff =
+        [self](uint32_t index, std::function<void(Worker&)> task) {
+          if (index < self->workers_.size()) {
+            self->workers_[index]->Post(std::move(task));
+          }
+        };
+  }
   for (int i = 0; i < config.workers; ++i) {
+    worker.server.worker_index = static_cast<uint32_t>(i);
     if (!config.stats_slots.empty()) {
       worker.stats_slot = config.stats_slots[static_cast<size_t>(i)];
       worker.stats_options.worker = i;

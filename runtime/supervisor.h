@@ -44,8 +44,10 @@ inline constexpr int kMaxWorkers = 256;
 struct SupervisorConfig {
   // What every worker is made from. The supervisor sets, per worker:
   // handle_signals (off: signals are the supervisor's), reuse_port (with
-  // more than one worker), shared_limiter, and server.nonce_key (drawn
-  // from deps.random once when unset).
+  // more than one worker), shared_limiter, server.nonce_key (drawn
+  // from deps.random once when unset), server.worker_index and
+  // server.worker_count, and post_connection_handoff (RFC 6062
+  // ConnectionBind across workers, runtime/worker_connection_handoff.cc).
   WorkerConfig worker;
   // 1..kMaxWorkers.
   int workers = 1;

@@ -98,7 +98,8 @@ Worker::Worker(std::unique_ptr<core::Server> server, const WorkerConfig& config,
       reuse_port_(config.reuse_port),
       own_limiter_(config.transport.max_connections_per_ip),
       limiter_(config.shared_limiter != nullptr ? *config.shared_limiter
-                                                : own_limiter_) {}
+                                                : own_limiter_),
+      post_connection_handoff_(config.post_connection_handoff) {}
 
 absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(WorkerConfig config,
                                                        core::Deps deps) {

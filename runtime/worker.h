@@ -133,6 +133,14 @@ struct WorkerConfig {
   // running and the supervisor owns the drain's timeout and the stop.
   // Empty: the worker stops itself and keeps its own drain timeout.
   std::function<void()> on_drained;
+  // RFC 6062 across workers (worker_connection_handoff.cc): runs `task` on
+  // worker `index` of the process (its Worker::Post), to hand it a client
+  // connection whose ConnectionBind names a CONNECTION-ID that worker
+  // issued (core::HandOffConnection). Set by the Supervisor with
+  // server.worker_index and server.worker_count; empty for a lone worker,
+  // which then closes such a connection.
+  std::function<void(uint32_t index, std::function<void(Worker&)> task)>
+      post_connection_handoff;
 };
 
 class Worker final : private MessageSink,
@@ -281,6 +289,11 @@ class Worker final : private MessageSink,
   void Execute(const core::ConnectPeer& connect);
   void Execute(const core::CloseConnection& close);
   void Execute(const core::SpliceConnections& splice);
+  // RFC 6062 across workers (worker_connection_handoff.cc): the connection
+  // leaves for the worker of its CONNECTION-ID, which adopts it.
+  void Execute(const core::HandOffConnection& hand_off);
+  struct MovingConnection;
+  void AdoptConnection(MovingConnection& moving);
   void Execute(const core::Event& event);
   // Binds the relay socket(s) of `open` at a random port of the range and
   // returns the address to advertise (the external one behind 1:1 NAT).
@@ -410,6 +423,8 @@ class Worker final : private MessageSink,
   bool draining_ = false;
   bool drain_finished_ = false;
   uv_timer_t* drain_timer_ = nullptr;
+  std::function<void(uint32_t, std::function<void(Worker&)>)>
+      post_connection_handoff_;
 };
 
 }  // namespace turnpike::runtime

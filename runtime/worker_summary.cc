@@ -50,6 +50,7 @@ void LogStopSummary(absl::Span<const Worker* const> workers) {
   uint64_t received = 0, sent = 0, failed = 0, withheld = 0;
   uint64_t peers_connected = 0, connects_failed = 0, peers_accepted = 0;
   uint64_t to_peers = 0, to_clients = 0;
+  uint64_t handed_off = 0, handoffs_refused = 0;
   StreamStats tcp, tls;
   for (const Worker* worker : workers) {
     const RuntimeStats& s = worker->stats();
@@ -65,6 +66,8 @@ void LogStopSummary(absl::Span<const Worker* const> workers) {
     peers_accepted += s.peer_connections_accepted;
     to_peers += s.spliced_bytes_client_to_peer;
     to_clients += s.spliced_bytes_peer_to_client;
+    handed_off += s.connections_handed_off;
+    handoffs_refused += s.connection_handoffs_refused;
     Add(tcp, s.tcp);
     Add(tls, s.tls);
   }
@@ -81,6 +84,13 @@ void LogStopSummary(absl::Span<const Worker* const> workers) {
         "tcp relays: ", peers_connected, " peers connected, ", connects_failed,
         " connects failed, ", peers_accepted, " peers accepted, ", to_peers,
         " bytes spliced to peers, ", to_clients, " to clients"));
+  }
+  // RFC 6062 across workers (runtime/worker_connection_handoff.cc).
+  if (handed_off + handoffs_refused > 0) {
+    LogInfo(absl::StrCat("ConnectionBind across workers: ", handed_off,
+                         " connections handed to the worker of their "
+                         "CONNECTION-ID, ",
+                         handoffs_refused, " closed (TLS cannot move)"));
   }
   for (const auto& [name, counts] :
        {std::pair<const char*, const StreamStats&>{"tcp", tcp}, {"tls", tls}}) {

@@ -307,6 +307,23 @@ std::optional<StreamConnection::Handover> StreamConnection::TakeForSplice() {
   return handover;
 }
 
+std::optional<StreamConnection::Handover> StreamConnection::TakeForHandOff() {
+  if (poll_ == nullptr || session_ != nullptr || !queue_.empty() ||
+      framer_.buffered() != 0 || current_frame_.empty()) {
+    return std::nullopt;
+  }
+  std::vector<uint8_t> bytes(current_frame_.begin(), current_frame_.end());
+  bytes.insert(bytes.end(), unread_input_.begin(), unread_input_.end());
+  std::optional<Handover> handover = TakeForSplice();
+  if (handover) handover->unread = std::move(bytes);
+  return handover;
+}
+
+void StreamConnection::Feed(absl::Span<const uint8_t> bytes) {
+  if (poll_ == nullptr || session_ != nullptr) return;
+  HandleInput(bytes);
+}
+
 void StreamConnection::CloseSelf(CloseReason reason) {
   if (poll_ == nullptr) return;
   close_reason_ = reason;
@@ -417,6 +434,11 @@ void StreamConnection::HandleReadable() {
     }
     input = absl::MakeConstSpan(plaintext_);
   }
+  HandleInput(input);
+  slab_->Return();
+}
+
+void StreamConnection::HandleInput(absl::Span<const uint8_t> input) {
   const core::Now now = StampNow();
   bool framing_error = false;
   while (poll_ != nullptr && reading_) {
@@ -429,10 +451,11 @@ void StreamConnection::HandleReadable() {
     ++runtime_stats_->datagrams_received;
     // The sink may close this connection; it stays alive until we return.
     unread_input_ = input;
+    current_frame_ = frame.value()->bytes;
     sink_->OnMessage(now, *this, options_.remote, frame.value()->bytes);
     unread_input_ = {};
+    current_frame_ = {};
   }
-  slab_->Return();
   // A stream that lost its framing cannot be resynchronised (RFC 8656
   // §12.5 gives no way to find the next message's start).
   if (framing_error) CloseSelf(CloseReason::kFraming);

@@ -131,6 +131,15 @@ class StreamConnection final : public Endpoint,
     std::vector<uint8_t> unread;
   };
   std::optional<Handover> TakeForSplice();
+  // RFC 6062 §5.4 across workers (core::HandOffConnection): called from the
+  // sink while it handles a ConnectionBind, like TakeForSplice, but the
+  // request goes too: `unread` is that frame followed by every byte read
+  // past it, for the worker that adopts the fd to Feed(). The limiter slot
+  // goes with them. nullopt, with nothing changed, in the same cases.
+  std::optional<Handover> TakeForHandOff();
+  // An adopted connection (plain TCP only): handles `bytes` as if they had
+  // just been read from the socket.
+  void Feed(absl::Span<const uint8_t> bytes);
 
   // Whether the core asked for the close (it then needs no notice).
   bool close_requested() const { return close_requested_; }
@@ -169,6 +178,9 @@ class StreamConnection final : public Endpoint,
   static void OnPoll(uv_poll_t* handle, int status, int events);
   static void OnTimer(uv_timer_t* handle);
   void HandleReadable();
+  // Cuts `input` (plaintext) into frames for the sink until it is used up,
+  // the connection stops reading, or the framing breaks (then closes).
+  void HandleInput(absl::Span<const uint8_t> input);
   void HandleWritable();
   void HandleTimer();
   // Re-arms the poll for what is wanted now: reading unless paused, and
@@ -203,6 +215,8 @@ class StreamConnection final : public Endpoint,
   // While a frame is with the sink: the bytes of the current read after it
   // (TakeForSplice hands them over).
   absl::Span<const uint8_t> unread_input_;
+  // ... and that frame itself (TakeForHandOff hands it over too).
+  absl::Span<const uint8_t> current_frame_;
   bool reading_ = true;
   // What the poll watches now (UV_READABLE | UV_WRITABLE bits).
   int polled_events_ = -1;

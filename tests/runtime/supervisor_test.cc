@@ -6,7 +6,12 @@
 // spread them. Built with the TSan preset in CI (label multiworker).
 #include "runtime/supervisor.h"
 
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -21,6 +26,7 @@
 
 #include "cli/credential_snapshot.h"
 #include "core/deps.h"
+#include "core/policy/cidr.h"
 #include "core/events.h"
 #include "core/stats.h"
 #include "core/stun/constants.h"
@@ -29,7 +35,9 @@
 #include "runtime/system_random.h"
 #include "runtime/worker.h"
 #include "runtime/worker_summary.h"
+#include "tests/runtime/tcp_stream.h"
 #include "tests/runtime/turn_client.h"
+#include "tests/runtime/turn_test_support.h"
 
 namespace turnpike::testing {
 namespace {
@@ -69,6 +77,8 @@ struct WorkerCounts {
   uint64_t bindings = 0;
   uint64_t tcp_refused = 0;
   size_t relay_sockets = 0;
+  uint64_t handed_off = 0;
+  uint64_t adopted = 0;
 };
 
 struct Limits {
@@ -96,6 +106,8 @@ class RunningSupervisor {
         {TransportAddress{loopback, 0}, false, core::Transport::kTcp}};
     config.worker.relay.ipv4 = runtime::RelayAddress{loopback, std::nullopt};
     config.worker.relay.min_port = 1024;
+    // Loopback peers for RFC 6062 Connect.
+    config.worker.server.peer_rules.allow = {*core::Cidr::Parse("127.0.0.0/8")};
     config.worker.transport.max_connections_per_ip = limits.connections_per_ip;
     config.worker.events = &events_;
     absl::StatusOr<std::unique_ptr<runtime::Supervisor>> made =
@@ -151,6 +163,8 @@ class RunningSupervisor {
                 static_cast<uint16_t>(stun::Method::kBinding))];
         counts.tcp_refused = worker.stats().tcp.refused_by_limit;
         counts.relay_sockets = worker.relay_socket_count();
+        counts.handed_off = worker.stats().connections_handed_off;
+        counts.adopted = worker.stats().connections_adopted;
         std::lock_guard<std::mutex> lock(shared->mutex);
         shared->counts[i] = counts;
         ++shared->answered;
@@ -320,6 +334,130 @@ TEST_CASE("max-connections-per-ip holds across workers") {
     if (counts[1 - *first_worker].tcp_refused > 0) return;
   }
   FAIL("no connection reached the other worker");
+}
+
+// A plain TCP peer socket of the test's on 127.0.0.1, closed at the end.
+class PeerSocket {
+ public:
+  explicit PeerSocket(int fd) : fd_(fd) {}
+  PeerSocket(PeerSocket&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  PeerSocket& operator=(PeerSocket&&) = delete;
+  ~PeerSocket() {
+    if (fd_ >= 0) close(fd_);
+  }
+  static PeerSocket Listen() {
+    PeerSocket s(socket(AF_INET, SOCK_STREAM, 0));
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(s.fd_, reinterpret_cast<const sockaddr*>(&sin),
+                 sizeof(sin)) == 0);
+    REQUIRE(listen(s.fd_, 4) == 0);
+    return s;
+  }
+  TransportAddress Name() const {
+    sockaddr_in sin{};
+    socklen_t length = sizeof(sin);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&sin), &length);
+    return TransportAddress{IpAddress::V4({127, 0, 0, 1}), ntohs(sin.sin_port)};
+  }
+  std::optional<PeerSocket> Accept() const {
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(
+                        std::chrono::milliseconds(kWait).count())) != 1) {
+      return std::nullopt;
+    }
+    return PeerSocket(accept(fd_, nullptr, nullptr));
+  }
+  bool Send(const std::string& text) const {
+    return send(fd_, text.data(), text.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(text.size());
+  }
+  // Exactly `size` bytes within kWait, or what came before a close.
+  std::string Receive(size_t size) const {
+    std::string got;
+    const auto deadline = std::chrono::steady_clock::now() + kWait;
+    while (got.size() < size && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) != 1) continue;
+      char buffer[256];
+      const ssize_t n =
+          recv(fd_, buffer, std::min(sizeof(buffer), size - got.size()), 0);
+      if (n <= 0) break;
+      got.append(buffer, static_cast<size_t>(n));
+    }
+    return got;
+  }
+
+ private:
+  int fd_;
+};
+
+std::string Text(const std::optional<std::vector<uint8_t>>& bytes) {
+  return bytes ? std::string(bytes->begin(), bytes->end()) : "<nothing>";
+}
+
+TEST_CASE(
+    "a ConnectionBind that lands on another worker is handed to the "
+    "allocation's worker and spliced") {
+  RunningSupervisor server({});
+  const TransportAddress tcp = server.address(core::Transport::kTcp);
+  PeerSocket listener = PeerSocket::Listen();
+
+  std::optional<TurnClient> control = TurnClient::CreateTcp(kIp, tcp);
+  REQUIRE(control.has_value());
+  control->SetCredentials("alice", "secret");
+  const std::optional<size_t> control_worker = server.WorkerOf(*control);
+  REQUIRE(control_worker.has_value());
+  AllocateOptions tcp_allocation;
+  tcp_allocation.requested_transport = 6;  // RFC 6062 §6.1: TCP
+  const std::optional<TurnReply> allocated = control->Allocate(tcp_allocation);
+  REQUIRE(allocated.has_value());
+  REQUIRE_MESSAGE(allocated->ok(), "Allocate: " << allocated->error_code);
+  const std::optional<TurnReply> connected = control->Connect(listener.Name());
+  REQUIRE(connected.has_value());
+  REQUIRE_MESSAGE(connected->ok(), "Connect: " << connected->error_code);
+  REQUIRE(connected->connection_id.has_value());
+  const uint32_t number = *connected->connection_id;
+  // Two workers: the top bit names the one that issued it.
+  CHECK((number >> 31) == *control_worker);
+  std::optional<PeerSocket> peer = listener.Accept();
+  REQUIRE(peer.has_value());
+  // Held by TCP until the splice, then delivered first.
+  REQUIRE(peer->Send("peer-early|"));
+
+  // Data connections until one lands on the other worker; those that land
+  // on the allocation's are closed unused.
+  for (int tried = 0; tried < kMaxClients; ++tried) {
+    std::optional<TurnClient> data = TurnClient::CreateTcp(kIp, tcp);
+    REQUIRE(data.has_value());
+    data->SetCredentials("alice", "secret");
+    const std::optional<size_t> data_worker = server.WorkerOf(*data);
+    REQUIRE(data_worker.has_value());
+    if (*data_worker == *control_worker) continue;
+
+    const std::optional<TurnReply> bound = data->ConnectionBind(number);
+    REQUIRE(bound.has_value());
+    REQUIRE_MESSAGE(bound->ok(), "ConnectionBind: " << bound->error_code);
+    CHECK(Text(data->stream()->ReceiveRaw(11, kWait)) == "peer-early|");
+    REQUIRE(data->stream()->Send(Bytes("to the peer, unframed")));
+    CHECK(peer->Receive(21) == "to the peer, unframed");
+    REQUIRE(peer->Send("and back"));
+    CHECK(Text(data->stream()->ReceiveRaw(8, kWait)) == "and back");
+
+    const std::vector<WorkerCounts> counts = server.Counts();
+    CHECK(counts[*data_worker].handed_off == 1);
+    CHECK(counts[*control_worker].adopted == 1);
+    CHECK(counts[*control_worker].handed_off == 0);
+    // The pair dies together (§5.4); the control connection lives on.
+    peer.reset();
+    CHECK(data->stream()->WaitClosed(kWait));
+    const std::optional<TurnReply> refreshed = control->Refresh(std::nullopt);
+    REQUIRE(refreshed.has_value());
+    CHECK(refreshed->ok());
+    return;
+  }
+  FAIL("no data connection reached the other worker");
 }
 
 }  // namespace

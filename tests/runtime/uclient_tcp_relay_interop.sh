@@ -7,7 +7,11 @@
 # both sides ConnectionBind a data connection (§5.4), and the messages go
 # through the two splices. No separate peer is needed.
 #
-#   uclient_tcp_relay_interop.sh TURNPIKE TURNUTILS_UCLIENT
+#   uclient_tcp_relay_interop.sh TURNPIKE TURNUTILS_UCLIENT [TURNPIKE-ARGS...]
+#
+# Extra arguments go to turnpike: `--workers 2` makes the kernel put some
+# ConnectionBind connections on another worker than their allocation's,
+# which must then hand them over (runtime/worker_connection_handoff.cc).
 #
 # Pass: uclient exits 0, its summary counts as many messages received as
 # sent (more than zero) with 0 lost (TCP loses nothing), and turnpike's
@@ -18,6 +22,7 @@ set -u
 
 turnpike=$1
 uclient=$2
+shift 2
 
 # shellcheck source=tests/runtime/turnpike_process.sh
 source "$(dirname "${BASH_SOURCE[0]}")/turnpike_process.sh"
@@ -29,7 +34,7 @@ fail_logs=("$work/uclient.log:turnutils_uclient")
 # loopback port in the relay range.
 start_turnpike "$work/server.log" --listen 127.0.0.1:0 \
   --listen tcp://127.0.0.1:0 --relay-ip 127.0.0.1 --user alice:secret \
-  --min-port 1024
+  --min-port 1024 "$@"
 tcp_port=$(sed -n 's/.*listening on .*tcp 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
   "$work/server.log")
 [[ -n $tcp_port ]] || fail "no tcp listener in turnpike's log"
@@ -67,6 +72,7 @@ stop_turnpike
 summary=$(grep -E 'tcp relays: ' "$work/server.log" | tail -1)
 [[ -n $summary ]] || fail "turnpike logged no tcp relay summary"
 echo "$summary"
+grep -E 'ConnectionBind across workers: ' "$work/server.log" | tail -1
 read -r connected accepted to_peers to_clients < <(sed -E \
   's/.* ([0-9]+) peers connected, [0-9]+ connects failed, ([0-9]+) peers accepted, ([0-9]+) bytes spliced to peers, ([0-9]+) to clients.*/\1 \2 \3 \4/' \
   <<<"$summary")

@@ -671,5 +671,88 @@ TEST_CASE("RFC 6062 peer connections per allocation are capped") {
   a.Connect(kPeer2);
 }
 
+Expectation HandOff(ConnectionId connection, uint32_t worker) {
+  return {absl::StrCat("HandOffConnection ", connection.value, " to worker ",
+                       worker),
+          [=](const Command& c) {
+            REQUIRE(std::holds_alternative<HandOffConnection>(c));
+            CHECK(std::get<HandOffConnection>(c).connection == connection);
+            CHECK(std::get<HandOffConnection>(c).worker == worker);
+          }};
+}
+
+TEST_CASE(
+    "RFC 6062 ConnectionBind for another worker's CONNECTION-ID is handed "
+    "off and its own is bound") {
+  // Worker 1 of 2: every CONNECTION-ID it issues has the top bit set.
+  ServerConfig config = TcpConfig();
+  config.worker_index = 1;
+  config.worker_count = 2;
+  TcpAllocated a(config);
+  a.control.Permit(kPeer);
+  const ConnectionId peer = a.Connect(kPeer2);
+  const uint32_t number = a.Connected(peer);
+  CHECK((number >> 31) == 1u);
+  const uint32_t attempt = a.Accepted(ConnectionId{70}, kPeer);
+  CHECK((attempt >> 31) == 1u);
+
+  // The same number with worker 0's prefix: that worker holds it, so the
+  // connection goes there, unanswered, after authentication.
+  const uint32_t foreign = number & 0x7FFFFFFFu;
+  TestClient moved(a.server, TcpTuple(5, "192.0.2.10:40100"), "alice",
+                   "secret");
+  moved.GetNonce();
+  moved.Send(
+      moved.Request(Method::kConnectionBind, ConnectionIdAttribute(foreign)));
+  Expect(a.server,
+         {Verdict(AuthOutcome::kAccepted), HandOff(ConnectionId{5}, 0)});
+  // Unauthenticated, it is challenged here first (the nonce is valid on
+  // every worker): nothing moves for a request without credentials.
+  TestClient stranger(a.server, TcpTuple(6, "192.0.2.10:40101"), "alice",
+                      "secret");
+  stranger.Send(stranger.Unauthenticated(Method::kConnectionBind,
+                                         ConnectionIdAttribute(foreign)));
+  Expect(a.server, {Verdict(AuthOutcome::kChallenged),
+                    Error(Method::kConnectionBind, ec::kUnauthenticated)});
+
+  // Its own numbers bind here, as with one worker.
+  a.Bind(7, number, peer);
+  a.Bind(8, attempt, ConnectionId{70});
+}
+
+TEST_CASE(
+    "RFC 6062 a CONNECTION-ID naming no worker is 400 and the worker count "
+    "is checked") {
+  // Three workers take two bits; the fourth value names none of them.
+  ServerConfig config = TcpConfig();
+  config.worker_index = 0;
+  config.worker_count = 3;
+  TcpAllocated a(config);
+  const ConnectionId peer = a.Connect(kPeer);
+  const uint32_t number = a.Connected(peer);
+  CHECK((number >> 30) == 0u);
+  TestClient alice(a.server, TcpTuple(2, "192.0.2.10:40100"), "alice",
+                   "secret");
+  alice.GetNonce();
+  alice.Send(alice.Request(Method::kConnectionBind,
+                           ConnectionIdAttribute(number | 0xC0000000u)));
+  Expect(a.server, {Verdict(AuthOutcome::kAccepted),
+                    Error(Method::kConnectionBind, ec::kBadRequest)});
+  alice.Send(alice.Request(Method::kConnectionBind,
+                           ConnectionIdAttribute(number | 0x80000000u)));
+  Expect(a.server,
+         {Verdict(AuthOutcome::kAccepted), HandOff(ConnectionId{2}, 2)});
+
+  for (auto [index, count] : std::vector<std::pair<uint32_t, uint32_t>>{
+           {0, 0}, {2, 2}, {0, 257}}) {
+    ServerConfig bad = TcpConfig();
+    bad.worker_index = index;
+    bad.worker_count = count;
+    CHECK_FALSE(Server::Create(bad, Deps{&a.server.random, &a.server.users,
+                                         &a.server.hmac, &a.server.quotas})
+                    .ok());
+  }
+}
+
 }  // namespace
 }  // namespace turnpike::core::testing

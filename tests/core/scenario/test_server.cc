@@ -126,6 +126,9 @@ std::string Describe(const Command& command) {
           os << "CloseConnection " << c.id.value;
         } else if constexpr (std::is_same_v<T, SpliceConnections>) {
           os << "SpliceConnections " << c.client.value << " " << c.peer.value;
+        } else if constexpr (std::is_same_v<T, HandOffConnection>) {
+          os << "HandOffConnection " << c.connection.value << " to worker "
+             << c.worker;
         } else {
           os << "Event #" << c.index();
         }
