@@ -89,7 +89,12 @@ Worker::Worker(std::unique_ptr<core::Server> server, const WorkerConfig& config,
       reuse_port_(config.reuse_port),
       own_limiter_(config.transport.max_connections_per_ip),
       limiter_(config.shared_limiter != nullptr ? *config.shared_limiter
-                                                : own_limiter_) {}
+                                                : own_limiter_),
+      reservations_(config.shared_reservations),
+      own_handshakes_(config.transport.max_dtls_handshakes),
+      handshakes_(config.shared_handshakes != nullptr
+                      ? *config.shared_handshakes
+                      : own_handshakes_) {}
 
 absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(WorkerConfig config,
                                                        core::Deps deps) {
@@ -113,6 +118,10 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(WorkerConfig config,
   }
   if (config.relay.ipv6 && !config.relay.ipv6->bind.is_v6()) {
     return absl::InvalidArgumentError("the IPv6 relay address is not IPv6");
+  }
+  // Several workers: any worker's core may claim a token another's made.
+  if (config.shared_reservations != nullptr) {
+    deps.reservations = config.shared_reservations;
   }
   config.server.relay_ipv4 = config.relay.ipv4.has_value();
   config.server.relay_ipv6 = config.relay.ipv6.has_value();
@@ -244,7 +253,8 @@ absl::StatusOr<std::unique_ptr<Endpoint>> Worker::OpenListener(
   if (spec.transport == core::Transport::kDtls) {
     absl::StatusOr<std::unique_ptr<DtlsListener>> dtls = DtlsListener::Bind(
         &loop_, id, spec.address, options, transport_settings_,
-        &dtls_sessions_, &slab_, this, this, &stats_, &limiter_);
+        &dtls_sessions_, &slab_, this, this, &stats_, &limiter_,
+        &handshakes_);
     if (!dtls.ok()) return dtls.status();
     dtls_listeners_.push_back(dtls->get());
     return std::unique_ptr<Endpoint>(*std::move(dtls));
@@ -670,8 +680,9 @@ absl::StatusOr<TransportAddress> Worker::OpenRelaySockets(
 
 void Worker::Execute(const core::OpenRelay& open) {
   absl::StatusOr<TransportAddress> bound =
-      open.transport == core::Transport::kUdp ? OpenRelaySockets(open)
-                                              : OpenTcpRelay(open);
+      open.claimed_token ? AdoptClaimedRelay(open)
+      : open.transport == core::Transport::kUdp ? OpenRelaySockets(open)
+                                                : OpenTcpRelay(open);
   if (bound.ok()) {
     server_->HandleRelayOpened(now_, open.id, *bound);
   } else {

@@ -118,6 +118,7 @@ std::string Describe(const Command& command) {
           }
         } else if constexpr (std::is_same_v<T, OpenRelay>) {
           os << "OpenRelay " << c.id.value;
+          if (c.claimed_token) os << " claiming " << *c.claimed_token;
         } else if constexpr (std::is_same_v<T, CloseRelay>) {
           os << "CloseRelay " << c.id.value;
         } else if constexpr (std::is_same_v<T, ConnectPeer>) {
@@ -126,6 +127,8 @@ std::string Describe(const Command& command) {
           os << "CloseConnection " << c.id.value;
         } else if constexpr (std::is_same_v<T, SpliceConnections>) {
           os << "SpliceConnections " << c.client.value << " " << c.peer.value;
+        } else if constexpr (std::is_same_v<T, ShareReservation>) {
+          os << "ShareReservation " << c.relay.value << " " << c.token;
         } else {
           os << "Event #" << c.index();
         }
