@@ -75,12 +75,14 @@ TransportAddress Addr(std::string_view text) {
 }
 
 TestServer::TestServer(ServerConfig c, LocalQuotaLedger::Limits limits,
-                       const CredentialStore* credentials)
+                       const CredentialStore* credentials,
+                       ReservationRegistry* reservations,
+                       QuotaLedger* shared_quotas)
     : config(std::move(c)) {
   quotas.SetLimits(limits);
   auto created = Server::Create(
-      config,
-      Deps{&random, credentials ? credentials : &users, &hmac, &quotas});
+      config, Deps{&random, credentials ? credentials : &users, &hmac,
+                   shared_quotas ? shared_quotas : &quotas, reservations});
   REQUIRE_MESSAGE(created.ok(), created.status().ToString());
   server = std::move(*created);
 }
