@@ -577,10 +577,10 @@ constexpr OptionSpec kOptions[] = {
      "sockets; all of them listen on every listen address (SO_REUSEPORT),\n"
      "so the kernel spreads clients over them and keeps each client on\n"
      "one. Quotas, connection limits, credentials and nonces hold across\n"
-     "them. 1 to 256, or auto: one per CPU the process may run on. With\n"
-     "more than one, RFC 6062 TCP relays and EVEN-PORT reservations work\n"
-     "only when the second connection or socket reaches the same worker,\n"
-     "and max-dtls-handshakes counts per worker (docs/architecture.md).",
+     "them, and so do EVEN-PORT reservations and max-dtls-handshakes.\n"
+     "1 to 256, or auto: one per CPU the process may run on. With more\n"
+     "than one, RFC 6062 TCP relays work only when the ConnectionBind\n"
+     "connection reaches the same worker (docs/architecture.md).",
      kScalar, kFromAnywhere, false, &ApplyWorkers},
 
     // Listening.
@@ -748,7 +748,8 @@ constexpr OptionSpec kOptions[] = {
      "after connecting is dropped (at most 60).",
      kScalar, kFromAnywhere, false, &ApplyTlsHandshakeTimeout},
     {"max-dtls-handshakes", "", "COUNT", "1024",
-     "DTLS associations in their handshake at once, across all clients;\n"
+     "DTLS associations in their handshake at once, across all clients\n"
+     "and every worker;\n"
      "a ClientHello beyond it is dropped without reply. Bounds what a\n"
      "spoofed ClientHello flood can make the server hold.",
      kScalar, kFromAnywhere, false, &ApplyMaxDtlsHandshakes},
