@@ -560,15 +560,15 @@ constexpr OptionSpec kOptions[] = {
      "Accepted for restund compatibility and ignored: turnpike always\n"
      "runs in the foreground (let systemd or your supervisor detach it).",
      kSwitch, kFromAnywhere, false, &ApplyForeground},
-    {"workers", "", "COUNT", "1",
+    {"workers", "", "COUNT", "auto (one per CPU the process may run on)",
      "Relay threads, each with its own event loop, allocations and relay\n"
      "sockets; all of them listen on every listen address (SO_REUSEPORT),\n"
      "so the kernel spreads clients over them and keeps each client on\n"
      "one. Quotas, connection limits, credentials and nonces hold across\n"
-     "them. 1 to 256, or auto: one per CPU the process may run on. With\n"
-     "more than one, RFC 6062 TCP relays and EVEN-PORT reservations work\n"
-     "only when the second connection or socket reaches the same worker,\n"
-     "and max-dtls-handshakes counts per worker (docs/architecture.md).",
+     "them, and so do EVEN-PORT reservations, max-dtls-handshakes and\n"
+     "RFC 6062 ConnectionBind (handed to the worker of its CONNECTION-ID;\n"
+     "docs/architecture.md). 1 to 256, or auto: one per CPU the process\n"
+     "may run on (its affinity mask).",
      kScalar, kFromAnywhere, false, &ApplyWorkers},
 
     // Listening.
@@ -739,7 +739,8 @@ constexpr OptionSpec kOptions[] = {
      "after connecting is dropped (at most 60).",
      kScalar, kFromAnywhere, false, &ApplyTlsHandshakeTimeout},
     {"max-dtls-handshakes", "", "COUNT", "1024",
-     "DTLS associations in their handshake at once, across all clients;\n"
+     "DTLS associations in their handshake at once, across all clients\n"
+     "and every worker;\n"
      "a ClientHello beyond it is dropped without reply. Bounds what a\n"
      "spoofed ClientHello flood can make the server hold.",
      kScalar, kFromAnywhere, false, &ApplyMaxDtlsHandshakes},

@@ -30,9 +30,9 @@ namespace turnpike::cli {
 
 struct Settings {
   runtime::WorkerConfig worker;
-  // Relay threads (runtime/supervisor.h); 0 for `auto`: one per CPU the
-  // process may run on (cli/worker_count.h).
-  int workers = 1;
+  // Relay threads (runtime/supervisor.h); 0 for `auto`, the default: one
+  // per CPU the process may run on (cli/worker_count.h).
+  int workers = 0;
   // Static users (user and users-file) and TURN REST API secrets
   // (rest-secret); either may be empty. With neither, every TURN request is
   // refused, so the relay never runs open.

@@ -48,6 +48,21 @@ struct OpenRelay {
   // RESERVATION-TOKEN.
   // HandleRelayOpened reports the even port; port+1 is then bound too.
   std::optional<RelayId> reserve_id;
+  // Several workers (Deps::reservations): bind nothing, but take the
+  // socket this Server claimed from the registry under this
+  // RESERVATION-TOKEN, and report its address with HandleRelayOpened (or
+  // HandleRelayFailed when the socket is gone).
+  std::optional<uint64_t> claimed_token;
+};
+
+// Several workers (Deps::reservations), RFC 8656 §7.2 EVEN-PORT R=1: the
+// port+1 socket opened as OpenRelay's reserve_id `relay` is this worker's
+// no more. Keep it in the process's reservation registry under `token`
+// (nothing is read from it there) until a worker's claim takes it or a
+// release closes it.
+struct ShareReservation {
+  RelayId relay;
+  uint64_t token = 0;
 };
 
 // Close the relay socket `id`; nothing more arrives for it.
@@ -97,7 +112,7 @@ struct HandOffConnection {
 
 using Command =
     std::variant<Transmit, OpenRelay, CloseRelay, ConnectPeer, CloseConnection,
-                 SpliceConnections, HandOffConnection, Event>;
+                 SpliceConnections, HandOffConnection, Event, ShareReservation>;
 
 }  // namespace turnpike::core
 

@@ -13,12 +13,14 @@
 #include <string_view>
 
 #include "absl/container/inlined_vector.h"
+#include "absl/functional/function_ref.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "core/net/transport_address.h"
 #include "core/stun/constants.h"
 #include "core/stun/integrity.h"
 #include "core/stun/message_view.h"
+#include "core/types.h"
 
 namespace turnpike::core {
 
@@ -119,12 +121,59 @@ class QuotaLedger {
                        const IpAddress& client_ip) = 0;
 };
 
+// RFC 8656 §7.2 EVEN-PORT R=1 across the workers of a process. The
+// Allocate carrying a RESERVATION-TOKEN usually comes from another client
+// socket (RTCP beside RTP), which the kernel may hand to another worker:
+// each worker's Server registers its reservations here, and any worker
+// claims one. The registry decides who gets a token: at most one Claim or
+// Release of a registered token succeeds, so a reserved port is used once
+// and freed once. Taken once per reserving Allocate, claim and release,
+// never per packet.
+struct SharedReservation {
+  TransportAddress address;  // port+1, as advertised
+  MonoTime expiry;
+  // Set once the allocation that made it is gone: the quota slot the
+  // reservation holds from then on, and whose it is.
+  bool holds_quota = false;
+  std::string username;
+  IpAddress client_ip;
+};
+
+class ReservationRegistry {
+ public:
+  virtual ~ReservationRegistry() = default;
+  // Registers a reservation under `token`, or under the next token no
+  // registered reservation uses; returns the token used.
+  virtual uint64_t Add(uint64_t token, const TransportAddress& address,
+                       MonoTime expiry) = 0;
+  // Takes the reservation under `token` for the caller's allocation when
+  // it can be claimed (registered, not taken or released, `now` before its
+  // expiry) and `accept` agrees; `accept` runs while no other call can
+  // change it, so the quota decided there (which slot the claim counts)
+  // holds. Returns the reservation taken; nullopt when there was none or
+  // `accept` refused (then it stays registered).
+  virtual std::optional<SharedReservation> Claim(
+      uint64_t token, MonoTime now,
+      absl::FunctionRef<bool(const SharedReservation&)> accept) = 0;
+  // The allocation that made it is gone: from now on the reservation holds
+  // that allocation's quota slot. False (nothing changes) when it was
+  // already claimed or released, so the caller gives the slot back.
+  virtual bool HoldQuota(uint64_t token, std::string_view username,
+                         const IpAddress& client_ip) = 0;
+  // Ends it unclaimed (expiry, shutdown), its port freed: the reservation
+  // when this call ended it, nullopt when a claim or release came first.
+  virtual std::optional<SharedReservation> Release(uint64_t token) = 0;
+};
+
 // Borrowed collaborators; each must outlive the Server.
 struct Deps {
   Random* random = nullptr;
   const CredentialStore* credentials = nullptr;
   const MessageAuthenticator* authenticator = nullptr;
   QuotaLedger* quotas = nullptr;
+  // nullptr (one worker): reservations are this Server's alone, kept in
+  // its allocation table with their sockets in its runtime.
+  ReservationRegistry* reservations = nullptr;
 };
 
 }  // namespace turnpike::core

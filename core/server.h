@@ -252,6 +252,10 @@ class Server {
   void RedirectAllocate(const RequestContext& ctx);
   void FinishAllocate(const Now& now, turn::Allocation& allocation);
   void FailAllocate(turn::Allocation& allocation, int code);
+  // RFC 8656 §7.2 RESERVATION-TOKEN with several workers: the claim goes
+  // through Deps::reservations, whichever worker reserved the port.
+  void ClaimSharedReservation(const Now& now, const RequestContext& ctx,
+                              uint64_t token);
   // Refuses an authenticated Allocate (and reports it as AllocationError).
   void RejectAllocate(const RequestContext& ctx, int code);
   // Removes the allocation with its permissions and channels, closes its

@@ -152,6 +152,10 @@ void Server::HandleAllocate(const Now& now, const RequestContext& ctx) {
     RejectAllocate(ctx, error_code::kAddressFamilyNotSupported);
     return;
   }
+  if (token && deps_.reservations != nullptr) {
+    ClaimSharedReservation(now, ctx, *token);
+    return;
+  }
   // §7.2 step 6: the token must name a live reservation.
   std::optional<turn::Reservation> reservation;
   if (token) {
@@ -226,7 +230,8 @@ void Server::HandleAllocate(const Now& now, const RequestContext& ctx) {
                  .family = family,
                  .even_port = even_port.has_value(),
                  .dont_fragment = dont_fragment,
-                 .reserve_id = std::nullopt};
+                 .reserve_id = std::nullopt,
+                 .claimed_token = std::nullopt};
   if (allocation.reserve_next) {
     allocation.reserve_id = NextRelayId();
     open.reserve_id = allocation.reserve_id;
@@ -243,7 +248,8 @@ void Server::HandleAllocate(const Now& now, const RequestContext& ctx) {
       commands_.push_back(OpenRelay{.id = second,
                                     .family = AddressFamily::kIpv6,
                                     .dont_fragment = dont_fragment,
-                                    .reserve_id = std::nullopt});
+                                    .reserve_id = std::nullopt,
+                                    .claimed_token = std::nullopt});
     } else {
       allocation.failed_family = kFamilyIpv6;
       allocation.failed_family_code = error_code::kAddressFamilyNotSupported;
@@ -283,6 +289,18 @@ void Server::HandleRelayOpened(const Now& now, RelayId id,
       reservation.address = next;
       reservation.expiry = now.mono + config_.reservation_lifetime;
       reservation.creator = allocation.id;
+      if (deps_.reservations != nullptr) {
+        // Several workers: the token is the process's, and so is the
+        // socket (ShareReservation), for whichever worker the claim
+        // reaches. A token of ours still in the table under this number
+        // was claimed elsewhere (the registry reissues only free ones):
+        // that entry is stale.
+        token = deps_.reservations->Add(token, next, reservation.expiry);
+        if (table_.FindReservation(token) != nullptr) {
+          table_.EraseReservation(token);
+        }
+        commands_.push_back(ShareReservation{*allocation.reserve_id, token});
+      }
       allocation.reservation_token =
           table_.AddReservation(token, reservation);
       allocation.reserve_id.reset();
@@ -291,6 +309,70 @@ void Server::HandleRelayOpened(const Now& now, RelayId id,
   if (allocation.AllRelaysSettled() && !allocation.answered) {
     FinishAllocate(now, allocation);
   }
+}
+
+void Server::ClaimSharedReservation(const Now& now, const RequestContext& ctx,
+                                    uint64_t token) {
+  // RFC 8656 §7.2 step 6 and step 10 at once, while no other worker can
+  // change the reservation: the quota is decided as in HandleAllocate (a
+  // reservation holding its own slot hands it over to the same user and
+  // address), and a refused claim leaves the reservation registered.
+  std::optional<QuotaVerdict> verdict;
+  bool takes_slot = false;
+  std::optional<SharedReservation> claimed = deps_.reservations->Claim(
+      token, now.mono, [&](const SharedReservation& held) {
+        takes_slot = held.holds_quota && held.username == ctx.username &&
+                     held.client_ip == ctx.from.client.ip;
+        verdict = takes_slot ? QuotaVerdict::kGranted
+                             : deps_.quotas->TryAcquire(ctx.username,
+                                                        ctx.from.client.ip);
+        return *verdict == QuotaVerdict::kGranted;
+      });
+  if (!claimed) {
+    // No reservation under the token (508), or the quota refused (486,
+    // 508), as for a reservation of this worker's own.
+    const bool quota = verdict == QuotaVerdict::kUserQuota ||
+                       verdict == QuotaVerdict::kClientIpQuota;
+    RejectAllocate(ctx, quota ? error_code::kAllocationQuotaReached
+                              : error_code::kInsufficientCapacity);
+    return;
+  }
+  if (claimed->holds_quota && !takes_slot) {
+    deps_.quotas->Release(claimed->username, claimed->client_ip);
+  }
+  // Ours: the entry in the table has no more to do (its timer's release
+  // would find nothing).
+  if (table_.FindReservation(token) != nullptr) {
+    table_.EraseReservation(token);
+  }
+
+  turn::Allocation& allocation = table_.Create(ctx.from);
+  allocation.holds_quota = true;
+  allocation.username = ctx.username;
+  allocation.realm = ctx.realm;
+  allocation.key = ctx.key;
+  allocation.algorithm = ctx.algorithm;
+  allocation.credential_expiry = ctx.credential_expiry;
+  allocation.lifetime = NegotiateLifetime(
+      ctx.request.Lifetime(), config_.default_lifetime, config_.max_lifetime);
+  allocation.allocate_transaction = ctx.request.transaction_id();
+  allocation.request_had_fingerprint =
+      ctx.request.Fingerprint().has_value();
+  allocation.request_used_sha256 = ctx.sha256;
+  allocation.relay_transport = Transport::kUdp;
+  allocation.requested_port = claimed->address.port;
+  // The socket is another worker's until the runtime takes it from the
+  // registry: answered at HandleRelayOpened, as a fresh relay is.
+  const RelayId id = NextRelayId();
+  table_.AddRelay(allocation, turn::Relay{id, claimed->address.family(),
+                                          turn::RelayState::kOpening, {}});
+  commands_.push_back(OpenRelay{.id = id,
+                                .transport = Transport::kUdp,
+                                .family = claimed->address.family(),
+                                .even_port = false,
+                                .dont_fragment = ctx.request.DontFragment(),
+                                .reserve_id = std::nullopt,
+                                .claimed_token = token});
 }
 
 void Server::HandleRelayFailed(const Now& now, RelayId id,
@@ -489,6 +571,23 @@ void Server::DeleteAllocation(turn::Allocation& allocation,
       table_.Abandon(relay.id, first ? allocation.reserve_id : std::nullopt);
     } else {
       commands_.push_back(CloseRelay{relay.id});
+    }
+  }
+  if (allocation.holds_quota && deps_.reservations != nullptr) {
+    if (turn::Reservation* orphan = table_.PendingReservationOf(allocation)) {
+      // Several workers: the registry says whether the reservation is
+      // still there to hold the slot, or a claim took it (then the slot
+      // is given back below, and the table's entry goes).
+      const uint64_t token = *allocation.reservation_token;
+      if (deps_.reservations->HoldQuota(token, allocation.username,
+                                        allocation.five_tuple.client.ip)) {
+        orphan->holds_quota = true;
+        orphan->username = allocation.username;
+        orphan->client_ip = allocation.five_tuple.client.ip;
+        table_.Erase(allocation);
+        return;
+      }
+      table_.EraseReservation(token);
     }
   }
   if (allocation.holds_quota) {

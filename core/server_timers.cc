@@ -25,6 +25,19 @@ void Server::ExpireDue(const Now& now) {
 void Server::DropReservation(uint64_t token) {
   const turn::Reservation* reservation = table_.FindReservation(token);
   if (!reservation) return;
+  if (deps_.reservations != nullptr) {
+    // Several workers: the registry holds the socket and closes it, unless
+    // a claim (on any worker) took it first; then nothing is ours to give
+    // back.
+    if (std::optional<SharedReservation> released =
+            deps_.reservations->Release(token)) {
+      if (released->holds_quota) {
+        deps_.quotas->Release(released->username, released->client_ip);
+      }
+    }
+    table_.EraseReservation(token);
+    return;
+  }
   // RFC 8656 §7.2: an unclaimed reserved port is given back.
   commands_.push_back(CloseRelay{reservation->relay});
   if (reservation->holds_quota) {

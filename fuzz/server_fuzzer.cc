@@ -903,6 +903,11 @@ class Driver {
     grants_.OnOpenRelay(open);
   }
 
+  // One worker, no Deps::reservations: reservations are never shared.
+  void OnCommand(const core::ShareReservation& /*share*/) {
+    FUZZ_CHECK(false);
+  }
+
   void OnCommand(const core::CloseRelay& close) {
     Trace("  CloseRelay %u\n", close.id.value);
     relays_.OnCloseRelay(close.id);

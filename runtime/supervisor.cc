@@ -36,8 +36,8 @@ void CloseAndDelete(Handle* handle) {
 
 }  // namespace
 
-Supervisor::Supervisor(uint32_t connections_per_ip)
-    : limiter_(connections_per_ip) {}
+Supervisor::Supervisor(uint32_t connections_per_ip, uint32_t dtls_handshakes)
+    : limiter_(connections_per_ip), handshakes_(dtls_handshakes) {}
 
 absl::StatusOr<std::unique_ptr<Supervisor>> Supervisor::Create(
     SupervisorConfig config, core::Deps deps) {
@@ -47,7 +47,8 @@ absl::StatusOr<std::unique_ptr<Supervisor>> Supervisor::Create(
         kMaxWorkers, " (default: one per CPU)"));
   }
   std::unique_ptr<Supervisor> supervisor(
-      new Supervisor(config.worker.transport.max_connections_per_ip));
+      new Supervisor(config.worker.transport.max_connections_per_ip,
+                     config.worker.transport.max_dtls_handshakes));
   supervisor->on_reload_ = std::move(config.on_reload);
   if (int err = uv_loop_init(&supervisor->loop_); err != 0) {
     return absl::InternalError(
@@ -77,6 +78,11 @@ absl::StatusOr<std::unique_ptr<Supervisor>> Supervisor::Create(
   worker.reuse_port = config.workers > 1;
   worker.shared_limiter = &supervisor->limiter_;
   worker.on_drained = [raw = supervisor.get()] { raw->OnWorkerDrained(); };
+  worker.shared_handshakes = &supervisor->handshakes_;
+  // One worker keeps its reservations to itself, as it always did.
+  if (config.workers > 1) {
+    worker.shared_reservations = &supervisor->reservations_;
+  }
   if (!worker.server.nonce_key) {
     // One key for every worker: a client's retry after a 401 may reach
     // another worker (RFC 8489 §9.2: the nonce must validate there).

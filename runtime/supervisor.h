@@ -14,7 +14,10 @@
 // What the workers share is only what must be shared, each safe from any
 // thread: the Deps (credential snapshot, quota ledger, random,
 // authenticator), the nonce key (so a nonce one worker issued validates on
-// another), the per-client-IP connection limiter and the event sink.
+// another), the per-client-IP connection limiter, the max-dtls-handshakes
+// count, the EVEN-PORT reservations (a RESERVATION-TOKEN may arrive on
+// another worker: runtime/shared_reservation_registry.h) and the event
+// sink.
 // Everything on the data path (allocations, relay sockets, the core
 // Server) belongs to one worker.
 #ifndef TURNPIKE_RUNTIME_SUPERVISOR_H_
@@ -34,7 +37,9 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/deps.h"
+#include "runtime/shared_reservation_registry.h"
 #include "runtime/transport/connection_limiter.h"
+#include "runtime/transport/handshake_limiter.h"
 #include "runtime/worker.h"
 
 namespace turnpike::runtime {
@@ -126,7 +131,7 @@ class Supervisor {
   Worker& worker(size_t i) { return *workers_[i]; }
 
  private:
-  explicit Supervisor(uint32_t connections_per_ip);
+  Supervisor(uint32_t connections_per_ip, uint32_t dtls_handshakes);
 
   // The one place signals are set up: which ones, and what each does.
   absl::Status WatchSignals();
@@ -147,6 +152,11 @@ class Supervisor {
   mutable std::mutex listeners_mutex_;
   std::vector<ListenerSpec> listening_;
   ConnectionLimiter limiter_;
+  // EVEN-PORT reservations (with more than one worker) and
+  // max-dtls-handshakes, for every worker; declared before the workers,
+  // which borrow them.
+  SharedReservationRegistry reservations_;
+  HandshakeLimiter handshakes_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::function<void()> on_reload_;
   uv_loop_t loop_;

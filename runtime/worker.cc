@@ -99,6 +99,11 @@ Worker::Worker(std::unique_ptr<core::Server> server, const WorkerConfig& config,
       own_limiter_(config.transport.max_connections_per_ip),
       limiter_(config.shared_limiter != nullptr ? *config.shared_limiter
                                                 : own_limiter_),
+      reservations_(config.shared_reservations),
+      own_handshakes_(config.transport.max_dtls_handshakes),
+      handshakes_(config.shared_handshakes != nullptr
+                      ? *config.shared_handshakes
+                      : own_handshakes_),
       post_connection_handoff_(config.post_connection_handoff) {}
 
 absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(WorkerConfig config,
@@ -133,6 +138,10 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(WorkerConfig config,
           ": a further relay address must be an address of this host, beside "
           "a first one of its family (relay-ip)"));
     }
+  }
+  // Several workers: any worker's core may claim a token another's made.
+  if (config.shared_reservations != nullptr) {
+    deps.reservations = config.shared_reservations;
   }
   config.server.relay_ipv4 = config.relay.ipv4.has_value();
   config.server.relay_ipv6 = config.relay.ipv6.has_value();
@@ -264,7 +273,8 @@ absl::StatusOr<std::unique_ptr<Endpoint>> Worker::OpenListener(
   if (spec.transport == core::Transport::kDtls) {
     absl::StatusOr<std::unique_ptr<DtlsListener>> dtls = DtlsListener::Bind(
         &loop_, id, spec.address, options, transport_settings_,
-        &dtls_sessions_, &slab_, this, this, &stats_, &limiter_);
+        &dtls_sessions_, &slab_, this, this, &stats_, &limiter_,
+        &handshakes_);
     if (!dtls.ok()) return dtls.status();
     dtls_listeners_.push_back(dtls->get());
     return std::unique_ptr<Endpoint>(*std::move(dtls));
@@ -715,8 +725,9 @@ absl::StatusOr<TransportAddress> Worker::OpenRelaySocketsOn(
 
 void Worker::Execute(const core::OpenRelay& open) {
   absl::StatusOr<TransportAddress> bound =
-      open.transport == core::Transport::kUdp ? OpenRelaySockets(open)
-                                              : OpenTcpRelay(open);
+      open.claimed_token ? AdoptClaimedRelay(open)
+      : open.transport == core::Transport::kUdp ? OpenRelaySockets(open)
+                                                : OpenTcpRelay(open);
   if (bound.ok()) {
     server_->HandleRelayOpened(now_, open.id, *bound);
   } else {

@@ -43,11 +43,13 @@
 #include "runtime/receive_slab.h"
 #include "runtime/relay_address_picker.h"
 #include "runtime/runtime_stats.h"
+#include "runtime/shared_reservation_registry.h"
 #include "runtime/stats_board.h"
 #include "runtime/stats_publisher.h"
 #include "runtime/transport/connection_limiter.h"
 #include "runtime/transport/dtls_listener.h"
 #include "runtime/transport/endpoint.h"
+#include "runtime/transport/handshake_limiter.h"
 #include "runtime/transport/send_batch.h"
 #include "runtime/transport/splice.h"
 #include "runtime/transport/stream_connection.h"
@@ -117,6 +119,13 @@ struct WorkerConfig {
   // The per-client-IP connection limit shared by every worker of the
   // process; nullptr gives the worker a limiter of its own. Borrowed.
   ConnectionLimiter* shared_limiter = nullptr;
+  // The EVEN-PORT reservations shared by every worker of the process
+  // (runtime/shared_reservation_registry.h); nullptr keeps them this
+  // worker's own, as one worker does. Borrowed.
+  SharedReservationRegistry* shared_reservations = nullptr;
+  // max-dtls-handshakes for every worker of the process; nullptr gives
+  // the worker a limiter of its own. Borrowed.
+  HandshakeLimiter* shared_handshakes = nullptr;
   // Called on the loop for SIGHUP (with handle_signals): re-read what may
   // change while the relay runs and apply it (SetPeerRules, the credential
   // snapshot, quota limits). SIGHUP is ignored when empty.
@@ -295,6 +304,11 @@ class Worker final : private MessageSink,
   struct MovingConnection;
   void AdoptConnection(MovingConnection& moving);
   void Execute(const core::Event& event);
+  // Several workers, RFC 8656 §7.2 (worker_reservations.cc): port+1 goes
+  // to the registry, and a claimed one is adopted as a relay socket.
+  void Execute(const core::ShareReservation& share);
+  absl::StatusOr<TransportAddress> AdoptClaimedRelay(
+      const core::OpenRelay& open);
   // Binds the relay socket(s) of `open` at a random port of the range and
   // returns the address to advertise (the external one behind 1:1 NAT).
   absl::StatusOr<TransportAddress> OpenRelaySockets(
@@ -382,6 +396,10 @@ class Worker final : private MessageSink,
   ConnectionLimiter own_limiter_;
   // own_limiter_, or the one the workers of the process share.
   ConnectionLimiter& limiter_;
+  SharedReservationRegistry* reservations_ = nullptr;
+  HandshakeLimiter own_handshakes_;
+  // own_handshakes_, or the one the workers of the process share.
+  HandshakeLimiter& handshakes_;
   uint64_t next_connection_id_ = 1;
   absl::flat_hash_map<core::ConnectionId, std::unique_ptr<StreamConnection>>
       connections_;

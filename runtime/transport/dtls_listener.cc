@@ -10,23 +10,25 @@ DtlsListener::DtlsListener(core::ListenerId id,
                            const TransportSettings& settings,
                            const SecureSessionFactory* sessions,
                            MessageSink* sink, DtlsObserver* observer,
-                           RuntimeStats* stats, ConnectionLimiter* limiter)
+                           RuntimeStats* stats, ConnectionLimiter* limiter,
+                           HandshakeLimiter* handshakes)
     : id_(id),
       settings_(settings),
       sessions_(sessions),
       sink_(sink),
       observer_(observer),
       stats_(stats),
-      limiter_(limiter) {}
+      limiter_(limiter),
+      handshakes_(handshakes) {}
 
 absl::StatusOr<std::unique_ptr<DtlsListener>> DtlsListener::Bind(
     uv_loop_t* loop, core::ListenerId id, const TransportAddress& address,
     const UdpSocketOptions& options, const TransportSettings& settings,
     const SecureSessionFactory* sessions, ReceiveSlab* slab,
     MessageSink* sink, DtlsObserver* observer, RuntimeStats* stats,
-    ConnectionLimiter* limiter) {
+    ConnectionLimiter* limiter, HandshakeLimiter* handshakes) {
   std::unique_ptr<DtlsListener> listener(new DtlsListener(
-      id, settings, sessions, sink, observer, stats, limiter));
+      id, settings, sessions, sink, observer, stats, limiter, handshakes));
   listener->loop_ = loop;
   // A DTLS session learns each record's send outcome at once, so its
   // socket sends directly rather than through the worker's batch.
@@ -43,6 +45,7 @@ DtlsListener::~DtlsListener() { Close(); }
 
 void DtlsListener::Close() {
   for (auto& [address, association] : associations_) {
+    if (!association->handshake_done()) handshakes_->Release();
     association->Close();
     limiter_->Release(address.ip);
     closed_.push_back(std::move(association));
@@ -79,11 +82,12 @@ DtlsAssociation* DtlsListener::Open(const TransportAddress& from,
     ++stats_->dtls.dropped_not_client_hello;
     return nullptr;
   }
-  if (half_open_ >= settings_.max_dtls_handshakes) {
+  if (!handshakes_->TryAcquire()) {
     ++stats_->dtls.refused_handshake_cap;
     return nullptr;
   }
   if (!limiter_->TryAcquire(from.ip)) {
+    handshakes_->Release();
     ++stats_->dtls.refused_by_limit;
     return nullptr;
   }
@@ -98,6 +102,7 @@ DtlsAssociation* DtlsListener::Open(const TransportAddress& from,
       DtlsAssociation::Create(loop_, options, *sessions_, this, sink_);
   if (association == nullptr) {
     limiter_->Release(from.ip);
+    handshakes_->Release();
     return nullptr;
   }
   ++stats_->dtls.opened;
@@ -115,13 +120,17 @@ SendResult DtlsListener::SendDatagram(const TransportAddress& to,
 
 void DtlsListener::OnHandshakeDone(DtlsAssociation& /*association*/) {
   --half_open_;
+  handshakes_->Release();
 }
 
 void DtlsListener::OnAssociationClosed(DtlsAssociation& association,
                                        DtlsCloseReason reason) {
   auto it = associations_.find(association.remote_address());
   if (it == associations_.end() || it->second.get() != &association) return;
-  if (!association.handshake_done()) --half_open_;
+  if (!association.handshake_done()) {
+    --half_open_;
+    handshakes_->Release();
+  }
   switch (reason) {
     case DtlsCloseReason::kRequested:
       break;

@@ -2,7 +2,7 @@
 // client address. Datagrams from a known address go to its association;
 // from an unknown one, an association is made only for a well-formed DTLS
 // ClientHello, while fewer than max-dtls-handshakes associations are in
-// their handshake, and when the client IP's connection limiter slot is
+// their handshake (in the whole process: HandshakeLimiter), and when the client IP's connection limiter slot is
 // free (docs/security.md "TLS and DTLS": there is no stateless cookie
 // exchange, so these bound the state a spoofed flood can make).
 #ifndef TURNPIKE_RUNTIME_TRANSPORT_DTLS_LISTENER_H_
@@ -22,6 +22,7 @@
 #include "runtime/transport/dtls_association.h"
 #include "runtime/transport/dtls_stats.h"
 #include "runtime/transport/endpoint.h"
+#include "runtime/transport/handshake_limiter.h"
 #include "runtime/transport/stream_connection.h"
 #include "runtime/transport/transport_settings.h"
 #include "runtime/transport/udp_socket.h"
@@ -52,7 +53,7 @@ class DtlsListener final : public Endpoint,
       const UdpSocketOptions& options, const TransportSettings& settings,
       const SecureSessionFactory* sessions, ReceiveSlab* slab,
       MessageSink* sink, DtlsObserver* observer, RuntimeStats* stats,
-      ConnectionLimiter* limiter);
+      ConnectionLimiter* limiter, HandshakeLimiter* handshakes);
 
   ~DtlsListener() override;
   DtlsListener(const DtlsListener&) = delete;
@@ -82,7 +83,7 @@ class DtlsListener final : public Endpoint,
   DtlsListener(core::ListenerId id, const TransportSettings& settings,
                const SecureSessionFactory* sessions, MessageSink* sink,
                DtlsObserver* observer, RuntimeStats* stats,
-               ConnectionLimiter* limiter);
+               ConnectionLimiter* limiter, HandshakeLimiter* handshakes);
 
   // MessageSink, for the UDP socket.
   void OnMessage(const core::Now& now, Endpoint& endpoint,
@@ -105,11 +106,14 @@ class DtlsListener final : public Endpoint,
   DtlsObserver* observer_;
   RuntimeStats* stats_;
   ConnectionLimiter* limiter_;
+  // max-dtls-handshakes, shared by every listener of the process.
+  HandshakeLimiter* handshakes_;
   std::unique_ptr<UdpSocket> socket_;
   absl::flat_hash_map<TransportAddress, std::unique_ptr<DtlsAssociation>>
       associations_;
   std::vector<std::unique_ptr<DtlsAssociation>> closed_;
-  // Associations still in their handshake (max_dtls_handshakes).
+  // This listener's associations still in their handshake, each holding a
+  // slot of handshakes_.
   size_t half_open_ = 0;
 };
 

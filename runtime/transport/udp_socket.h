@@ -57,6 +57,18 @@ class UdpSocket final : public Endpoint {
       const UdpSocketOptions& options, ReceiveSlab* slab, MessageSink* sink,
       RuntimeStats* stats);
 
+  // RFC 8656 §7.2 across workers (runtime/shared_reservation_registry.h):
+  // takes over `fd`, a bound UDP socket another worker's loop let go of,
+  // and starts receiving on `loop`. `fd` is the socket's from the call on,
+  // closed on failure too. Errors as Bind's.
+  static absl::StatusOr<std::unique_ptr<UdpSocket>> Adopt(
+      uv_loop_t* loop, core::SocketRef id, int fd,
+      const UdpSocketOptions& options, ReceiveSlab* slab, MessageSink* sink,
+      RuntimeStats* stats);
+  // A close-on-exec duplicate of the descriptor, so the socket outlives
+  // Close() for whoever takes it; -1 (errno set) when there is none.
+  int DuplicateDescriptor() const;
+
   // Closes the socket. The loop must run once more before uv_loop_close()
   // so libuv can finish the close; the listener object itself may be
   // destroyed right away.
@@ -93,6 +105,8 @@ class UdpSocket final : public Endpoint {
 
   absl::Status Open(uv_loop_t* loop, const TransportAddress& address,
                     const UdpSocketOptions& options);
+  absl::Status OpenDescriptor(uv_loop_t* loop, int fd,
+                              const UdpSocketOptions& options);
   void ApplyBufferSizes(const UdpSocketOptions& options);
 
   static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);

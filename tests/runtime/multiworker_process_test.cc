@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +24,8 @@
 #include "tests/runtime/turn_test_support.h"
 #include "tests/runtime/turnpike_process.h"
 #include "tests/runtime/udp_socket.h"
+#include "tests/transport/dtls_client_hello_sample.h"
+#include "tests/transport/test_certificate.h"
 
 namespace turnpike::testing {
 namespace {
@@ -121,6 +124,50 @@ TEST_CASE("turnpike with two workers reloads and stops every busy worker") {
   CHECK(per_worker[0] + per_worker[1] == kClients);
   CHECK(CountLines(events, {"\"event\":\"allocation_deleted\"",
                             "\"reason\":\"shutdown\""}) == kClients);
+}
+
+TEST_CASE("max-dtls-handshakes holds across two workers exactly") {
+  TempDir dir;
+  const TestCertificate cert = MakeSelfSigned("turnpike.test");
+  WriteFile(dir.path() / "cert.pem", cert.certificate_pem);
+  WriteFile(dir.path() / "key.pem", cert.key_pem);
+  // Handshakes that never finish hold their slots for the whole case.
+  std::optional<RunningTurnpike> server = StartTurnpike(
+      kIp, {"--workers", "2", "--listen", "dtls://127.0.0.1:0", "--tls-cert",
+            (dir.path() / "cert.pem").string(), "--tls-key",
+            (dir.path() / "key.pem").string(), "--relay-ip", kIp, "--user",
+            "alice:secret", "--max-dtls-handshakes", "2",
+            "--tls-handshake-timeout", "60"});
+  REQUIRE(server.has_value());
+  const std::optional<TransportAddress> dtls =
+      ListeningAddressOf(server->process->Output(), "dtls");
+  REQUIRE(dtls.has_value());
+  // 12 clients, spread by the kernel: a cap per worker would answer up to
+  // 4 of them (all but one on one worker has odds of 13 in 2^11).
+  constexpr int kHellos = 12;
+  std::vector<UdpSocket> clients;
+  for (int i = 0; i < kHellos; ++i) {
+    std::optional<UdpSocket> client = UdpSocket::Bind(kIp);
+    REQUIRE(client.has_value());
+    REQUIRE(client->SendTo(kIp, dtls->port, DtlsClientHelloSample()));
+    clients.push_back(std::move(*client));
+  }
+  // Every client is polled until 3 s have passed: the refused ones get no
+  // answer at all, so only time can tell them from slow ones.
+  std::vector<bool> answered(kHellos, false);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (int i = 0; i < kHellos; ++i) {
+      if (answered[i]) continue;
+      answered[i] =
+          clients[i].ReceiveFrom(std::chrono::milliseconds(20)).has_value();
+    }
+  }
+  int count = 0;
+  for (bool a : answered) count += a ? 1 : 0;
+  CHECK(count == 2);
+  ExpectCleanExit(*server);
 }
 
 }  // namespace

@@ -38,6 +38,7 @@
 #include "tests/runtime/tcp_stream.h"
 #include "tests/runtime/turn_client.h"
 #include "tests/runtime/turn_test_support.h"
+#include "tests/runtime/udp_socket.h"
 
 namespace turnpike::testing {
 namespace {
@@ -106,8 +107,9 @@ class RunningSupervisor {
         {TransportAddress{loopback, 0}, false, core::Transport::kTcp}};
     config.worker.relay.ipv4 = runtime::RelayAddress{loopback, std::nullopt};
     config.worker.relay.min_port = 1024;
-    // Loopback peers for RFC 6062 Connect.
-    config.worker.server.peer_rules.allow = {*core::Cidr::Parse("127.0.0.0/8")};
+    // Loopback peers, for the cases that relay.
+    config.worker.server.peer_rules.allow.push_back(
+        *core::Cidr::Parse("127.0.0.0/8"));
     config.worker.transport.max_connections_per_ip = limits.connections_per_ip;
     config.worker.events = &events_;
     absl::StatusOr<std::unique_ptr<runtime::Supervisor>> made =
@@ -458,6 +460,73 @@ TEST_CASE(
     return;
   }
   FAIL("no data connection reached the other worker");
+}
+
+TEST_CASE("a reservation token is claimed from a socket on the other worker") {
+  RunningSupervisor server({});
+  // RTP on one worker, RTCP on the other (as coturn's uclient does it: a
+  // second client socket carries the token).
+  std::vector<TurnClient> clients = server.ClientsOnEveryWorker(1);
+  TurnClient& rtp = clients[0];
+  TurnClient& rtcp = clients[1];
+  AllocateOptions reserve;
+  reserve.even_port_reserve_next = true;
+  const std::optional<TurnReply> even = rtp.Allocate(reserve);
+  REQUIRE(even.has_value());
+  REQUIRE_MESSAGE(even->ok(), "error " << even->error_code);
+  REQUIRE(even->reservation_token.has_value());
+  const uint16_t port = even->relayed.at(0).port;
+  CHECK(port % 2 == 0);
+
+  AllocateOptions claim;
+  claim.reservation_token = even->reservation_token;
+  const std::optional<TurnReply> next = rtcp.Allocate(claim);
+  REQUIRE(next.has_value());
+  // A worker that knew only its own tokens answered 508 here.
+  REQUIRE_MESSAGE(next->ok(), "error " << next->error_code);
+  const TransportAddress relayed = next->relayed.at(0);
+  CHECK(relayed.port == port + 1);
+  // Each worker reads its own relay socket: the reserving one gave port+1
+  // away, the claiming one took it.
+  for (const WorkerCounts& counts : server.Counts()) {
+    CHECK(counts.relay_sockets == 1);
+  }
+  // Used once, from either worker.
+  for (TurnClient& client : clients) {
+    const std::optional<TurnReply> again = client.Allocate(claim);
+    REQUIRE(again.has_value());
+    CHECK(again->error_code == stun::error_code::kAllocationMismatch);
+  }
+  std::optional<TurnClient> third =
+      TurnClient::Create(kIp, server.address(core::Transport::kUdp));
+  REQUIRE(third.has_value());
+  third->SetCredentials("alice", "secret");
+  const std::optional<TurnReply> spent = third->Allocate(claim);
+  REQUIRE(spent.has_value());
+  CHECK(spent->error_code == stun::error_code::kInsufficientCapacity);
+
+  // The adopted socket relays both ways on the claiming worker.
+  std::optional<UdpSocket> peer = UdpSocket::Bind(kIp);
+  REQUIRE(peer.has_value());
+  const std::optional<TurnReply> permitted =
+      rtcp.CreatePermission({AddressOf(*peer)});
+  REQUIRE(permitted.has_value());
+  REQUIRE(permitted->ok());
+  const Payload out(100, 0x5a);
+  REQUIRE(rtcp.SendIndication(AddressOf(*peer), out));
+  const std::optional<Datagram> at_peer = peer->ReceiveFrom(kDatagramTimeout);
+  REQUIRE(at_peer.has_value());
+  CHECK(at_peer->bytes == out);
+  CHECK(at_peer->source_port == relayed.port);
+  const Payload back(60, 0xa5);
+  REQUIRE(peer->SendTo(kIp, relayed.port, back));
+  const std::optional<RelayedData> at_client = rtcp.ReceiveRelayed();
+  REQUIRE(at_client.has_value());
+  CHECK(at_client->data == back);
+
+  server.Stop();
+  CHECK(server.events().deleted() == 2);
+  CHECK(server.quotas().total() == 0);
 }
 
 }  // namespace

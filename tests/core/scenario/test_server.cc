@@ -75,12 +75,14 @@ TransportAddress Addr(std::string_view text) {
 }
 
 TestServer::TestServer(ServerConfig c, LocalQuotaLedger::Limits limits,
-                       const CredentialStore* credentials)
+                       const CredentialStore* credentials,
+                       ReservationRegistry* reservations,
+                       QuotaLedger* shared_quotas)
     : config(std::move(c)) {
   quotas.SetLimits(limits);
   auto created = Server::Create(
-      config,
-      Deps{&random, credentials ? credentials : &users, &hmac, &quotas});
+      config, Deps{&random, credentials ? credentials : &users, &hmac,
+                   shared_quotas ? shared_quotas : &quotas, reservations});
   REQUIRE_MESSAGE(created.ok(), created.status().ToString());
   server = std::move(*created);
 }
@@ -118,6 +120,7 @@ std::string Describe(const Command& command) {
           }
         } else if constexpr (std::is_same_v<T, OpenRelay>) {
           os << "OpenRelay " << c.id.value;
+          if (c.claimed_token) os << " claiming " << *c.claimed_token;
         } else if constexpr (std::is_same_v<T, CloseRelay>) {
           os << "CloseRelay " << c.id.value;
         } else if constexpr (std::is_same_v<T, ConnectPeer>) {
@@ -129,6 +132,8 @@ std::string Describe(const Command& command) {
         } else if constexpr (std::is_same_v<T, HandOffConnection>) {
           os << "HandOffConnection " << c.connection.value << " to worker "
              << c.worker;
+        } else if constexpr (std::is_same_v<T, ShareReservation>) {
+          os << "ShareReservation " << c.relay.value << " " << c.token;
         } else {
           os << "Event #" << c.index();
         }

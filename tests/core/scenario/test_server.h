@@ -86,9 +86,14 @@ FiveTuple ClientTuple(std::string_view client = "192.0.2.10:40000",
 class TestServer {
  public:
   // `credentials` replaces `users` as the server's store when given.
+  // `reservations` and `shared_quotas`, when given, are shared with other
+  // TestServers (the workers of one process); `shared_quotas` then
+  // replaces `quotas`.
   explicit TestServer(ServerConfig config = TestConfig(),
                       LocalQuotaLedger::Limits limits = {},
-                      const CredentialStore* credentials = nullptr);
+                      const CredentialStore* credentials = nullptr,
+                      ReservationRegistry* reservations = nullptr,
+                      QuotaLedger* shared_quotas = nullptr);
 
   Server& operator*() { return *server; }
   Server* operator->() { return server.get(); }
