@@ -11,8 +11,8 @@
 #      verifies, starts, probes and removes it (scripts/package.sh),
 #   6. builds the `fuzz` preset and runs every libFuzzer target that
 #      fuzz/CMakeLists.txt lists (TURNPIKE_FUZZERS) for TURNPIKE_FUZZ_SECONDS
-#      (default 40) seconds on a copy of its seed corpus. The default was 60
-#      until step 4 came; 40 s per fuzzer pays for most of its time.
+#      (default 30) seconds on a copy of its seed corpus. The default was 60
+#      until steps 4 and 5 came; 30 s per fuzzer pays for part of their time.
 # Any failure, sanitizer report or fuzzer crash stops the script non-zero.
 # Nothing is skipped silently: a skipped test fails the run unless this host
 # truly lacks what it needs (probed here, e.g. an IPv6 loopback), and then it
@@ -21,7 +21,7 @@
 #
 #   bash scripts/test.sh
 #
-# Knobs: TURNPIKE_FUZZ_SECONDS (per fuzzer, default 40; 0 skips fuzzing, for
+# Knobs: TURNPIKE_FUZZ_SECONDS (per fuzzer, default 30; 0 skips fuzzing, for
 # a developer's quick run only: refused when CI=true, and the summary says
 # fuzzing was skipped), TURNPIKE_TEST_TIMEOUT (per CTest test, seconds,
 # default 300).
@@ -29,7 +29,7 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 readonly repo="$PWD"
-readonly fuzz_seconds="${TURNPIKE_FUZZ_SECONDS:-40}"
+readonly fuzz_seconds="${TURNPIKE_FUZZ_SECONDS:-30}"
 readonly test_timeout="${TURNPIKE_TEST_TIMEOUT:-300}"
 readonly jobs=2
 # The binary refuses unknown TURNPIKE_* variables (a typo must not pass
