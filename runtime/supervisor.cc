@@ -8,25 +8,11 @@
 #include "absl/strings/str_cat.h"
 #include "core/util/check.h"
 #include "runtime/log.h"
+#include "runtime/signal_watch.h"
 #include "runtime/worker_summary.h"
 
 namespace turnpike::runtime {
 namespace {
-
-const char* SignalName(int signum) {
-  switch (signum) {
-    case SIGHUP:
-      return "SIGHUP";
-    case SIGINT:
-      return "SIGINT";
-    case SIGTERM:
-      return "SIGTERM";
-    case SIGUSR1:
-      return "SIGUSR1";
-    default:
-      return "signal";
-  }
-}
 
 template <typename Handle>
 void CloseAndDelete(Handle* handle) {
@@ -100,12 +86,12 @@ absl::StatusOr<std::unique_ptr<Supervisor>> Supervisor::Create(
   worker.server.worker_count = static_cast<uint32_t>(config.workers);
   if (config.workers > 1) {
     Supervisor* self = supervisor.get();
-    worker.post_connection_handoff =
-        [self](uint32_t index, std::function<void(Worker&)> task) {
-          if (index < self->workers_.size()) {
-            self->workers_[index]->Post(std::move(task));
-          }
-        };
+    worker.post_connection_handoff = [self](uint32_t index,
+                                            std::function<void(Worker&)> task) {
+      if (index < self->workers_.size()) {
+        self->workers_[index]->Post(std::move(task));
+      }
+    };
   }
   for (int i = 0; i < config.workers; ++i) {
     worker.server.worker_index = static_cast<uint32_t>(i);
@@ -146,25 +132,8 @@ Supervisor::~Supervisor() {
 }
 
 absl::Status Supervisor::WatchSignals() {
-  std::vector<int> watched = {SIGINT, SIGTERM, SIGUSR1};
-  if (on_reload_) watched.push_back(SIGHUP);
-  for (int signum : watched) {
-    auto* handle = new uv_signal_t;
-    if (int err = uv_signal_init(&loop_, handle); err != 0) {
-      delete handle;  // never registered with the loop
-      return absl::InternalError(
-          absl::StrCat("signals: uv_signal_init failed: ", uv_strerror(err)));
-    }
-    handle->data = this;
-    signals_.push_back(handle);
-    if (int err = uv_signal_start(handle, &Supervisor::OnSignal, signum);
-        err != 0) {
-      return absl::InternalError(absl::StrCat("signals: watching ",
-                                              SignalName(signum),
-                                              " failed: ", uv_strerror(err)));
-    }
-  }
-  return absl::OkStatus();
+  return WatchProcessSignals(&loop_, static_cast<bool>(on_reload_), this,
+                             &Supervisor::OnSignal, signals_);
 }
 
 void Supervisor::OnSignal(uv_signal_t* handle, int signum) {

@@ -20,6 +20,7 @@
 #include "runtime/clock.h"
 #include "runtime/host_addresses.h"
 #include "runtime/log.h"
+#include "runtime/signal_watch.h"
 
 namespace turnpike::runtime {
 namespace {
@@ -31,21 +32,6 @@ constexpr int kPortAttempts = 32;
 // The listening sockets' buffers when none is configured (coturn asks for
 // the same); the kernel caps it at net.core.rmem_max / wmem_max.
 constexpr int kListenerBufferBytes = 4 << 20;
-
-const char* SignalName(int signum) {
-  switch (signum) {
-    case SIGHUP:
-      return "SIGHUP";
-    case SIGINT:
-      return "SIGINT";
-    case SIGTERM:
-      return "SIGTERM";
-    case SIGUSR1:
-      return "SIGUSR1";
-    default:
-      return "signal";
-  }
-}
 
 // What the core must know to keep the relay out of the server itself: the
 // relay addresses (and their public counterparts), the host's addresses
@@ -225,8 +211,7 @@ absl::Status Worker::Listen(const std::vector<ListenerSpec>& specs) {
   }
   for (const ListenerSpec& spec : specs) {
     const core::ListenerId id{static_cast<uint16_t>(listeners_.size())};
-    absl::StatusOr<std::unique_ptr<Endpoint>> listener =
-        OpenListener(spec, id);
+    absl::StatusOr<std::unique_ptr<Endpoint>> listener = OpenListener(spec, id);
     if (!listener.ok()) {
       if (spec.skip_if_unavailable && absl::IsUnavailable(listener.status())) {
         LogWarning(absl::StrCat(listener.status().message(),
@@ -272,9 +257,8 @@ absl::StatusOr<std::unique_ptr<Endpoint>> Worker::OpenListener(
   }
   if (spec.transport == core::Transport::kDtls) {
     absl::StatusOr<std::unique_ptr<DtlsListener>> dtls = DtlsListener::Bind(
-        &loop_, id, spec.address, options, transport_settings_,
-        &dtls_sessions_, &slab_, this, this, &stats_, &limiter_,
-        &handshakes_);
+        &loop_, id, spec.address, options, transport_settings_, &dtls_sessions_,
+        &slab_, this, this, &stats_, &limiter_, &handshakes_);
     if (!dtls.ok()) return dtls.status();
     dtls_listeners_.push_back(dtls->get());
     return std::unique_ptr<Endpoint>(*std::move(dtls));
@@ -289,8 +273,7 @@ std::vector<core::ListenerConfig> Worker::OpenListenerConfigs() const {
   for (size_t i = 0; i < listeners_.size(); ++i) {
     if (listeners_[i] == nullptr) continue;
     out.push_back({core::ListenerId{static_cast<uint16_t>(i)},
-                   listeners_[i]->transport(),
-                   listeners_[i]->local_address()});
+                   listeners_[i]->transport(), listeners_[i]->local_address()});
   }
   return out;
 }
@@ -372,25 +355,8 @@ void Worker::OnPosted(uv_async_t* handle) {
 }
 
 absl::Status Worker::WatchSignals() {
-  std::vector<int> watched = {SIGINT, SIGTERM, SIGUSR1};
-  if (on_reload_) watched.push_back(SIGHUP);
-  for (int signum : watched) {
-    auto* handle = new uv_signal_t;
-    if (int err = uv_signal_init(&loop_, handle); err != 0) {
-      delete handle;  // never registered with the loop
-      return absl::InternalError(
-          absl::StrCat("signals: uv_signal_init failed: ", uv_strerror(err)));
-    }
-    handle->data = this;
-    signals_.push_back(handle);
-    if (int err = uv_signal_start(handle, &Worker::OnSignal, signum);
-        err != 0) {
-      return absl::InternalError(absl::StrCat("signals: watching ",
-                                              SignalName(signum),
-                                              " failed: ", uv_strerror(err)));
-    }
-  }
-  return absl::OkStatus();
+  return WatchProcessSignals(&loop_, static_cast<bool>(on_reload_), this,
+                             &Worker::OnSignal, signals_);
 }
 
 void Worker::OnSignal(uv_signal_t* handle, int signum) {
@@ -725,7 +691,7 @@ absl::StatusOr<TransportAddress> Worker::OpenRelaySocketsOn(
 
 void Worker::Execute(const core::OpenRelay& open) {
   absl::StatusOr<TransportAddress> bound =
-      open.claimed_token ? AdoptClaimedRelay(open)
+      open.claimed_token                        ? AdoptClaimedRelay(open)
       : open.transport == core::Transport::kUdp ? OpenRelaySockets(open)
                                                 : OpenTcpRelay(open);
   if (bound.ok()) {
@@ -823,8 +789,7 @@ void Worker::OnAccepted(TcpListener& listener, int fd,
   absl::StatusOr<std::unique_ptr<StreamConnection>> connection =
       StreamConnection::Create(
           &loop_, fd, options,
-          options.transport == core::Transport::kTls ? &tls_sessions_
-                                                     : nullptr,
+          options.transport == core::Transport::kTls ? &tls_sessions_ : nullptr,
           &slab_, this, this, &stats_.stream(options.transport), &stats_,
           &limiter_);
   if (!connection.ok()) {
